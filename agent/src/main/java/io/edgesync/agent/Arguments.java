@@ -1,0 +1,29 @@
+package io.edgesync.agent;
+
+import io.edgesync.agent.config.ConfigException;
+
+import java.nio.file.Path;
+
+/** The command line: {@code [--config FILE] [--demo]}. */
+record Arguments(Path config, boolean demo) {
+    static final Path DEFAULT_CONFIG = Path.of("config/edgesync.yaml");
+    private static final String USAGE = "usage: java -jar edgesync-agent.jar [--config FILE] | --demo";
+
+    static Arguments parse(String[] args) {
+        Path config = DEFAULT_CONFIG;
+        boolean demo = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--config", "-c" -> {
+                    if (i + 1 >= args.length) {
+                        throw ConfigException.of("--config", null, "give the YAML file after --config; " + USAGE);
+                    }
+                    config = Path.of(args[++i]);
+                }
+                case "--demo" -> demo = true;
+                default -> throw ConfigException.of("argument", args[i], USAGE);
+            }
+        }
+        return new Arguments(config, demo);
+    }
+}

@@ -1,0 +1,125 @@
+package io.edgesync.agent;
+
+import io.edgesync.agent.config.AgentConfig;
+import io.edgesync.agent.config.ConfigException;
+import io.edgesync.agent.config.ConfigLoader;
+import io.edgesync.agent.control.StatusReporter;
+import io.edgesync.agent.demo.Demo;
+import io.edgesync.agent.http.HttpApi;
+import io.edgesync.agent.http.HealthChecks;
+import io.edgesync.agent.ingest.IngestServer;
+import io.edgesync.agent.ledger.Ledger;
+import io.edgesync.agent.ledger.LedgerException;
+import io.edgesync.agent.sync.SyncService;
+import io.edgesync.agent.telemetry.EventSink;
+import io.edgesync.agent.telemetry.Metrics;
+import io.edgesync.agent.telemetry.MqttTelemetry;
+import io.helidon.logging.common.LogConfig;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Wiring only: reads the configuration, builds each part with its constructor, starts them in order and
+ * stops them in reverse on shutdown. Exit codes: 2 bad configuration or arguments, 3 cannot start.
+ */
+public final class Main {
+    private static final System.Logger LOG = System.getLogger(Main.class.getName());
+    private static final Duration STOP_GRACE = Duration.ofSeconds(10);
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        LogConfig.configureRuntime();
+        Arguments arguments;
+        AgentConfig config;
+        try {
+            arguments = Arguments.parse(args);
+            config = arguments.demo() ? ConfigLoader.loadResource("edgesync-demo.yaml")
+                    : ConfigLoader.load(Optional.of(arguments.config()));
+        } catch (ConfigException e) {
+            e.problems().forEach(p -> LOG.log(System.Logger.Level.ERROR, "configuration: {0}", p));
+            LOG.log(System.Logger.Level.ERROR, "not started: fix the configuration above (see README, Configuration)");
+            System.exit(2);
+            return;
+        }
+        try {
+            run(config, arguments.demo());
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "not started: " + e.getMessage(), e);
+            System.exit(3);
+        }
+    }
+
+    private static void run(AgentConfig config, boolean demo) throws IOException {
+        Clock clock = Clock.systemUTC();
+        prepareDataDir(config.agent().dataDir());
+        Ledger ledger = Ledger.open(config.agent().ledgerFile());
+        Metrics metrics = new Metrics();
+        Optional<MqttTelemetry> mqtt = config.mqtt().enabled()
+                ? Optional.of(new MqttTelemetry(config.mqtt(), config.agent().id(), metrics.registry()))
+                : Optional.empty();
+        List<EventSink> sinks = new ArrayList<>(List.of(metrics));
+        mqtt.ifPresent(sinks::add);
+        SyncService sync = new SyncService(config, ledger, EventSink.fanOut(sinks), clock);
+        IngestServer ingest = new IngestServer(config.ftp(), config.agent().spoolDir(), config.agent().incomingDir(),
+                sync, clock);
+        StatusReporter status = new StatusReporter(config.agent().id(), ingest, sync, ledger,
+                config.agent().dataDir(), mqtt.isPresent(), () -> mqtt.map(MqttTelemetry::connected).orElse(false), clock);
+        sync.registerGauges(metrics);
+        HttpApi http = new HttpApi(config.http(), metrics, status, HealthChecks.all(ingest, ledger, sync,
+                config.agent().dataDir(), mqtt.isPresent(), () -> mqtt.map(MqttTelemetry::connected).orElse(false)));
+        Optional<Demo> demoParts = demo ? Optional.of(new Demo(config)) : Optional.empty();
+
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            LOG.log(System.Logger.Level.INFO, "stopping");
+            ingest.stop();
+            sync.stop(STOP_GRACE);
+            mqtt.ifPresent(MqttTelemetry::close);
+            http.stop();
+            demoParts.ifPresent(Demo::stop);
+            metrics.close();
+            try {
+                ledger.close();
+            } catch (LedgerException e) {
+                LOG.log(System.Logger.Level.WARNING, "ledger close: {0}", e.getMessage());
+            }
+        }, "shutdown"));
+
+        demoParts.ifPresent(Demo::startUpstream);
+        sync.start();
+        ingest.start();
+        mqtt.ifPresent(m -> m.start(() -> {
+            try {
+                return status.snapshot().withoutHistory();
+            } catch (LedgerException e) {
+                throw new UncheckedIOException(e);
+            }
+        }));
+        http.start();
+        LOG.log(System.Logger.Level.INFO, "edgesync {0} started as agent {1}, data in {2}", StatusReporter.version(),
+                config.agent().id(), config.agent().dataDir());
+        demoParts.ifPresent(d -> d.uploadSample(ingest.port(), http.port()));
+    }
+
+    private static void prepareDataDir(Path dataDir) throws IOException {
+        try {
+            Files.createDirectories(dataDir);
+        } catch (IOException e) {
+            throw new IOException("agent.data-dir: cannot create " + dataDir + " (" + e + "); create it and give the"
+                    + " agent's user write access", e);
+        }
+        if (!Files.isWritable(dataDir)) {
+            throw new IOException("agent.data-dir: " + dataDir + " is not writable by this user; give the agent's"
+                    + " user write access");
+        }
+    }
+}

@@ -1,0 +1,253 @@
+package io.edgesync.agent.config;
+
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Reads the YAML file with Helidon Config into a validated {@link AgentConfig}. Environment variables
+ * override any key by Helidon's rule ({@code FTP_PORT} sets {@code ftp.port}, {@code AGENT_DATA_dash_DIR}
+ * sets {@code agent.data-dir}, {@code UPSTREAMS_0_PASSWORD} sets {@code upstreams.0.password}); so do
+ * Java system properties. Every problem found is reported at once, each naming its key.
+ */
+public final class ConfigLoader {
+    private final Config root;
+    private final List<String> problems = new ArrayList<>();
+
+    private ConfigLoader(Config root) {
+        this.root = root;
+    }
+
+    /**
+     * Loads {@code file} (YAML), or only the built-in defaults when {@code file} is empty.
+     *
+     * @throws ConfigException naming every bad key, or the file when it cannot be read
+     */
+    public static AgentConfig load(Optional<Path> file) {
+        Config.Builder builder = Config.builder().disableParserServices().disableFilterServices()
+                .disableMapperServices().disableKeyResolving().disableValueResolving()
+                .addParser(io.helidon.config.yaml.YamlConfigParser.create());
+        file.ifPresent(path -> {
+            if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
+                throw ConfigException.of("--config", path,
+                        "no readable file there; pass --config FILE with the YAML file (an example is config/edgesync.yaml)");
+            }
+            builder.addSource(ConfigSources.file(path).build());
+        });
+        Config config;
+        try {
+            config = builder.build();
+        } catch (RuntimeException e) {
+            throw ConfigException.of("--config", file.map(Path::toString).orElse("(defaults)"),
+                    "the file is not valid YAML: " + e.getMessage());
+        }
+        return from(config);
+    }
+
+    /** Loads a YAML resource shipped in the jar (the demo's settings); environment variables still override. */
+    public static AgentConfig loadResource(String resource) {
+        return from(Config.builder().disableParserServices().disableFilterServices().disableMapperServices()
+                .disableKeyResolving().disableValueResolving().addParser(io.helidon.config.yaml.YamlConfigParser.create())
+                .addSource(ConfigSources.classpath(resource).build()).build());
+    }
+
+    /** Reads an already built Helidon {@link Config}; used by {@link #load} and by tests. */
+    public static AgentConfig from(Config root) {
+        return new ConfigLoader(root).read();
+    }
+
+    private AgentConfig read() {
+        AgentConfig.Agent agent = section("", this::agent);
+        FtpSettings ftp = section("", this::ftp);
+        List<UpstreamSettings> upstreams = section("", n -> list("upstreams", this::upstream));
+        AgentConfig.Sync sync = section("", n -> new AgentConfig.Sync(
+                duration("sync.retry-initial", Duration.ofSeconds(2)),
+                duration("sync.retry-max", Duration.ofMinutes(5))));
+        AgentConfig.Http http = section("", n -> new AgentConfig.Http(
+                string("http.bind", "0.0.0.0"), integer("http.port", 8080)));
+        MqttSettings mqtt = section("", n -> mqtt(agent));
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return new AgentConfig(agent, ftp, upstreams, sync, http, mqtt);
+    }
+
+    private AgentConfig.Agent agent(Config unused) {
+        String dataDir = string("agent.data-dir", "edgesync-data");
+        if (dataDir.isBlank()) {
+            throw ConfigException.of("agent.data-dir", dataDir, "allowed: a folder path, e.g. /var/lib/edgesync");
+        }
+        return new AgentConfig.Agent(string("agent.id", defaultAgentId()), Path.of(dataDir).toAbsolutePath().normalize());
+    }
+
+    private FtpSettings ftp(Config unused) {
+        String range = string("ftp.passive-ports", "30000-30031");
+        int from = -1;
+        int to = -1;
+        String[] parts = range.split("-", -1);
+        if (parts.length == 2 && parts[0].trim().matches("\\d{1,5}") && parts[1].trim().matches("\\d{1,5}")) {
+            from = Integer.parseInt(parts[0].trim());
+            to = Integer.parseInt(parts[1].trim());
+        } else if (range.trim().matches("\\d{1,5}")) {
+            from = to = Integer.parseInt(range.trim());
+        }
+        if (from < 0) {
+            throw ConfigException.of("ftp.passive-ports", range, "allowed: a range FROM-TO, e.g. 30000-30031");
+        }
+        List<FtpSettings.User> users = list("ftp.users", node -> new FtpSettings.User(
+                string(node, "name", null), Secret.of(string(node, "password", null)),
+                string(node, "home", null), string(node, "perm", "elrw")));
+        return new FtpSettings(string("ftp.bind", "0.0.0.0"), integer("ftp.port", 2121), from, to,
+                string("ftp.passive-address", ""), integer("ftp.max-logins", 64),
+                duration("ftp.idle-timeout", Duration.ofMinutes(5)), bool("ftp.anonymous", false), users);
+    }
+
+    private UpstreamSettings upstream(Config node) {
+        String raw = string(node, "url", null);
+        URI url;
+        try {
+            url = raw == null ? null : new URI(raw.trim());
+        } catch (URISyntaxException e) {
+            throw ConfigException.of("url", raw, "allowed: ftp://host[:port]/dir or ftps://host[:port]/dir");
+        }
+        return new UpstreamSettings(string(node, "name", null), url, string(node, "user", null),
+                Secret.of(string(node, "password", "")), integer(node, "workers", 2),
+                duration(node, "connect-timeout", Duration.ofSeconds(10)),
+                duration(node, "control-timeout", Duration.ofSeconds(30)),
+                duration(node, "data-timeout", Duration.ofSeconds(60)));
+    }
+
+    private MqttSettings mqtt(AgentConfig.Agent agent) {
+        String broker = string("mqtt.broker", "");
+        Optional<URI> uri = Optional.empty();
+        if (!broker.isBlank()) {
+            try {
+                uri = Optional.of(new URI(broker.trim()));
+            } catch (URISyntaxException e) {
+                throw ConfigException.of("mqtt.broker", broker, "allowed: tcp://host:port, or empty to turn MQTT off");
+            }
+        }
+        String clientIdDefault = "edgesync-" + (agent == null ? "agent" : agent.id());
+        return new MqttSettings(uri, string("mqtt.topic-prefix", "edgesync"), string("mqtt.client-id", clientIdDefault),
+                string("mqtt.username", ""), Secret.of(string("mqtt.password", "")),
+                duration("mqtt.status-interval", Duration.ofSeconds(60)));
+    }
+
+    /** Runs one section's reader; its problems are collected so that all of them are reported together. */
+    private <T> T section(String prefix, Function<Config, T> reader) {
+        try {
+            return reader.apply(root);
+        } catch (ConfigException e) {
+            problems.addAll(prefix.isEmpty() ? e.problems() : e.within(prefix).problems());
+            return null;
+        }
+    }
+
+    private <T> List<T> list(String key, Function<Config, T> reader) {
+        Config node = root.get(key);
+        if (!node.exists()) {
+            return List.of();
+        }
+        if (node.type() != Config.Type.LIST && node.type() != Config.Type.OBJECT) {
+            throw ConfigException.of(key, node.asString().orElse(""), "allowed: a YAML list of entries");
+        }
+        List<T> out = new ArrayList<>();
+        List<Config> items = node.asNodeList().orElse(List.of());
+        for (Config item : items) {
+            try {
+                out.add(reader.apply(item));
+            } catch (ConfigException e) {
+                throw e.within(item.key().toString());
+            }
+        }
+        return out;
+    }
+
+    private String string(String key, String def) {
+        return string(root, key, def);
+    }
+
+    private static String string(Config node, String key, String def) {
+        Config value = node.get(key);
+        if (!value.exists()) {
+            return def;
+        }
+        if (!value.isLeaf()) {
+            throw ConfigException.of(key, "(a section)", "allowed: a single value here");
+        }
+        return value.asString().orElse(def);
+    }
+
+    private int integer(String key, int def) {
+        return integer(root, key, def);
+    }
+
+    private static int integer(Config node, String key, int def) {
+        String s = string(node, key, null);
+        if (s == null) {
+            return def;
+        }
+        try {
+            return Integer.parseInt(s.trim());
+        } catch (NumberFormatException e) {
+            throw ConfigException.of(key, s, "allowed: a whole number");
+        }
+    }
+
+    private boolean bool(String key, boolean def) {
+        String s = string(key, null);
+        if (s == null) {
+            return def;
+        }
+        return switch (s.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "true", "yes", "on" -> true;
+            case "false", "no", "off" -> false;
+            default -> throw ConfigException.of(key, s, "allowed: true or false");
+        };
+    }
+
+    private Duration duration(String key, Duration def) {
+        return duration(root, key, def);
+    }
+
+    private static Duration duration(Config node, String key, Duration def) {
+        String s = string(node, key, null);
+        if (s == null) {
+            return def;
+        }
+        try {
+            return Durations.parse(s);
+        } catch (IllegalArgumentException e) {
+            throw ConfigException.of(key, s, Durations.ALLOWED);
+        }
+    }
+
+    private static String defaultAgentId() {
+        String name = null;
+        try {
+            name = Files.readString(Path.of("/etc/hostname")).trim();
+        } catch (IOException e) {
+            // fall through to the resolver's idea of the host name
+        }
+        if (name == null || name.isEmpty()) {
+            try {
+                name = InetAddress.getLocalHost().getHostName();
+            } catch (IOException e) {
+                name = "edgesync";
+            }
+        }
+        String cleaned = name.replaceAll("[^A-Za-z0-9._-]", "-");
+        return cleaned.isEmpty() || !Character.isLetterOrDigit(cleaned.charAt(0)) ? "edgesync" : cleaned;
+    }
+}

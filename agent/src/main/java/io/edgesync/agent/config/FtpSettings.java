@@ -1,0 +1,77 @@
+package io.edgesync.agent.config;
+
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * {@code ftp.*}: the embedded server the devices upload to.
+ *
+ * @param passivePortsFrom first port of {@code ftp.passive-ports}
+ * @param passivePortsTo last port of {@code ftp.passive-ports}
+ * @param passiveAddress address announced in PASV replies (for NAT); empty = the address the client connected to
+ */
+public record FtpSettings(String bind, int port, int passivePortsFrom, int passivePortsTo, String passiveAddress,
+                          int maxLogins, Duration idleTimeout, boolean anonymous, List<User> users) {
+
+    public FtpSettings {
+        AgentConfig.checkPort("ftp.port", port);
+        if (passivePortsFrom < 1024 || passivePortsTo > 65535 || passivePortsFrom > passivePortsTo) {
+            throw ConfigException.of("ftp.passive-ports", passivePortsFrom + "-" + passivePortsTo,
+                    "allowed: a range FROM-TO within 1024-65535 with FROM <= TO, e.g. 30000-30031");
+        }
+        if (maxLogins < 1 || maxLogins > 10_000) {
+            throw ConfigException.of("ftp.max-logins", maxLogins, "allowed: 1-10000");
+        }
+        if (idleTimeout.toSeconds() < 1) {
+            throw ConfigException.of("ftp.idle-timeout", idleTimeout, "allowed: at least 1s");
+        }
+        users = List.copyOf(users);
+        Set<String> names = new HashSet<>();
+        for (int i = 0; i < users.size(); i++) {
+            if (!names.add(users.get(i).name())) {
+                throw ConfigException.of("ftp.users." + i + ".name", users.get(i).name(),
+                        "each user needs a name of its own");
+            }
+            if (users.get(i).name().equals("anonymous") && !anonymous) {
+                throw ConfigException.of("ftp.users." + i + ".name", "anonymous",
+                        "anonymous login is off; set ftp.anonymous: true to allow it, or pick another name");
+            }
+        }
+    }
+
+    /**
+     * One device account ({@code ftp.users[]}).
+     *
+     * @param home folder under the spool, relative, where this user's uploads land
+     * @param perm pyftpdlib's permission letters
+     */
+    public record User(String name, Secret password, String home, String perm) {
+        /** pyftpdlib's letters: e cwd, l list, r retrieve, a append, d delete, f rename, m mkdir, w store, M chmod, T mtime. */
+        public static final String PERM_LETTERS = "elradfmwMT";
+
+        public User {
+            if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")) {
+                throw ConfigException.of("name", name,
+                        "allowed: 1-64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit");
+            }
+            if (password == null || password.isEmpty()) {
+                throw ConfigException.of("password", null, "every user needs a password");
+            }
+            if (home == null || home.isBlank() || home.startsWith("/") || home.contains("\\")
+                    || List.of(home.split("/")).contains("..") || home.indexOf('\0') >= 0) {
+                throw ConfigException.of("home", home,
+                        "allowed: a relative folder under the spool, without '..' or backslashes, e.g. cameras/gate");
+            }
+            if (perm == null || perm.isEmpty() || !perm.chars().allMatch(c -> PERM_LETTERS.indexOf(c) >= 0)) {
+                throw ConfigException.of("perm", perm, "allowed: one or more of the letters " + PERM_LETTERS
+                        + " (e cwd, l list, r read, a append, d delete, f rename, m mkdir, w write, M chmod, T mtime)");
+            }
+        }
+
+        public boolean may(char letter) {
+            return perm.indexOf(letter) >= 0;
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package io.edgesync.agent.config;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * One upstream FTP/FTPS host ({@code upstreams[]}).
+ *
+ * @param url {@code ftp://host[:port]/base/dir} or {@code ftps://...} (explicit TLS); the path is taken
+ *            relative to the login folder, as RFC 1738 reads FTP URLs
+ * @param workers how many files go to this upstream at once, each on its own connection
+ */
+public record UpstreamSettings(String name, URI url, String user, Secret password, int workers,
+                               Duration connectTimeout, Duration controlTimeout, Duration dataTimeout) {
+
+    public UpstreamSettings {
+        if (name == null || !name.matches("[a-z0-9][a-z0-9_-]{0,31}")) {
+            throw ConfigException.of("name", name,
+                    "allowed: 1-32 lower-case letters, digits, '_' or '-' (it becomes a metrics label)");
+        }
+        String scheme = url == null || url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("ftp") && !scheme.equals("ftps") || url.getHost() == null) {
+            throw ConfigException.of("url", url, "allowed: ftp://host[:port]/dir or ftps://host[:port]/dir");
+        }
+        if (url.getUserInfo() != null) {
+            throw ConfigException.of("url", redact(url),
+                    "credentials do not belong in the URL; put them in 'user' and 'password'");
+        }
+        if (user == null || user.isBlank()) {
+            throw ConfigException.of("user", user, "every upstream needs a login name");
+        }
+        if (workers < 1 || workers > 64) {
+            throw ConfigException.of("workers", workers, "allowed: 1-64");
+        }
+        positive("connect-timeout", connectTimeout);
+        positive("control-timeout", controlTimeout);
+        positive("data-timeout", dataTimeout);
+    }
+
+    private static void positive(String key, Duration d) {
+        if (d.isNegative() || d.isZero()) {
+            throw ConfigException.of(key, d, "allowed: a positive duration; every network wait must be bounded");
+        }
+    }
+
+    private static String redact(URI url) {
+        return url.getScheme() + "://****@" + url.getHost() + (url.getPort() > 0 ? ":" + url.getPort() : "")
+                + url.getRawPath();
+    }
+
+    public boolean tls() {
+        return url.getScheme().equalsIgnoreCase("ftps");
+    }
+
+    public String host() {
+        return url.getHost();
+    }
+
+    public int port() {
+        return url.getPort() > 0 ? url.getPort() : 21;
+    }
+
+    /** The upstream folder, relative to the login folder, without leading or trailing slashes ("" = login folder). */
+    public String baseDir() {
+        String path = url.getPath() == null ? "" : url.getPath();
+        return path.replaceAll("^/+", "").replaceAll("/+$", "");
+    }
+
+    /** The URL as it may be shown in logs, status and metrics. */
+    public String displayUrl() {
+        return url.toString();
+    }
+}

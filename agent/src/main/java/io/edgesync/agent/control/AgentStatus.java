@@ -1,0 +1,45 @@
+package io.edgesync.agent.control;
+
+import java.util.List;
+
+/**
+ * The agent's state as {@code GET /api/v1/status} and the retained MQTT status show it. Times are
+ * ISO-8601 UTC strings; a null field means "not known yet". Holds no secret.
+ */
+public record AgentStatus(String agent, String version, boolean online, String startedAt, long uptimeSeconds,
+                          Ingest ingest, List<Upstream> upstreams, Mqtt mqtt, Disk disk,
+                          List<RecentTransfer> recentTransfers) {
+
+    public AgentStatus {
+        upstreams = List.copyOf(upstreams);
+        recentTransfers = List.copyOf(recentTransfers);
+    }
+
+    /** The same without the transfer history, for the retained MQTT status. */
+    public AgentStatus withoutHistory() {
+        return new AgentStatus(agent, version, online, startedAt, uptimeSeconds, ingest, upstreams, mqtt, disk,
+                List.of());
+    }
+
+    public record Ingest(boolean running, int port, long filesReceived, long bytesReceived) {
+    }
+
+    /**
+     * @param state unknown, up or down (see the README)
+     * @param backlog deliveries still owed (waiting or in flight)
+     */
+    public record Upstream(String name, String url, String state, long backlog, long parked, long delivered,
+                           Long oldestPendingAgeSeconds, int inFlight, int consecutiveFailures, String lastSuccess,
+                           String lastFailure, String lastError, String retryAt) {
+    }
+
+    public record Mqtt(boolean enabled, boolean connected) {
+    }
+
+    public record Disk(String path, long freeBytes, long totalBytes) {
+    }
+
+    public record RecentTransfer(String path, String upstream, long size, String state, int attempts, String at,
+                                 Long durationMs, String error) {
+    }
+}

@@ -1,0 +1,100 @@
+package io.edgesync.agent.control;
+
+import io.edgesync.agent.ingest.IngestServer;
+import io.edgesync.agent.ledger.Backlog;
+import io.edgesync.agent.ledger.Ledger;
+import io.edgesync.agent.ledger.LedgerException;
+import io.edgesync.agent.ledger.Transfer;
+import io.edgesync.agent.sync.SyncService;
+import io.edgesync.agent.sync.UpstreamStatus;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.function.BooleanSupplier;
+
+/** Builds {@link AgentStatus} snapshots from the live parts. Thread-safe; each call reads the ledger once per upstream. */
+public final class StatusReporter {
+    private static final int HISTORY = 20;
+
+    private final String agentId;
+    private final Instant startedAt;
+    private final IngestServer ingest;
+    private final SyncService sync;
+    private final Ledger ledger;
+    private final Path dataDir;
+    private final boolean mqttEnabled;
+    private final BooleanSupplier mqttConnected;
+    private final Clock clock;
+
+    public StatusReporter(String agentId, IngestServer ingest, SyncService sync, Ledger ledger, Path dataDir,
+                          boolean mqttEnabled, BooleanSupplier mqttConnected, Clock clock) {
+        this.agentId = agentId;
+        this.startedAt = clock.instant();
+        this.ingest = ingest;
+        this.sync = sync;
+        this.ledger = ledger;
+        this.dataDir = dataDir;
+        this.mqttEnabled = mqttEnabled;
+        this.mqttConnected = mqttConnected;
+        this.clock = clock;
+    }
+
+    /** The agent's version, from the build. */
+    public static String version() {
+        try (InputStream in = StatusReporter.class.getResourceAsStream("/io/edgesync/agent/version.properties")) {
+            Properties p = new Properties();
+            if (in != null) {
+                p.load(in);
+            }
+            return p.getProperty("version", "dev");
+        } catch (IOException e) {
+            return "dev";
+        }
+    }
+
+    public AgentStatus snapshot() throws LedgerException {
+        Instant now = clock.instant();
+        Ledger.Totals received = ledger.received();
+        List<AgentStatus.Upstream> upstreams = new ArrayList<>();
+        for (UpstreamStatus u : sync.status()) {
+            Backlog b = ledger.backlog(u.name());
+            upstreams.add(new AgentStatus.Upstream(u.name(), u.url(), u.state(), b.pending(), b.parked(),
+                    b.delivered(), b.oldestPending().map(t -> Math.max(0, Duration.between(t, now).toSeconds())).orElse(null),
+                    u.inFlight(), u.consecutiveFailures(), text(u.lastSuccess()), text(u.lastFailure()),
+                    u.lastError().orElse(null), text(u.retryAt())));
+        }
+        List<AgentStatus.RecentTransfer> history = new ArrayList<>();
+        for (Transfer t : ledger.recentTransfers(HISTORY)) {
+            history.add(new AgentStatus.RecentTransfer(t.path(), t.upstream(), t.size(), t.state(), t.attempts(),
+                    t.at().toString(), t.took().map(Duration::toMillis).orElse(null), t.lastError().orElse(null)));
+        }
+        return new AgentStatus(agentId, version(), true, startedAt.toString(),
+                Duration.between(startedAt, now).toSeconds(),
+                new AgentStatus.Ingest(ingest.running(), ingest.port(), received.files(), received.bytes()),
+                upstreams, new AgentStatus.Mqtt(mqttEnabled, mqttEnabled && mqttConnected.getAsBoolean()),
+                disk(), history);
+    }
+
+    private AgentStatus.Disk disk() {
+        try {
+            FileStore store = Files.getFileStore(dataDir);
+            return new AgentStatus.Disk(dataDir.toString(), store.getUsableSpace(), store.getTotalSpace());
+        } catch (IOException e) {
+            return new AgentStatus.Disk(dataDir.toString(), -1, -1);
+        }
+    }
+
+    private static String text(Optional<Instant> t) {
+        return t.map(Instant::toString).orElse(null);
+    }
+}

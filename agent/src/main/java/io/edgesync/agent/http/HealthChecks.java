@@ -1,0 +1,80 @@
+package io.edgesync.agent.http;
+
+import io.edgesync.agent.ingest.IngestServer;
+import io.edgesync.agent.ledger.Backlog;
+import io.edgesync.agent.ledger.Ledger;
+import io.edgesync.agent.ledger.LedgerException;
+import io.edgesync.agent.sync.SyncService;
+import io.edgesync.agent.sync.UpstreamStatus;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+/**
+ * One {@link PartCheck} per part. Liveness: the FTP server and the ledger (restart if they are gone).
+ * Readiness adds the disk, each upstream (down while it cannot be reached) and MQTT when configured.
+ */
+public final class HealthChecks {
+    /** Below this much free space the disk check reports down. */
+    static final long DISK_FLOOR_BYTES = 64L * 1024 * 1024;
+
+    private HealthChecks() {
+    }
+
+    public static List<PartCheck> all(IngestServer ingest, Ledger ledger, SyncService sync, Path dataDir,
+                                      boolean mqttEnabled, BooleanSupplier mqttConnected) {
+        List<PartCheck> checks = new ArrayList<>();
+        checks.add(PartCheck.liveness("ftp", () -> new PartCheck.Result(ingest.running(), Map.of("port", ingest.port()))));
+        checks.add(PartCheck.liveness("ledger", () -> {
+            try {
+                ledger.ping();
+                return new PartCheck.Result(true, Map.of());
+            } catch (LedgerException e) {
+                return new PartCheck.Result(false, Map.of("error", e.getMessage()));
+            }
+        }));
+        checks.add(PartCheck.readiness("disk", () -> disk(dataDir)));
+        for (String name : sync.upstreamNames()) {
+            checks.add(PartCheck.readiness("upstream:" + name, () -> upstream(sync, name)));
+        }
+        checks.add(PartCheck.readiness("mqtt", () -> mqttEnabled
+                ? new PartCheck.Result(mqttConnected.getAsBoolean(), Map.of("connected", mqttConnected.getAsBoolean()))
+                : new PartCheck.Result(true, Map.of("enabled", false))));
+        return checks;
+    }
+
+    private static PartCheck.Result disk(Path dataDir) {
+        try {
+            FileStore store = Files.getFileStore(dataDir);
+            long free = store.getUsableSpace();
+            return new PartCheck.Result(free >= DISK_FLOOR_BYTES, Map.of("path", dataDir.toString(), "freeBytes", free,
+                    "totalBytes", store.getTotalSpace(), "floorBytes", DISK_FLOOR_BYTES));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static PartCheck.Result upstream(SyncService sync, String name) {
+        UpstreamStatus status = sync.status().stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow();
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("state", status.state());
+        details.put("url", status.url());
+        try {
+            Backlog backlog = sync.backlog(name);
+            details.put("backlog", backlog.pending());
+            details.put("parked", backlog.parked());
+        } catch (LedgerException e) {
+            details.put("backlog", "unknown: " + e.getMessage());
+        }
+        status.lastError().ifPresent(e -> details.put("lastError", e));
+        return new PartCheck.Result(!status.state().equals("down"), details);
+    }
+}

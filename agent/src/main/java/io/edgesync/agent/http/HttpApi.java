@@ -1,0 +1,62 @@
+package io.edgesync.agent.http;
+
+import io.edgesync.agent.config.AgentConfig;
+import io.edgesync.agent.control.StatusReporter;
+import io.edgesync.agent.telemetry.Metrics;
+import io.helidon.health.HealthCheck;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.observe.ObserveFeature;
+import io.helidon.webserver.observe.health.HealthObserver;
+
+import java.util.List;
+
+/**
+ * The agent's HTTP side on Helidon SE: {@code /health} (with {@code /live} and {@code /ready}) from the
+ * parts' {@link PartCheck}s, {@code /metrics} and {@code /api/v1/status}. Feature discovery is off: only
+ * what is wired here is served.
+ */
+public final class HttpApi {
+    private static final System.Logger LOG = System.getLogger(HttpApi.class.getName());
+    private final WebServer server;
+
+    public HttpApi(AgentConfig.Http settings, Metrics metrics, StatusReporter status, List<? extends HealthCheck> checks) {
+        HealthObserver health = HealthObserver.builder()
+                .endpoint("/health")
+                .details(true)
+                .useSystemServices(false)
+                .addChecks(checks.toArray(HealthCheck[]::new))
+                .build();
+        this.server = WebServer.builder()
+                .host(settings.bind())
+                .port(settings.port())
+                .shutdownHook(false)
+                .featuresDiscoverServices(false)
+                .addFeature(ObserveFeature.builder()
+                        .observersDiscoverServices(false)
+                        .endpoint("/")
+                        .addObserver(health)
+                        .build())
+                .routing(routing -> routing(routing, metrics, status))
+                .build();
+    }
+
+    /** The routes besides health; static so tests can serve them without the rest of the agent. */
+    static void routing(HttpRouting.Builder routing, Metrics metrics, StatusReporter status) {
+        routing.register("/metrics", new MetricsService(metrics))
+                .register("/api/v1", new StatusService(status));
+    }
+
+    public void start() {
+        server.start();
+        LOG.log(System.Logger.Level.INFO, "HTTP on port {0,number,#}: /health, /metrics, /api/v1/status", server.port());
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    public void stop() {
+        server.stop();
+    }
+}

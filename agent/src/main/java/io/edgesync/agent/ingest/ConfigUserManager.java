@@ -1,0 +1,110 @@
+package io.edgesync.agent.ingest;
+
+import io.edgesync.agent.config.FtpSettings;
+import io.edgesync.agent.config.Secret;
+import org.apache.ftpserver.ftplet.Authentication;
+import org.apache.ftpserver.ftplet.AuthenticationFailedException;
+import org.apache.ftpserver.ftplet.Authority;
+import org.apache.ftpserver.ftplet.FtpException;
+import org.apache.ftpserver.ftplet.User;
+import org.apache.ftpserver.ftplet.UserManager;
+import org.apache.ftpserver.usermanager.AnonymousAuthentication;
+import org.apache.ftpserver.usermanager.UsernamePasswordAuthentication;
+import org.apache.ftpserver.usermanager.impl.BaseUser;
+import org.apache.ftpserver.usermanager.impl.ConcurrentLoginPermission;
+import org.apache.ftpserver.usermanager.impl.TransferRatePermission;
+import org.apache.ftpserver.usermanager.impl.WritePermission;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * The device accounts from {@code ftp.users}, read-only. An unknown user and a wrong password fail the
+ * same way and take the same work (a password check against a dummy secret), so a client cannot tell
+ * which names exist. Thread-safe (immutable).
+ */
+final class ConfigUserManager implements UserManager {
+    private static final Secret NOBODY = Secret.of("\u0000no-such-user\u0000");
+    private static final String WRITE_LETTERS = "adfmwMT";
+
+    private final Map<String, FtpSettings.User> users;
+    private final Path spool;
+    private final int maxLogins;
+    private final boolean anonymous;
+
+    ConfigUserManager(List<FtpSettings.User> users, Path spool, int maxLogins, boolean anonymous) {
+        this.users = users.stream().collect(Collectors.toUnmodifiableMap(FtpSettings.User::name, Function.identity()));
+        this.spool = spool;
+        this.maxLogins = maxLogins;
+        this.anonymous = anonymous;
+    }
+
+    @Override
+    public User authenticate(Authentication authentication) throws AuthenticationFailedException {
+        if (authentication instanceof UsernamePasswordAuthentication login) {
+            FtpSettings.User user = users.get(login.getUsername());
+            boolean ok = (user == null ? NOBODY : user.password()).matches(login.getPassword());
+            if (user != null && ok) {
+                return toFtpUser(user);
+            }
+        } else if (authentication instanceof AnonymousAuthentication && anonymous && users.containsKey("anonymous")) {
+            return toFtpUser(users.get("anonymous"));
+        }
+        throw new AuthenticationFailedException("Authentication failed");
+    }
+
+    private User toFtpUser(FtpSettings.User settings) {
+        BaseUser user = new BaseUser();
+        user.setName(settings.name());
+        user.setHomeDirectory(spool.resolve(settings.home()).toString());
+        user.setEnabled(true);
+        List<Authority> authorities = new ArrayList<>();
+        if (settings.perm().chars().anyMatch(c -> WRITE_LETTERS.indexOf(c) >= 0)) {
+            authorities.add(new WritePermission());
+        }
+        authorities.add(new ConcurrentLoginPermission(maxLogins, maxLogins));
+        authorities.add(new TransferRatePermission(0, 0));
+        user.setAuthorities(authorities);
+        return user;
+    }
+
+    @Override
+    public User getUserByName(String name) {
+        FtpSettings.User user = users.get(name);
+        return user == null ? null : toFtpUser(user);
+    }
+
+    @Override
+    public String[] getAllUserNames() {
+        return users.keySet().toArray(String[]::new);
+    }
+
+    @Override
+    public boolean doesExist(String name) {
+        return users.containsKey(name);
+    }
+
+    @Override
+    public void delete(String name) throws FtpException {
+        throw new FtpException("users come from the configuration file and cannot be deleted over FTP");
+    }
+
+    @Override
+    public void save(User user) throws FtpException {
+        throw new FtpException("users come from the configuration file and cannot be changed over FTP");
+    }
+
+    @Override
+    public String getAdminName() {
+        return "";
+    }
+
+    @Override
+    public boolean isAdmin(String name) {
+        return false;
+    }
+}

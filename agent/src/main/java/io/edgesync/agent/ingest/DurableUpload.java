@@ -1,0 +1,204 @@
+package io.edgesync.agent.ingest;
+
+import io.edgesync.agent.ledger.ReceivedFile;
+import org.apache.ftpserver.command.AbstractCommand;
+import org.apache.ftpserver.ftplet.DataConnection;
+import org.apache.ftpserver.ftplet.DataConnectionFactory;
+import org.apache.ftpserver.ftplet.DefaultFtpReply;
+import org.apache.ftpserver.ftplet.FtpFile;
+import org.apache.ftpserver.ftplet.FtpReply;
+import org.apache.ftpserver.ftplet.FtpRequest;
+import org.apache.ftpserver.impl.FtpIoSession;
+import org.apache.ftpserver.impl.FtpServerContext;
+import org.apache.ftpserver.impl.IODataConnectionFactory;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.UUID;
+
+/**
+ * STOR, APPE and STOU that acknowledge only what is durable: the device's bytes go to a private
+ * temporary file, which is fsynced and renamed over the final name, the folder fsynced, and the upload
+ * handed to the {@link UploadSink} (the ledger commit); only then does the device get 226. Any failure
+ * before that gets a 4xx/5xx reply and leaves the spool as it was. Replaces FtpServer's own commands,
+ * which write to the final name and reply before any hook could run.
+ */
+final class DurableUpload extends AbstractCommand {
+    enum Mode { STORE, APPEND, UNIQUE }
+
+    private static final System.Logger LOG = System.getLogger(DurableUpload.class.getName());
+
+    private final Mode mode;
+    private final Path spool;
+    private final Path incoming;
+    private final UploadSink sink;
+    private final Clock clock;
+
+    DurableUpload(Mode mode, Path spool, Path incoming, UploadSink sink, Clock clock) {
+        this.mode = mode;
+        this.spool = spool;
+        this.incoming = incoming;
+        this.sink = sink;
+        this.clock = clock;
+    }
+
+    @Override
+    public void execute(FtpIoSession session, FtpServerContext context, FtpRequest request) {
+        long offset = session.getFileOffset();
+        try {
+            SpoolPath target = target(session, request);
+            checkDataConnectionRequested(session);
+            long prefix = prefixLength(target, offset);
+            session.write(new DefaultFtpReply(FtpReply.REPLY_150_FILE_STATUS_OKAY,
+                    (mode == Mode.UNIQUE ? "FILE: " + Path.of(target.relative()).getFileName() : "Opening data connection")
+                            + " for " + request.getCommand() + "."));
+            ReceivedFile received = receive(session, target, prefix);
+            session.write(new DefaultFtpReply(FtpReply.REPLY_226_CLOSING_DATA_CONNECTION,
+                    "Transfer complete; " + received.size() + " bytes stored durably."));
+        } catch (UploadRefused e) {
+            LOG.log(e.code() >= 500 || e.getCause() != null ? System.Logger.Level.WARNING : System.Logger.Level.INFO,
+                    "{0} {1} by {2} from {3} refused: {4} {5}", request.getCommand(), request.getArgument(),
+                    userName(session), clientIp(session), e.code(), e.getMessage());
+            session.write(new DefaultFtpReply(e.code(), e.getMessage()));
+        } finally {
+            session.resetState();
+            session.getDataConnection().closeDataConnection();
+        }
+    }
+
+    private SpoolPath target(FtpIoSession session, FtpRequest request) throws UploadRefused {
+        String argument = request.getArgument();
+        if (mode == Mode.UNIQUE) {
+            String prefix = argument == null || argument.isBlank() ? "" : argument.trim() + ".";
+            argument = prefix + UUID.randomUUID();
+        } else if (argument == null || argument.isBlank()) {
+            throw new UploadRefused(FtpReply.REPLY_501_SYNTAX_ERROR_IN_PARAMETERS_OR_ARGUMENTS,
+                    request.getCommand() + " needs a file name.");
+        }
+        FtpFile file = resolve(session, argument);
+        if (file.isDirectory()) {
+            throw new UploadRefused(FtpReply.REPLY_553_REQUESTED_ACTION_NOT_TAKEN_FILE_NAME_NOT_ALLOWED,
+                    argument + " is a folder.");
+        }
+        if (!file.isWritable()) {
+            throw new UploadRefused(FtpReply.REPLY_550_REQUESTED_ACTION_NOT_TAKEN, "Permission denied.");
+        }
+        SpoolPath target;
+        try {
+            target = SpoolPath.resolve(spool, homeOf(session), file.getAbsolutePath());
+        } catch (IllegalArgumentException e) {
+            throw new UploadRefused(FtpReply.REPLY_553_REQUESTED_ACTION_NOT_TAKEN_FILE_NAME_NOT_ALLOWED,
+                    "File name not allowed.");
+        }
+        if (!Files.isDirectory(target.file().getParent())) {
+            throw new UploadRefused(FtpReply.REPLY_553_REQUESTED_ACTION_NOT_TAKEN_FILE_NAME_NOT_ALLOWED,
+                    "No such folder; create it first (MKD).");
+        }
+        return target;
+    }
+
+    private static FtpFile resolve(FtpIoSession session, String argument) throws UploadRefused {
+        try {
+            FtpFile file = session.getFileSystemView().getFile(argument);
+            if (file != null) {
+                return file;
+            }
+        } catch (Exception e) {
+            throw new UploadRefused(FtpReply.REPLY_553_REQUESTED_ACTION_NOT_TAKEN_FILE_NAME_NOT_ALLOWED,
+                    "File name not allowed.");
+        }
+        throw new UploadRefused(FtpReply.REPLY_553_REQUESTED_ACTION_NOT_TAKEN_FILE_NAME_NOT_ALLOWED,
+                "File name not allowed.");
+    }
+
+    /** FtpServer's own rule (FTPSERVER-110): PORT, PASV or EPSV must come before a transfer. */
+    private static void checkDataConnectionRequested(FtpIoSession session) throws UploadRefused {
+        DataConnectionFactory factory = session.getDataConnection();
+        if (factory instanceof IODataConnectionFactory io && io.getInetAddress() == null) {
+            throw new UploadRefused(FtpReply.REPLY_503_BAD_SEQUENCE_OF_COMMANDS, "PORT or PASV must be issued first.");
+        }
+    }
+
+    /** How many bytes of the existing file the upload keeps: all for APPE, the REST offset for STOR. */
+    private long prefixLength(SpoolPath target, long restOffset) throws UploadRefused {
+        boolean exists = Files.isRegularFile(target.file());
+        long existing = exists ? target.file().toFile().length() : 0;
+        if (mode == Mode.APPEND) {
+            return existing;
+        }
+        if (restOffset < 0 || restOffset > existing) {
+            throw new UploadRefused(554,
+                    "Restart offset " + restOffset + " is beyond the file's " + existing + " bytes.");
+        }
+        return restOffset;
+    }
+
+    private ReceivedFile receive(FtpIoSession session, SpoolPath target, long prefix) throws UploadRefused {
+        DataConnection data;
+        try {
+            data = session.getDataConnection().openConnection();
+        } catch (Exception e) {
+            throw new UploadRefused(FtpReply.REPLY_425_CANT_OPEN_DATA_CONNECTION, "Cannot open data connection.");
+        }
+        try (SpoolWriter writer = new SpoolWriter(incoming)) {
+            transfer(session, data, writer, target, prefix);
+            if (!session.isConnected()) {
+                // the control connection is gone: the device can never see a 226, so this is not an upload
+                throw new UploadRefused(FtpReply.REPLY_426_CONNECTION_CLOSED_TRANSFER_ABORTED,
+                        "Control connection closed during transfer.");
+            }
+            ReceivedFile received = new ReceivedFile(target.relative(), writer.size(), writer.sha256Hex(),
+                    clock.instant(), userName(session), clientIp(session));
+            commit(writer, target, received);
+            return received;
+        } catch (IOException e) {
+            throw new UploadRefused(FtpReply.REPLY_451_REQUESTED_ACTION_ABORTED,
+                    "Local error; nothing was stored, please send the file again.", e);
+        }
+    }
+
+    private static void transfer(FtpIoSession session, DataConnection data, SpoolWriter writer, SpoolPath target,
+                                 long prefix) throws UploadRefused, IOException {
+        if (prefix > 0) {
+            writer.copyPrefix(target.file(), prefix);
+        }
+        try (OutputStream out = writer.stream()) {
+            data.transferFromClient(session.getFtpletSession(), out);
+        } catch (SpoolWriter.LocalWriteException e) {
+            throw new UploadRefused(FtpReply.REPLY_452_REQUESTED_ACTION_NOT_TAKEN,
+                    "Cannot store the file here now (" + e.getMessage() + "); nothing was stored.", e);
+        } catch (IOException e) {
+            throw new UploadRefused(FtpReply.REPLY_426_CONNECTION_CLOSED_TRANSFER_ABORTED,
+                    "Transfer aborted; nothing was stored.", e);
+        }
+    }
+
+    private void commit(SpoolWriter writer, SpoolPath target, ReceivedFile received) throws IOException {
+        writer.publish(target.file());
+        try {
+            sink.accept(received);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.ERROR, "upload " + received.path() + " is on disk but not recorded;"
+                    + " the device is told to send it again", e);
+            throw e;
+        }
+        LOG.log(System.Logger.Level.DEBUG, "received {0} ({1} bytes) from {2}", received.path(), received.size(),
+                received.user());
+    }
+
+    private String homeOf(FtpIoSession session) {
+        return spool.relativize(Path.of(session.getUser().getHomeDirectory())).toString();
+    }
+
+    private static String userName(FtpIoSession session) {
+        return session.getUser() == null ? "-" : session.getUser().getName();
+    }
+
+    private static String clientIp(FtpIoSession session) {
+        return session.getRemoteAddress() instanceof InetSocketAddress a ? a.getAddress().getHostAddress() : "-";
+    }
+}

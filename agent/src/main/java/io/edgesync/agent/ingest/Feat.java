@@ -1,0 +1,34 @@
+package io.edgesync.agent.ingest;
+
+import org.apache.ftpserver.command.AbstractCommand;
+import org.apache.ftpserver.ftplet.DefaultFtpReply;
+import org.apache.ftpserver.ftplet.FtpReply;
+import org.apache.ftpserver.ftplet.FtpRequest;
+import org.apache.ftpserver.impl.FtpIoSession;
+import org.apache.ftpserver.impl.FtpServerContext;
+
+/**
+ * FEAT without {@code MODE Z}: FtpServer advertises deflate, and clients such as lftp then compress every
+ * upload, which costs a small board far more CPU than the LAN saves. Also without the AUTH lines while
+ * this server has no TLS configured.
+ */
+final class Feat extends AbstractCommand {
+    private static final String FEATURES = String.join("\n",
+            "Extensions supported",
+            " SIZE",
+            " MDTM",
+            " MFMT",
+            " REST STREAM",
+            " MLST Size;Modify;Type;Perm",
+            " UTF8",
+            " TVFS",
+            " EPSV",
+            " EPRT",
+            "End");
+
+    @Override
+    public void execute(FtpIoSession session, FtpServerContext context, FtpRequest request) {
+        session.resetState();
+        session.write(new DefaultFtpReply(FtpReply.REPLY_211_SYSTEM_STATUS_REPLY, FEATURES));
+    }
+}

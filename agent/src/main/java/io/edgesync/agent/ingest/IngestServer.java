@@ -1,0 +1,157 @@
+package io.edgesync.agent.ingest;
+
+import io.edgesync.agent.config.FtpSettings;
+import org.apache.ftpserver.ConnectionConfigFactory;
+import org.apache.ftpserver.DataConnectionConfigurationFactory;
+import org.apache.ftpserver.FtpServer;
+import org.apache.ftpserver.FtpServerFactory;
+import org.apache.ftpserver.command.CommandFactoryFactory;
+import org.apache.ftpserver.filesystem.nativefs.NativeFileSystemFactory;
+import org.apache.ftpserver.ftplet.FtpException;
+import org.apache.ftpserver.listener.Listener;
+import org.apache.ftpserver.listener.ListenerFactory;
+import org.apache.mina.transport.socket.SocketSessionConfig;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * The embedded FTP server the devices upload to: Apache FtpServer with the users from configuration,
+ * uploads that are acknowledged only once durable ({@link DurableUpload}), permission letters enforced
+ * on every command, and anonymous login, active-mode bounces and unbounded passive ports off.
+ *
+ * <p>Lifecycle: construct, {@link #start()}, {@link #stop()}. Thread-safe after start.
+ */
+public final class IngestServer {
+    private static final System.Logger LOG = System.getLogger(IngestServer.class.getName());
+    private static final String LISTENER = "default";
+
+    private final FtpSettings settings;
+    private final Path spool;
+    private final Path incoming;
+    private final FtpServer server;
+    private final Listener listener;
+
+    public IngestServer(FtpSettings settings, Path spool, Path incoming, UploadSink sink, Clock clock) {
+        this.settings = settings;
+        this.spool = spool.toAbsolutePath().normalize();
+        this.incoming = incoming.toAbsolutePath().normalize();
+
+        FtpServerFactory factory = new FtpServerFactory();
+        this.listener = listener(settings);
+        factory.addListener(LISTENER, listener);
+
+        ConnectionConfigFactory connections = new ConnectionConfigFactory();
+        connections.setAnonymousLoginEnabled(settings.anonymous());
+        connections.setMaxLogins(settings.maxLogins());
+        connections.setMaxThreads(0); // FtpServer's default: one pool sized by max logins
+        factory.setConnectionConfig(connections.createConnectionConfig());
+
+        factory.setUserManager(new ConfigUserManager(settings.users(), this.spool, settings.maxLogins(),
+                settings.anonymous()));
+        NativeFileSystemFactory files = new NativeFileSystemFactory();
+        files.setCreateHome(true);
+        factory.setFileSystem(files);
+
+        CommandFactoryFactory commands = new CommandFactoryFactory();
+        commands.addCommand("STOR", new DurableUpload(DurableUpload.Mode.STORE, this.spool, this.incoming, sink, clock));
+        commands.addCommand("APPE", new DurableUpload(DurableUpload.Mode.APPEND, this.spool, this.incoming, sink, clock));
+        commands.addCommand("STOU", new DurableUpload(DurableUpload.Mode.UNIQUE, this.spool, this.incoming, sink, clock));
+        commands.addCommand("FEAT", new Feat());
+        factory.setCommandFactory(commands.createCommandFactory());
+
+        Map<String, FtpSettings.User> users = settings.users().stream()
+                .collect(Collectors.toMap(FtpSettings.User::name, Function.identity()));
+        factory.setFtplets(Map.of("permissions", new PermissionFtplet(users)));
+        this.server = factory.createServer();
+    }
+
+    private static Listener listener(FtpSettings settings) {
+        DataConnectionConfigurationFactory data = new DataConnectionConfigurationFactory();
+        data.setPassivePorts(settings.passivePortsFrom() + "-" + settings.passivePortsTo());
+        if (!settings.passiveAddress().isBlank()) {
+            data.setPassiveExternalAddress(settings.passiveAddress());
+        }
+        data.setActiveIpCheck(true);   // PORT/EPRT only to the client's own address (no FTP bounce)
+        data.setPassiveIpCheck(true);  // passive data connections only from the control connection's address
+        data.setIdleTime((int) Math.max(1, settings.idleTimeout().toSeconds()));
+
+        ListenerFactory listener = new ListenerFactory();
+        listener.setServerAddress(settings.bind());
+        listener.setPort(settings.port());
+        listener.setIdleTimeout((int) Math.max(1, settings.idleTimeout().toSeconds()));
+        listener.setDataConnectionConfiguration(data.createDataConnectionConfiguration());
+        // Without TCP_NODELAY each reply waits for the client's delayed ACK (~40 ms per file).
+        listener.setSessionFilter(session -> {
+            if (session.getConfig() instanceof SocketSessionConfig socket) {
+                socket.setTcpNoDelay(true);
+            }
+            return true;
+        });
+        return listener.createListener();
+    }
+
+    /**
+     * Creates the spool folders, clears temporaries of uploads that never completed, and starts listening.
+     *
+     * @throws IOException when a folder cannot be created or the port cannot be bound
+     */
+    public void start() throws IOException {
+        Files.createDirectories(spool);
+        Files.createDirectories(incoming);
+        for (FtpSettings.User user : settings.users()) {
+            Files.createDirectories(spool.resolve(user.home()));
+        }
+        clearIncoming();
+        try {
+            server.start();
+        } catch (FtpException | RuntimeException e) {
+            throw new IOException("FTP server cannot listen on " + settings.bind() + ":" + settings.port() + ": "
+                    + rootMessage(e), e);
+        }
+        LOG.log(System.Logger.Level.INFO, "FTP server listening on {0}:{1,number,#} (passive ports {2,number,#}-{3,number,#}), {4} user(s)",
+                settings.bind(), port(), settings.passivePortsFrom(), settings.passivePortsTo(), settings.users().size());
+    }
+
+    /** Uploads that never got a 226 (a crash, a cut connection) leave a temporary here: it is never delivered. */
+    private void clearIncoming() throws IOException {
+        int removed = 0;
+        try (DirectoryStream<Path> parts = Files.newDirectoryStream(incoming, "*.part")) {
+            for (Path part : parts) {
+                Files.deleteIfExists(part);
+                removed++;
+            }
+        }
+        if (removed > 0) {
+            LOG.log(System.Logger.Level.WARNING, "removed {0} incomplete upload(s) left by an earlier run;"
+                    + " their devices never got a 226 and will send them again", removed);
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.toString() : t.getMessage();
+    }
+
+    /** The bound port (the real one when configured as 0). */
+    public int port() {
+        return listener.getPort();
+    }
+
+    public boolean running() {
+        return !server.isStopped() && !server.isSuspended();
+    }
+
+    public void stop() {
+        server.stop();
+    }
+}

@@ -1,0 +1,49 @@
+package io.edgesync.agent.ingest;
+
+import io.edgesync.agent.config.FtpSettings;
+import org.apache.ftpserver.ftplet.DefaultFtpReply;
+import org.apache.ftpserver.ftplet.DefaultFtplet;
+import org.apache.ftpserver.ftplet.FtpException;
+import org.apache.ftpserver.ftplet.FtpReply;
+import org.apache.ftpserver.ftplet.FtpRequest;
+import org.apache.ftpserver.ftplet.FtpSession;
+import org.apache.ftpserver.ftplet.FtpletResult;
+import org.apache.ftpserver.ftplet.User;
+
+import java.io.IOException;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Enforces each user's permission letters before any command runs (FtpServer itself only knows
+ * "writable or not"). A refused command gets 550 and is not executed.
+ */
+final class PermissionFtplet extends DefaultFtplet {
+    private static final System.Logger LOG = System.getLogger(PermissionFtplet.class.getName());
+    private final Map<String, FtpSettings.User> users;
+
+    PermissionFtplet(Map<String, FtpSettings.User> users) {
+        this.users = Map.copyOf(users);
+    }
+
+    @Override
+    public FtpletResult beforeCommand(FtpSession session, FtpRequest request) throws FtpException, IOException {
+        User user = session.getUser();
+        if (user == null) {
+            return FtpletResult.DEFAULT; // FtpServer refuses everything but login commands before login
+        }
+        Optional<Character> needed = Permissions.required(request.getCommand(), request.getArgument());
+        if (needed.isEmpty()) {
+            return FtpletResult.DEFAULT;
+        }
+        FtpSettings.User settings = users.get(user.getName());
+        if (settings != null && settings.may(needed.get())) {
+            return FtpletResult.DEFAULT;
+        }
+        LOG.log(System.Logger.Level.INFO, "refused {0} for user {1} from {2}: needs permission ''{3}''",
+                request.getCommand(), user.getName(), session.getClientAddress(), needed.get());
+        session.write(new DefaultFtpReply(FtpReply.REPLY_550_REQUESTED_ACTION_NOT_TAKEN,
+                "Permission denied (" + request.getCommand() + " needs '" + needed.get() + "')."));
+        return FtpletResult.SKIP;
+    }
+}

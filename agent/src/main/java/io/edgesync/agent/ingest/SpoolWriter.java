@@ -1,0 +1,131 @@
+package io.edgesync.agent.ingest;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.UUID;
+
+/**
+ * Receives one upload into a private temporary file under {@code incoming/} (same file system as the
+ * spool), hashing every byte, and publishes it into the spool only when asked: fsync the file, rename it
+ * over the final name atomically, fsync the folder. Until {@link #publish} a crash leaves nothing in the
+ * spool. Not thread-safe: one per upload.
+ */
+final class SpoolWriter implements AutoCloseable {
+    private static final int BUFFER = 256 * 1024;
+
+    private final Path temp;
+    private final FileChannel channel;
+    private final MessageDigest sha256;
+    private long size;
+    private boolean published;
+
+    SpoolWriter(Path incomingDir) throws IOException {
+        this.temp = incomingDir.resolve(UUID.randomUUID() + ".part");
+        this.channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        try {
+            this.sha256 = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
+    /** Copies the first {@code length} bytes of {@code existing} (for APPE, or REST + STOR) into the upload. */
+    void copyPrefix(Path existing, long length) throws IOException {
+        try (InputStream in = Files.newInputStream(existing); OutputStream out = stream()) {
+            long left = length;
+            byte[] buf = new byte[BUFFER];
+            while (left > 0) {
+                int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+                if (n < 0) {
+                    throw new IOException(existing + " is shorter than " + length + " bytes");
+                }
+                out.write(buf, 0, n);
+                left -= n;
+            }
+        }
+    }
+
+    /**
+     * A buffered stream into the temporary file; closing it flushes but keeps the file open for
+     * {@link #publish}.
+     */
+    OutputStream stream() {
+        return new BufferedOutputStream(new ChannelSink(), BUFFER);
+    }
+
+    /** Hashes and counts every byte on its way to the channel; closing it leaves the channel open. */
+    private final class ChannelSink extends OutputStream {
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            sha256.update(b, off, len);
+            size += len;
+            ByteBuffer buf = ByteBuffer.wrap(b, off, len);
+            try {
+                while (buf.hasRemaining()) {
+                    channel.write(buf);
+                }
+            } catch (IOException e) {
+                throw new LocalWriteException(e);
+            }
+        }
+    }
+
+    /** Writing to the local disk failed (full, read-only, I/O error): the device's fault is not involved. */
+    static final class LocalWriteException extends IOException {
+        LocalWriteException(IOException cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+
+    long size() {
+        return size;
+    }
+
+    String sha256Hex() {
+        return HexFormat.of().formatHex(sha256.digest());
+    }
+
+    /** Makes the upload durable under {@code target}; the folder must exist. */
+    void publish(Path target) throws IOException {
+        try {
+            channel.force(true);
+        } catch (IOException e) {
+            throw new LocalWriteException(e);
+        }
+        channel.close();
+        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        published = true;
+        fsyncDirectory(target.getParent());
+    }
+
+    static void fsyncDirectory(Path dir) throws IOException {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        }
+    }
+
+    /** Discards the temporary file unless it was published. */
+    @Override
+    public void close() throws IOException {
+        channel.close();
+        if (!published) {
+            Files.deleteIfExists(temp);
+        }
+    }
+}

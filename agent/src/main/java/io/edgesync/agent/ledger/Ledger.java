@@ -1,0 +1,372 @@
+package io.edgesync.agent.ledger;
+
+import org.sqlite.SQLiteConfig;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The durable record of every received file and of each (file, upstream) delivery, in SQLite (WAL,
+ * {@code synchronous=FULL}): a method that returns has committed. Thread-safe: one connection, guarded
+ * by {@link #lock}. Every failure is a {@link LedgerException} and leaves the ledger as it was.
+ *
+ * <p>Delivery states: {@code pending} (waiting, maybe until {@code next_attempt_at}), {@code active} (a
+ * worker has it), {@code delivered}, {@code parked} (gave up; an operator may retry), {@code superseded}
+ * (a newer upload of the same path will be delivered instead).
+ */
+public final class Ledger implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Ledger.class.getName());
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Connection db; // guarded by lock
+
+    private Ledger(Connection db) {
+        this.db = db;
+    }
+
+    /**
+     * Opens (creating if needed) the ledger at {@code file}, checks its integrity and migrates its schema.
+     */
+    public static Ledger open(Path file) throws LedgerException {
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            SQLiteConfig config = new SQLiteConfig();
+            config.setJournalMode(SQLiteConfig.JournalMode.WAL);
+            config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+            config.setBusyTimeout(10_000);
+            config.enforceForeignKeys(true);
+            Connection db = config.createConnection("jdbc:sqlite:" + file.toAbsolutePath());
+            Ledger ledger = new Ledger(db);
+            ledger.checkIntegrity();
+            ledger.migrate();
+            db.setAutoCommit(false);
+            return ledger;
+        } catch (SQLException | java.io.IOException e) {
+            throw new LedgerException("cannot open ledger " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void checkIntegrity() throws SQLException {
+        try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("PRAGMA quick_check")) {
+            String result = rs.next() ? rs.getString(1) : "no answer";
+            if (!"ok".equals(result)) {
+                throw new SQLException("integrity check failed: " + result);
+            }
+        }
+    }
+
+    private void migrate() throws SQLException {
+        int version;
+        try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("PRAGMA user_version")) {
+            version = rs.next() ? rs.getInt(1) : 0;
+        }
+        if (version > Schema.MIGRATIONS.length) {
+            throw new SQLException("ledger schema version " + version + " is newer than this agent knows ("
+                    + Schema.MIGRATIONS.length + "); run the newer agent or restore a backup");
+        }
+        for (int v = version; v < Schema.MIGRATIONS.length; v++) {
+            db.setAutoCommit(false);
+            try (Statement st = db.createStatement()) {
+                for (String sql : Schema.MIGRATIONS[v]) {
+                    st.execute(sql);
+                }
+                st.execute("PRAGMA user_version = " + (v + 1));
+                db.commit();
+            } catch (SQLException e) {
+                db.rollback();
+                throw e;
+            } finally {
+                db.setAutoCommit(true);
+            }
+            LOG.log(System.Logger.Level.INFO, "ledger schema migrated to version {0}", v + 1);
+        }
+    }
+
+    /**
+     * Records a complete upload and one pending delivery per upstream, in one transaction. Older pending or
+     * parked deliveries of the same path become {@code superseded}: the new content is what goes upstream.
+     *
+     * @return the file's id
+     */
+    public long recordReceived(ReceivedFile file, List<String> upstreams) throws LedgerException {
+        return inTransaction("record " + file.path(), () -> {
+            long now = file.receivedAt().toEpochMilli();
+            try (PreparedStatement old = db.prepareStatement("""
+                    UPDATE deliveries SET state = 'superseded', updated_at = ?
+                    WHERE state IN ('pending', 'parked') AND file_id IN (SELECT id FROM files WHERE path = ?)""")) {
+                old.setLong(1, now);
+                old.setString(2, file.path());
+                old.executeUpdate();
+            }
+            long fileId;
+            try (PreparedStatement ins = db.prepareStatement("""
+                    INSERT INTO files (path, size, sha256, received_at, user, client_ip) VALUES (?, ?, ?, ?, ?, ?)""",
+                    Statement.RETURN_GENERATED_KEYS)) {
+                ins.setString(1, file.path());
+                ins.setLong(2, file.size());
+                ins.setString(3, file.sha256());
+                ins.setLong(4, now);
+                ins.setString(5, file.user());
+                ins.setString(6, file.clientIp());
+                ins.executeUpdate();
+                try (ResultSet keys = ins.getGeneratedKeys()) {
+                    keys.next();
+                    fileId = keys.getLong(1);
+                }
+            }
+            try (PreparedStatement ins = db.prepareStatement("""
+                    INSERT INTO deliveries (file_id, upstream, state, next_attempt_at, created_at, updated_at)
+                    VALUES (?, ?, 'pending', ?, ?, ?)""")) {
+                for (String upstream : upstreams) {
+                    ins.setLong(1, fileId);
+                    ins.setString(2, upstream);
+                    ins.setLong(3, now);
+                    ins.setLong(4, now);
+                    ins.setLong(5, now);
+                    ins.addBatch();
+                }
+                ins.executeBatch();
+            }
+            return fileId;
+        });
+    }
+
+    /** At start: deliveries a crash left {@code active} go back to {@code pending}, due now. */
+    public int recoverInFlight(Instant now) throws LedgerException {
+        return inTransaction("recover in-flight deliveries", () -> {
+            try (PreparedStatement st = db.prepareStatement(
+                    "UPDATE deliveries SET state = 'pending', next_attempt_at = ?, updated_at = ? WHERE state = 'active'")) {
+                st.setLong(1, now.toEpochMilli());
+                st.setLong(2, now.toEpochMilli());
+                return st.executeUpdate();
+            }
+        });
+    }
+
+    /**
+     * Claims the oldest delivery due for {@code upstream}, marking it {@code active} and counting the attempt.
+     * A path that already has a delivery in flight to this upstream is skipped, so two versions of one file
+     * never race to the same final name.
+     */
+    public Optional<Delivery> claimNext(String upstream, Instant now) throws LedgerException {
+        return inTransaction("claim for " + upstream, () -> {
+            Delivery found;
+            try (PreparedStatement q = db.prepareStatement("""
+                    SELECT d.id, d.file_id, f.path, f.size, f.sha256, d.attempts, f.received_at
+                    FROM deliveries d JOIN files f ON f.id = d.file_id
+                    WHERE d.upstream = ? AND d.state = 'pending' AND d.next_attempt_at <= ?
+                      AND NOT EXISTS (SELECT 1 FROM deliveries a JOIN files af ON af.id = a.file_id
+                                      WHERE a.upstream = d.upstream AND a.state = 'active' AND af.path = f.path)
+                    ORDER BY d.next_attempt_at, d.id LIMIT 1""")) {
+                q.setString(1, upstream);
+                q.setLong(2, now.toEpochMilli());
+                try (ResultSet rs = q.executeQuery()) {
+                    if (!rs.next()) {
+                        return Optional.empty();
+                    }
+                    found = new Delivery(rs.getLong(1), rs.getLong(2), upstream, rs.getString(3), rs.getLong(4),
+                            rs.getString(5), rs.getInt(6) + 1, Instant.ofEpochMilli(rs.getLong(7)));
+                }
+            }
+            try (PreparedStatement up = db.prepareStatement(
+                    "UPDATE deliveries SET state = 'active', attempts = attempts + 1, updated_at = ? WHERE id = ?")) {
+                up.setLong(1, now.toEpochMilli());
+                up.setLong(2, found.id());
+                up.executeUpdate();
+            }
+            return Optional.of(found);
+        });
+    }
+
+    /** When the next pending delivery for {@code upstream} falls due, if there is one. */
+    public Optional<Instant> nextDue(String upstream) throws LedgerException {
+        return read("next due for " + upstream, () -> {
+            try (PreparedStatement q = db.prepareStatement(
+                    "SELECT MIN(next_attempt_at) FROM deliveries WHERE upstream = ? AND state = 'pending'")) {
+                q.setString(1, upstream);
+                try (ResultSet rs = q.executeQuery()) {
+                    long v = rs.next() ? rs.getLong(1) : 0;
+                    return rs.wasNull() ? Optional.<Instant>empty() : Optional.of(Instant.ofEpochMilli(v));
+                }
+            }
+        });
+    }
+
+    public void delivered(long deliveryId, Instant at, Duration took) throws LedgerException {
+        finish(deliveryId, "state = 'delivered', delivered_at = ?, updated_at = ?, duration_ms = ?, last_error = NULL",
+                at.toEpochMilli(), at.toEpochMilli(), took.toMillis());
+    }
+
+    public void retryLater(long deliveryId, Instant now, Instant next, String error) throws LedgerException {
+        finish(deliveryId, "state = 'pending', next_attempt_at = ?, updated_at = ?, last_error = ?",
+                next.toEpochMilli(), now.toEpochMilli(), error);
+    }
+
+    public void park(long deliveryId, Instant now, String reason) throws LedgerException {
+        finish(deliveryId, "state = 'parked', updated_at = ?, last_error = ?", now.toEpochMilli(), reason);
+    }
+
+    /** The spool now holds a newer version of this path, recorded with deliveries of its own. */
+    public void supersede(long deliveryId, Instant now) throws LedgerException {
+        finish(deliveryId, "state = 'superseded', updated_at = ?", now.toEpochMilli());
+    }
+
+    /** Ends an {@code active} delivery; one that is not active (e.g. cancelled meanwhile) is an error. */
+    private void finish(long id, String assignments, Object... values) throws LedgerException {
+        inTransaction("update delivery " + id, () -> {
+            try (PreparedStatement st = db.prepareStatement(
+                    "UPDATE deliveries SET " + assignments + " WHERE id = ? AND state = 'active'")) {
+                for (int i = 0; i < values.length; i++) {
+                    st.setObject(i + 1, values[i]);
+                }
+                st.setLong(values.length + 1, id);
+                if (st.executeUpdate() != 1) {
+                    throw new SQLException("delivery " + id + " is not active");
+                }
+            }
+            return null;
+        });
+    }
+
+    public Backlog backlog(String upstream) throws LedgerException {
+        return read("backlog of " + upstream, () -> {
+            try (PreparedStatement q = db.prepareStatement("""
+                    SELECT SUM(d.state IN ('pending', 'active')), SUM(d.state = 'parked'), SUM(d.state = 'delivered'),
+                           MIN(CASE WHEN d.state IN ('pending', 'active') THEN f.received_at END)
+                    FROM deliveries d JOIN files f ON f.id = d.file_id WHERE d.upstream = ?""")) {
+                q.setString(1, upstream);
+                try (ResultSet rs = q.executeQuery()) {
+                    rs.next();
+                    long oldest = rs.getLong(4);
+                    Optional<Instant> oldestAt = rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(oldest));
+                    return new Backlog(rs.getLong(1), rs.getLong(2), rs.getLong(3), oldestAt);
+                }
+            }
+        });
+    }
+
+    /** How many files, and bytes, were ever received. */
+    public Totals received() throws LedgerException {
+        return read("count received files", () -> {
+            try (Statement st = db.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM files")) {
+                rs.next();
+                return new Totals(rs.getLong(1), rs.getLong(2));
+            }
+        });
+    }
+
+    /** Counts over all received files. */
+    public record Totals(long files, long bytes) {
+    }
+
+    /** The most recent finished deliveries (delivered or parked), newest first. */
+    public List<Transfer> recentTransfers(int limit) throws LedgerException {
+        return read("recent transfers", () -> {
+            try (PreparedStatement q = db.prepareStatement("""
+                    SELECT d.id, f.path, d.upstream, f.size, d.state, d.attempts, d.updated_at, d.duration_ms, d.last_error
+                    FROM deliveries d JOIN files f ON f.id = d.file_id
+                    WHERE d.state IN ('delivered', 'parked') ORDER BY d.updated_at DESC, d.id DESC LIMIT ?""")) {
+                q.setInt(1, limit);
+                List<Transfer> out = new ArrayList<>();
+                try (ResultSet rs = q.executeQuery()) {
+                    while (rs.next()) {
+                        long ms = rs.getLong(8);
+                        Optional<Duration> took = rs.wasNull() ? Optional.empty() : Optional.of(Duration.ofMillis(ms));
+                        out.add(new Transfer(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getLong(4),
+                                rs.getString(5), rs.getInt(6), Instant.ofEpochMilli(rs.getLong(7)), took,
+                                Optional.ofNullable(rs.getString(9))));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    /** Whether {@code path} (relative to the spool) belongs to a received file; reconciliation asks this. */
+    public boolean knows(String path) throws LedgerException {
+        return read("look up " + path, () -> {
+            try (PreparedStatement q = db.prepareStatement("SELECT 1 FROM files WHERE path = ? LIMIT 1")) {
+                q.setString(1, path);
+                try (ResultSet rs = q.executeQuery()) {
+                    return rs.next();
+                }
+            }
+        });
+    }
+
+    /** A cheap round trip to the database, for the health check. */
+    public void ping() throws LedgerException {
+        read("ping", () -> {
+            try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("SELECT 1")) {
+                return rs.next();
+            }
+        });
+    }
+
+    @Override
+    public void close() throws LedgerException {
+        lock.lock();
+        try {
+            db.close();
+        } catch (SQLException e) {
+            throw new LedgerException("cannot close ledger: " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private interface Work<T> {
+        T run() throws SQLException;
+    }
+
+    private <T> T read(String what, Work<T> work) throws LedgerException {
+        lock.lock();
+        try {
+            T result = work.run();
+            db.commit(); // ends the read transaction so the WAL can be checkpointed
+            return result;
+        } catch (SQLException e) {
+            throw new LedgerException("ledger: cannot " + what + ": " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private <T> T inTransaction(String what, Work<T> work) throws LedgerException {
+        lock.lock();
+        try {
+            try {
+                T result = work.run();
+                db.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                rollbackQuietly(e);
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new LedgerException("ledger: cannot " + what + ": " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void rollbackQuietly(Exception cause) {
+        try {
+            db.rollback();
+        } catch (SQLException e) {
+            cause.addSuppressed(e);
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package io.edgesync.agent.ledger;
+
+/** The ledger's tables. A new version adds a step to {@link #MIGRATIONS}; existing steps never change. */
+final class Schema {
+    static final String[][] MIGRATIONS = {
+        {
+            """
+            CREATE TABLE files (
+              id INTEGER PRIMARY KEY,
+              path TEXT NOT NULL,
+              size INTEGER NOT NULL,
+              sha256 TEXT NOT NULL,
+              received_at INTEGER NOT NULL,
+              user TEXT NOT NULL,
+              client_ip TEXT NOT NULL
+            )""",
+            "CREATE INDEX files_path ON files(path)",
+            """
+            CREATE TABLE deliveries (
+              id INTEGER PRIMARY KEY,
+              file_id INTEGER NOT NULL REFERENCES files(id),
+              upstream TEXT NOT NULL,
+              state TEXT NOT NULL CHECK (state IN ('pending', 'active', 'delivered', 'parked', 'superseded')),
+              attempts INTEGER NOT NULL DEFAULT 0,
+              next_attempt_at INTEGER NOT NULL,
+              last_error TEXT,
+              created_at INTEGER NOT NULL,
+              updated_at INTEGER NOT NULL,
+              delivered_at INTEGER,
+              duration_ms INTEGER
+            )""",
+            "CREATE INDEX deliveries_due ON deliveries(upstream, state, next_attempt_at, id)",
+            "CREATE INDEX deliveries_file ON deliveries(file_id)",
+        },
+    };
+
+    private Schema() {
+    }
+}

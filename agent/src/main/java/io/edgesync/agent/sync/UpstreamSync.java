@@ -1,0 +1,316 @@
+package io.edgesync.agent.sync;
+
+import io.edgesync.agent.config.UpstreamSettings;
+import io.edgesync.agent.ledger.Delivery;
+import io.edgesync.agent.ledger.Ledger;
+import io.edgesync.agent.ledger.LedgerException;
+import io.edgesync.agent.telemetry.AgentEvent;
+import io.edgesync.agent.telemetry.EventSink;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.random.RandomGenerator;
+
+/**
+ * The workers of one upstream: each claims the oldest due delivery from the ledger, publishes it through
+ * its own connection (kept open while there is work), and records the outcome. Idle workers sleep until
+ * {@link #wake()} or the next retry falls due; nothing polls. When the upstream itself is unreachable all
+ * its workers back off together, so a dead upstream costs one connect attempt per backoff step, not one
+ * per file.
+ */
+final class UpstreamSync {
+    private static final System.Logger LOG = System.getLogger(UpstreamSync.class.getName());
+    private static final Duration LEDGER_ERROR_PAUSE = Duration.ofSeconds(5);
+
+    private final UpstreamSettings settings;
+    private final Uploader uploader;
+    private final Ledger ledger;
+    private final Path spool;
+    private final EventSink events;
+    private final Backoff backoff;
+    private final Clock clock;
+    private final RandomGenerator random;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private long generation;             // guarded by lock; bumped by wake() so no signal is lost
+    private boolean stopped;             // guarded by lock
+    private Instant blockedUntil;        // guarded by lock; upstream-wide backoff
+    private int consecutiveFailures;     // guarded by lock
+    private int inFlight;                // guarded by lock
+    private Instant lastSuccess;         // guarded by lock
+    private Instant lastFailure;         // guarded by lock
+    private String lastError;            // guarded by lock
+    private final List<Thread> workers = new ArrayList<>();
+
+    UpstreamSync(UpstreamSettings settings, Uploader uploader, Ledger ledger, Path spool, EventSink events,
+                 Backoff backoff, Clock clock, RandomGenerator random) {
+        this.settings = settings;
+        this.uploader = uploader;
+        this.ledger = ledger;
+        this.spool = spool;
+        this.events = events;
+        this.backoff = backoff;
+        this.clock = clock;
+        this.random = random;
+    }
+
+    String name() {
+        return settings.name();
+    }
+
+    void start() {
+        for (int i = 0; i < settings.workers(); i++) {
+            workers.add(Thread.ofVirtual().name("sync-" + settings.name() + "-" + i).start(this::work));
+        }
+    }
+
+    /** New work may be due: wakes every idle worker. */
+    void wake() {
+        lock.lock();
+        try {
+            generation++;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void stop(Duration grace) throws InterruptedException {
+        lock.lock();
+        try {
+            stopped = true;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        long deadline = System.nanoTime() + grace.toNanos();
+        for (Thread worker : workers) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0 || !worker.join(Duration.ofNanos(left))) {
+                worker.interrupt(); // a transfer still running is cut; the ledger retries it after restart
+            }
+        }
+    }
+
+    UpstreamStatus status() {
+        lock.lock();
+        try {
+            String state = lastSuccess == null && lastFailure == null ? "unknown"
+                    : blockedUntil != null || consecutiveFailures > 0 ? "down" : "up";
+            return new UpstreamStatus(settings.name(), settings.displayUrl(), state, inFlight, consecutiveFailures,
+                    Optional.ofNullable(lastSuccess), Optional.ofNullable(lastFailure), Optional.ofNullable(lastError),
+                    Optional.ofNullable(blockedUntil));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void work() {
+        Uploader.Session session = null;
+        try {
+            while (true) {
+                long seen = awaitUsable();
+                if (seen < 0) {
+                    return;
+                }
+                Optional<Delivery> next;
+                try {
+                    next = ledger.claimNext(settings.name(), clock.instant());
+                } catch (LedgerException e) {
+                    LOG.log(System.Logger.Level.ERROR, "upstream " + settings.name() + ": cannot read the ledger", e);
+                    awaitChange(seen, clock.instant().plus(LEDGER_ERROR_PAUSE));
+                    continue;
+                }
+                if (next.isEmpty()) {
+                    session = closed(session); // no connection is held while idle
+                    awaitChange(seen, nextDue());
+                    continue;
+                }
+                Delivery delivery = next.get();
+                if (session == null) {
+                    try {
+                        session = uploader.open();
+                    } catch (UpstreamException e) {
+                        record(delivery, failed(delivery, e));
+                        wake();
+                        continue;
+                    }
+                }
+                Outcome outcome = attempt(session, delivery);
+                if (!(outcome instanceof Outcome.Delivered)) {
+                    session = closed(session); // after any failure, start the next file on a fresh connection
+                }
+                record(delivery, outcome);
+                wake(); // the ledger changed: a path this delivery held, or the next due time
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            closed(session);
+        }
+    }
+
+    private Outcome attempt(Uploader.Session session, Delivery delivery) {
+        Instant start = clock.instant();
+        lock.lock();
+        try {
+            inFlight++;
+        } finally {
+            lock.unlock();
+        }
+        try {
+            Path local = spool.resolve(delivery.path());
+            if (java.nio.file.Files.isRegularFile(local) && local.toFile().length() != delivery.size()) {
+                return new Outcome.Superseded();
+            }
+            session.upload(local, delivery.path(), delivery.size(), Long.toString(delivery.id()));
+            return new Outcome.Delivered(Duration.between(start, clock.instant()));
+        } catch (UpstreamException e) {
+            return failed(delivery, e);
+        } finally {
+            lock.lock();
+            try {
+                inFlight--;
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    private Outcome failed(Delivery delivery, UpstreamException e) {
+        if (e.reason().permanent) {
+            return new Outcome.Parked(e.reason(), e.getMessage());
+        }
+        Instant at = clock.instant().plus(backoff.delay(delivery.attempt(), random));
+        return new Outcome.RetryLater(e.reason(), e.getMessage(), at, e.reason().upstreamWide());
+    }
+
+    private void record(Delivery d, Outcome outcome) {
+        Instant now = clock.instant();
+        try {
+            switch (outcome) {
+                case Outcome.Delivered ok -> {
+                    ledger.delivered(d.id(), now, ok.took());
+                    succeeded(now);
+                    LOG.log(System.Logger.Level.INFO, "delivered {0} to {1} ({2} bytes, attempt {3}, {4} ms)",
+                            d.path(), settings.name(), d.size(), d.attempt(), ok.took().toMillis());
+                    events.publish(new AgentEvent.FileDelivered(d.path(), settings.name(), d.size(), d.attempt(),
+                            ok.took(), now));
+                }
+                case Outcome.RetryLater retry -> {
+                    ledger.retryLater(d.id(), now, retry.at(), retry.error());
+                    failedAt(now, retry);
+                    LOG.log(System.Logger.Level.WARNING, "{0} to {1} failed (attempt {2}, {3}): {4}; next try at {5}",
+                            d.path(), settings.name(), d.attempt(), retry.reason().label, retry.error(), retry.at());
+                    events.publish(new AgentEvent.DeliveryFailed(d.path(), settings.name(), retry.reason().label,
+                            retry.error(), d.attempt(), retry.at(), now));
+                }
+                case Outcome.Parked parked -> {
+                    ledger.park(d.id(), now, parked.error());
+                    LOG.log(System.Logger.Level.ERROR, "{0} to {1} parked after attempt {2} ({3}): {4}",
+                            d.path(), settings.name(), d.attempt(), parked.reason().label, parked.error());
+                    events.publish(new AgentEvent.DeliveryParked(d.path(), settings.name(), parked.reason().label,
+                            parked.error(), d.attempt(), now));
+                }
+                case Outcome.Superseded superseded -> {
+                    ledger.supersede(d.id(), now);
+                    LOG.log(System.Logger.Level.INFO, "{0} to {1}: a newer upload replaced it; that one goes instead",
+                            d.path(), settings.name());
+                }
+            }
+        } catch (LedgerException e) {
+            // The delivery stays 'active' in the ledger and is retried after the next start.
+            LOG.log(System.Logger.Level.ERROR, "cannot record the outcome of " + d.path() + " to " + settings.name(), e);
+        }
+    }
+
+    private void succeeded(Instant now) {
+        lock.lock();
+        try {
+            lastSuccess = now;
+            consecutiveFailures = 0;
+            blockedUntil = null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void failedAt(Instant now, Outcome.RetryLater retry) {
+        lock.lock();
+        try {
+            lastFailure = now;
+            lastError = retry.error();
+            consecutiveFailures++;
+            if (retry.upstreamWide()) {
+                blockedUntil = clock.instant().plus(backoff.delay(consecutiveFailures, random));
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Instant nextDue() {
+        try {
+            return ledger.nextDue(settings.name()).orElse(null);
+        } catch (LedgerException e) {
+            LOG.log(System.Logger.Level.ERROR, "upstream " + settings.name() + ": cannot read the ledger", e);
+            return clock.instant().plus(LEDGER_ERROR_PAUSE);
+        }
+    }
+
+    /**
+     * Waits while the upstream is in its upstream-wide backoff.
+     *
+     * @return the wake-up generation seen before the next claim, or -1 when stopped
+     */
+    private long awaitUsable() throws InterruptedException {
+        lock.lock();
+        try {
+            while (!stopped && blockedUntil != null && clock.instant().isBefore(blockedUntil)) {
+                changed.await(Duration.between(clock.instant(), blockedUntil).toMillis() + 1, TimeUnit.MILLISECONDS);
+            }
+            return stopped ? -1 : generation;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Sleeps until {@link #wake()} after {@code seen}, until {@code until}, or stop. A deadline already past
+     * means due work is held by another worker (same path in flight): only a wake can free it.
+     */
+    private void awaitChange(long seen, Instant until) throws InterruptedException {
+        lock.lock();
+        try {
+            boolean timed = until != null && until.isAfter(clock.instant());
+            while (!stopped && generation == seen) {
+                if (!timed) {
+                    changed.await();
+                    continue;
+                }
+                long ms = Duration.between(clock.instant(), until).toMillis();
+                if (ms <= 0 || !changed.await(ms + 1, TimeUnit.MILLISECONDS)) {
+                    return;
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static Uploader.Session closed(Uploader.Session session) {
+        if (session != null) {
+            session.close();
+        }
+        return null;
+    }
+}

@@ -1,0 +1,53 @@
+package io.edgesync.agent.telemetry;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The JSON shape of each {@link AgentEvent} on {@code <prefix>/<agent>/events}. */
+final class EventMessages {
+    private EventMessages() {
+    }
+
+    static Map<String, Object> of(String agent, AgentEvent event) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("agent", agent);
+        switch (event) {
+            case AgentEvent.FileReceived r -> {
+                m.put("type", "received");
+                m.put("path", r.path());
+                m.put("size", r.size());
+                m.put("sha256", r.sha256());
+                m.put("user", r.user());
+                m.put("clientIp", r.clientIp());
+            }
+            case AgentEvent.FileDelivered d -> {
+                m.put("type", "delivered");
+                m.put("path", d.path());
+                m.put("upstream", d.upstream());
+                m.put("size", d.size());
+                m.put("attempt", d.attempt());
+                m.put("durationMs", d.took().toMillis());
+                m.put("verified", "size");
+            }
+            case AgentEvent.DeliveryFailed f -> {
+                m.put("type", "failed");
+                m.put("path", f.path());
+                m.put("upstream", f.upstream());
+                m.put("reason", f.reason());
+                m.put("error", f.error());
+                m.put("attempt", f.attempt());
+                m.put("nextAttemptAt", f.nextAttemptAt().toString());
+            }
+            case AgentEvent.DeliveryParked p -> {
+                m.put("type", "parked");
+                m.put("path", p.path());
+                m.put("upstream", p.upstream());
+                m.put("reason", p.reason());
+                m.put("error", p.error());
+                m.put("attempt", p.attempt());
+            }
+        }
+        m.put("at", event.at().toString());
+        return m;
+    }
+}

@@ -1,0 +1,87 @@
+package io.edgesync.agent.telemetry;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The agent's one meter registry (Micrometer, scraped as Prometheus text) and the {@code edgesync_*}
+ * meters fed from {@link AgentEvent}s. Thread-safe. Gauges that read other parts are registered by those
+ * parts' owners through {@link #gauge}.
+ */
+public final class Metrics implements EventSink, AutoCloseable {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final JvmGcMetrics gc = new JvmGcMetrics();
+
+    public Metrics() {
+        new JvmMemoryMetrics().bindTo(registry);
+        gc.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    /** The Prometheus text exposition of every meter. */
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    /** Registers a gauge read on each scrape; {@code tags} are key/value pairs. */
+    public <T> void gauge(String name, String description, T source, ToDoubleFunction<T> value, String... tags) {
+        Gauge.builder(name, source, value).description(description).tags(tags).register(registry);
+    }
+
+    @Override
+    public void publish(AgentEvent event) {
+        switch (event) {
+            case AgentEvent.FileReceived r -> {
+                counter("edgesync.files.received", "Complete uploads made durable", "user", r.user()).increment();
+                counter("edgesync.bytes.received", "Bytes of complete uploads", "user", r.user()).increment(r.size());
+            }
+            case AgentEvent.FileDelivered d -> {
+                counter("edgesync.files.synced", "Files delivered upstream", "upstream", d.upstream()).increment();
+                counter("edgesync.bytes.synced", "Bytes delivered upstream", "upstream", d.upstream()).increment(d.size());
+                Timer.builder("edgesync.transfer.duration").description("Time of successful upstream transfers")
+                        .tags("upstream", d.upstream()).publishPercentileHistogram(false)
+                        .register(registry).record(d.took());
+            }
+            case AgentEvent.DeliveryFailed f -> failure(f.upstream(), f.reason());
+            case AgentEvent.DeliveryParked p -> {
+                failure(p.upstream(), p.reason());
+                counter("edgesync.deliveries.parked", "Deliveries given up until an operator retries them",
+                        "upstream", p.upstream()).increment();
+            }
+        }
+    }
+
+    private void failure(String upstream, String reason) {
+        Counter.builder("edgesync.sync.failures").description("Failed upstream delivery attempts by reason")
+                .tags("upstream", upstream, "reason", reason).register(registry).increment();
+    }
+
+    private Counter counter(String name, String description, String tagKey, String tagValue) {
+        return Counter.builder(name).description(description).tag(tagKey, tagValue).register(registry);
+    }
+
+    @Override
+    public void close() {
+        gc.close();
+        registry.close();
+    }
+}
