@@ -68,7 +68,9 @@ public final class IngestServer {
 
         Map<String, FtpSettings.User> users = settings.users().stream()
                 .collect(Collectors.toMap(FtpSettings.User::name, Function.identity()));
-        factory.setFtplets(Map.of("permissions", new PermissionFtplet(users)));
+        Map<String, org.apache.ftpserver.ftplet.Ftplet> ftplets = new java.util.LinkedHashMap<>(); // FtpServer clears it on stop
+        ftplets.put("permissions", new PermissionFtplet(users));
+        factory.setFtplets(ftplets);
         this.server = factory.createServer();
     }
 

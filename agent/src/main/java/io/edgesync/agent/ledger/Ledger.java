@@ -142,20 +142,22 @@ public final class Ledger implements AutoCloseable {
         });
     }
 
-    /** At start: deliveries a crash left {@code active} go back to {@code pending}, due now. */
+    /**
+     * At start: deliveries a crash left {@code active} go back to {@code pending}. They were due when claimed,
+     * so they are due now, in their original order.
+     */
     public int recoverInFlight(Instant now) throws LedgerException {
         return inTransaction("recover in-flight deliveries", () -> {
             try (PreparedStatement st = db.prepareStatement(
-                    "UPDATE deliveries SET state = 'pending', next_attempt_at = ?, updated_at = ? WHERE state = 'active'")) {
+                    "UPDATE deliveries SET state = 'pending', updated_at = ? WHERE state = 'active'")) {
                 st.setLong(1, now.toEpochMilli());
-                st.setLong(2, now.toEpochMilli());
                 return st.executeUpdate();
             }
         });
     }
 
     /**
-     * Claims the oldest delivery due for {@code upstream}, marking it {@code active} and counting the attempt.
+     * Claims the oldest (first received) delivery due for {@code upstream}, marking it {@code active} and counting the attempt.
      * A path that already has a delivery in flight to this upstream is skipped, so two versions of one file
      * never race to the same final name.
      */
@@ -168,7 +170,7 @@ public final class Ledger implements AutoCloseable {
                     WHERE d.upstream = ? AND d.state = 'pending' AND d.next_attempt_at <= ?
                       AND NOT EXISTS (SELECT 1 FROM deliveries a JOIN files af ON af.id = a.file_id
                                       WHERE a.upstream = d.upstream AND a.state = 'active' AND af.path = f.path)
-                    ORDER BY d.next_attempt_at, d.id LIMIT 1""")) {
+                    ORDER BY d.id LIMIT 1""")) {
                 q.setString(1, upstream);
                 q.setLong(2, now.toEpochMilli());
                 try (ResultSet rs = q.executeQuery()) {

@@ -87,9 +87,18 @@ final class FtpUploader implements Uploader {
     }
 
     private UpstreamException io(IOException e, String command) {
-        UpstreamException.Reason reason = e instanceof SocketTimeoutException
-                ? UpstreamException.Reason.TIMEOUT : UpstreamException.Reason.CONNECT;
-        return new UpstreamException(reason, where + " " + command + ": " + e, e);
+        return new UpstreamException(timedOut(e) ? UpstreamException.Reason.TIMEOUT : UpstreamException.Reason.CONNECT,
+                where + " " + command + ": " + e, e);
+    }
+
+    /** Commons Net wraps some timeouts (e.g. the greeting's) in a plain IOException. */
+    private static boolean timedOut(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SocketTimeoutException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void disconnect(FTPClient client) {

@@ -1,0 +1,196 @@
+package io.edgesync.agent.config;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+class ConfigLoaderTest {
+    @TempDir
+    Path dir;
+
+    private AgentConfig load(String yaml) throws IOException {
+        Path file = dir.resolve("edgesync.yaml");
+        Files.writeString(file, yaml);
+        return ConfigLoader.load(Optional.of(file));
+    }
+
+    private ConfigException problems(String yaml) {
+        return catchThrowableOfType(ConfigException.class, () -> load(yaml));
+    }
+
+    @Test
+    void readsEveryContractKey() throws IOException {
+        AgentConfig config = load("""
+                agent:
+                  id: board-7
+                  data-dir: /var/lib/edgesync
+                ftp:
+                  bind: 127.0.0.1
+                  port: 2121
+                  passive-ports: 30000-30031
+                  passive-address: 203.0.113.9
+                  users:
+                    - name: cam1
+                      password: s3cret
+                      home: cameras/cam1
+                      perm: mw
+                upstreams:
+                  - name: hq
+                    url: ftps://ftp.example.com:990/in/site7
+                    user: site7
+                    password: up-pass
+                    workers: 3
+                    data-timeout: 2m
+                http:
+                  bind: 0.0.0.0
+                  port: 9090
+                mqtt:
+                  broker: tcp://broker:1883
+                  topic-prefix: plant
+                """);
+        assertThat(config.agent().id()).isEqualTo("board-7");
+        assertThat(config.agent().dataDir()).isEqualTo(Path.of("/var/lib/edgesync"));
+        assertThat(config.ftp().passivePortsFrom()).isEqualTo(30000);
+        assertThat(config.ftp().passivePortsTo()).isEqualTo(30031);
+        assertThat(config.ftp().passiveAddress()).isEqualTo("203.0.113.9");
+        FtpSettings.User user = config.ftp().users().getFirst();
+        assertThat(user.home()).isEqualTo("cameras/cam1");
+        assertThat(user.may('w')).isTrue();
+        assertThat(user.may('r')).isFalse();
+        UpstreamSettings up = config.upstreams().getFirst();
+        assertThat(up.tls()).isTrue();
+        assertThat(up.port()).isEqualTo(990);
+        assertThat(up.baseDir()).isEqualTo("in/site7");
+        assertThat(up.workers()).isEqualTo(3);
+        assertThat(up.dataTimeout()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(config.http().port()).isEqualTo(9090);
+        assertThat(config.mqtt().enabled()).isTrue();
+        assertThat(config.mqtt().topicPrefix()).isEqualTo("plant");
+        assertThat(config.mqtt().clientId()).isEqualTo("edgesync-board-7");
+    }
+
+    @Test
+    void emptyFileGivesTheEmbeddedDefaults() throws IOException {
+        AgentConfig config = load("{}\n");
+        assertThat(config.ftp().port()).isEqualTo(2121);
+        assertThat(config.ftp().anonymous()).isFalse();
+        assertThat(config.ftp().users()).isEmpty();
+        assertThat(config.http().port()).isEqualTo(8080);
+        assertThat(config.mqtt().enabled()).isFalse();
+        assertThat(config.mqtt().topicPrefix()).isEqualTo("edgesync");
+        assertThat(config.agent().id()).isNotBlank();
+    }
+
+    @Test
+    void badValuesNameTheKeyTheValueAndWhatIsAllowed() {
+        ConfigException e = problems("""
+                ftp:
+                  port: 70000
+                  passive-ports: 30031-30000
+                http:
+                  port: eighty
+                """);
+        assertThat(e.problems()).containsExactlyInAnyOrder(
+                "ftp.port: '70000' is not valid; allowed: 0-65535 (0 = any free port)",
+                "http.port: 'eighty' is not valid; allowed: a whole number");
+        // ftp.port fails first in its section; the passive range is checked once the port is fixed
+        ConfigException range = problems("ftp:\n  passive-ports: 30031-30000\n");
+        assertThat(range.getMessage()).startsWith("ftp.passive-ports: '30031-30000' is not valid; allowed: a range");
+    }
+
+    @Test
+    void listEntriesAreNamedByTheirIndex() {
+        ConfigException e = problems("""
+                ftp:
+                  users:
+                    - name: ok
+                      password: x
+                      home: a
+                    - name: cam2
+                      password: y
+                      home: ../etc
+                upstreams:
+                  - name: hq
+                    url: http://example.com/
+                    user: u
+                """);
+        assertThat(e.problems()).anySatisfy(p -> assertThat(p).startsWith("ftp.users.1.home: '../etc' is not valid;"));
+        assertThat(e.problems()).anySatisfy(p -> assertThat(p).startsWith("upstreams.0.url: 'http://example.com/'"));
+    }
+
+    @Test
+    void permissionLettersAreChecked() {
+        assertThat(problems("""
+                ftp:
+                  users:
+                    - {name: cam, password: p, home: cam, perm: rwx}
+                """).getMessage()).contains("ftp.users.0.perm: 'rwx' is not valid; allowed: one or more of the letters elradfmwMT");
+    }
+
+    @Test
+    void credentialsInAnUpstreamUrlAreRefusedWithoutEchoingThem() {
+        ConfigException e = problems("""
+                upstreams:
+                  - {name: hq, url: "ftp://joe:hunter2@example.com/in", user: joe}
+                """);
+        assertThat(e.getMessage()).contains("upstreams.0.url").contains("put them in 'user' and 'password'")
+                .doesNotContain("hunter2");
+    }
+
+    @Test
+    void durationsAcceptUnitsAndIso() {
+        assertThat(Durations.parse("500ms")).isEqualTo(Duration.ofMillis(500));
+        assertThat(Durations.parse("30s")).isEqualTo(Duration.ofSeconds(30));
+        assertThat(Durations.parse("5m")).isEqualTo(Duration.ofMinutes(5));
+        assertThat(Durations.parse("PT2H")).isEqualTo(Duration.ofHours(2));
+        assertThat(problems("sync:\n  retry-max: soon\n").getMessage())
+                .isEqualTo("sync.retry-max: 'soon' is not valid; " + Durations.ALLOWED);
+    }
+
+    @Test
+    void anonymousUserNeedsAnonymousSwitchedOn() {
+        assertThat(problems("""
+                ftp:
+                  users:
+                    - {name: anonymous, password: x, home: pub}
+                """).getMessage()).contains("ftp.users.0.name: 'anonymous'").contains("ftp.anonymous: true");
+    }
+
+    @Test
+    void missingFileIsNamed() {
+        Path missing = dir.resolve("nope.yaml");
+        assertThatThrownBy(() -> ConfigLoader.load(Optional.of(missing)))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("--config: '" + missing + "'").hasMessageContaining("no readable file");
+    }
+
+    @Test
+    void invalidYamlIsReportedAsSuch() {
+        assertThat(problems("ftp: [unclosed\n").getMessage()).contains("not valid YAML");
+    }
+
+    @Test
+    void secretsNeverAppearInToString() throws IOException {
+        AgentConfig config = load("""
+                ftp:
+                  users:
+                    - {name: cam, password: cam-password-123, home: cam}
+                upstreams:
+                  - {name: hq, url: "ftp://h/in", user: u, password: up-password-456}
+                mqtt:
+                  broker: tcp://b:1883
+                  password: mqtt-password-789
+                """);
+        assertThat(config.toString()).doesNotContain("cam-password-123", "up-password-456", "mqtt-password-789")
+                .contains("****");
+    }
+}

@@ -1,0 +1,273 @@
+package io.edgesync.agent.ingest;
+
+import io.edgesync.agent.config.FtpSettings;
+import io.edgesync.agent.config.Secret;
+import io.edgesync.agent.ledger.ReceivedFile;
+import io.edgesync.testing.PeerProcess;
+import io.edgesync.testing.Peers;
+import org.apache.commons.net.ftp.FTP;
+import org.apache.commons.net.ftp.FTPClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.net.SocketFactory;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The embedded server driven by real FTP clients (Commons Net, curl), with real files on disk. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class IngestServerTest {
+    @TempDir
+    Path data;
+    private final List<ReceivedFile> recorded = new CopyOnWriteArrayList<>();
+    private volatile IOException sinkFailure;
+    private IngestServer server;
+
+    @BeforeEach
+    void start() throws IOException {
+        int passive = PeerProcess.freeRange(8);
+        FtpSettings settings = new FtpSettings("127.0.0.1", 0, passive, passive + 7, "", 16, Duration.ofSeconds(30),
+                false, List.of(
+                new FtpSettings.User("cam", Secret.of("cam-pw"), "cams/cam", "elradfmw"),
+                new FtpSettings.User("drop", Secret.of("drop-pw"), "drop", "w"),
+                new FtpSettings.User("viewer", Secret.of("viewer-pw"), "cams", "elr")));
+        server = new IngestServer(settings, data.resolve("spool"), data.resolve("incoming"), file -> {
+            if (sinkFailure != null) {
+                throw sinkFailure;
+            }
+            recorded.add(file);
+        }, Clock.systemUTC());
+        server.start();
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop();
+    }
+
+    private FTPClient login(String user, String password) throws IOException {
+        FTPClient client = new FTPClient();
+        client.setDefaultTimeout(10_000);
+        client.setDataTimeout(Duration.ofSeconds(10));
+        client.connect("127.0.0.1", server.port());
+        assertThat(client.login(user, password)).as("login " + user).isTrue();
+        client.setFileType(FTP.BINARY_FILE_TYPE);
+        client.enterLocalPassiveMode();
+        return client;
+    }
+
+    private static byte[] random(int size) {
+        byte[] b = new byte[size];
+        new Random(size).nextBytes(b);
+        return b;
+    }
+
+    private static String sha256(byte[] b) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+    }
+
+    @Test
+    void completeUploadLandsInTheSpoolAndIsRecordedWithItsHash() throws Exception {
+        byte[] body = random(300_000);
+        FTPClient client = login("cam", "cam-pw");
+        assertThat(client.makeDirectory("2026")).isTrue();
+        assertThat(client.storeFile("2026/a.jpg", new ByteArrayInputStream(body))).isTrue();
+        assertThat(client.getReplyCode()).isEqualTo(226);
+        client.logout();
+
+        Path stored = data.resolve("spool/cams/cam/2026/a.jpg");
+        assertThat(stored).hasBinaryContent(body);
+        assertThat(recorded).singleElement().satisfies(f -> {
+            assertThat(f.path()).isEqualTo("cams/cam/2026/a.jpg");
+            assertThat(f.size()).isEqualTo(body.length);
+            assertThat(f.user()).isEqualTo("cam");
+            assertThat(f.clientIp()).isEqualTo("127.0.0.1");
+        });
+        assertThat(recorded.getFirst().sha256()).isEqualTo(sha256(body));
+        assertThat(data.resolve("incoming")).isEmptyDirectory();
+    }
+
+    @Test
+    void aFailedLedgerCommitGets451AndTheDeviceMaySendAgain() throws Exception {
+        sinkFailure = new IOException("disk I/O error");
+        FTPClient client = login("cam", "cam-pw");
+        assertThat(client.storeFile("a.jpg", new ByteArrayInputStream(random(1000)))).isFalse();
+        assertThat(client.getReplyCode()).isEqualTo(451);
+
+        sinkFailure = null;
+        assertThat(client.storeFile("a.jpg", new ByteArrayInputStream(random(1000)))).isTrue();
+        assertThat(recorded).hasSize(1);
+    }
+
+    @Test
+    void anUploadCutMidStreamIsNeitherStoredNorRecorded() throws Exception {
+        List<Socket> dataSockets = new CopyOnWriteArrayList<>();
+        FTPClient client = login("cam", "cam-pw");
+        client.setSocketFactory(new RecordingSocketFactory(dataSockets));
+        OutputStream out = client.storeFileStream("cut.bin");
+        out.write(random(200_000));
+        out.flush();
+        Socket dataSocket = dataSockets.getFirst();
+        dataSocket.setSoLinger(true, 0); // close with RST: the connection is lost, not finished
+        dataSocket.close();
+        client.completePendingCommand();
+        assertThat(client.getReplyCode()).isEqualTo(426);
+
+        assertThat(recorded).isEmpty();
+        assertThat(data.resolve("spool/cams/cam/cut.bin")).doesNotExist();
+        assertThat(data.resolve("incoming")).isEmptyDirectory();
+        assertThat(client.sendNoOp()).as("the session goes on").isTrue();
+    }
+
+    @Test
+    void writeOnlyDropBoxCannotListOrDownload() throws Exception {
+        FTPClient client = login("drop", "drop-pw");
+        assertThat(client.storeFile("doc.pdf", new ByteArrayInputStream(random(500)))).isTrue();
+        assertThat(client.listNames()).isNull();
+        assertThat(client.getReplyCode()).isEqualTo(550);
+        assertThat(client.retrieveFile("doc.pdf", new ByteArrayOutputStream())).isFalse();
+        assertThat(client.getReplyCode()).isEqualTo(550);
+        assertThat(client.makeDirectory("sub")).isFalse();
+        assertThat(client.deleteFile("doc.pdf")).isFalse();
+        assertThat(data.resolve("spool/drop/doc.pdf")).exists();
+    }
+
+    @Test
+    void readOnlyUserCannotStore() throws Exception {
+        FTPClient client = login("viewer", "viewer-pw");
+        assertThat(client.storeFile("x.jpg", new ByteArrayInputStream(random(10)))).isFalse();
+        assertThat(client.getReplyCode()).isEqualTo(550);
+        assertThat(client.appendFile("x.jpg", new ByteArrayInputStream(random(10)))).isFalse();
+        assertThat(data.resolve("spool/cams/x.jpg")).doesNotExist();
+        assertThat(recorded).isEmpty();
+    }
+
+    @Test
+    void appendAndRestartKeepTheExistingBytesAndRecordTheWholeFile() throws Exception {
+        byte[] first = random(1000);
+        byte[] second = random(500);
+        FTPClient client = login("cam", "cam-pw");
+        assertThat(client.storeFile("log.csv", new ByteArrayInputStream(first))).isTrue();
+        assertThat(client.appendFile("log.csv", new ByteArrayInputStream(second))).isTrue();
+        byte[] whole = new byte[1500];
+        System.arraycopy(first, 0, whole, 0, 1000);
+        System.arraycopy(second, 0, whole, 1000, 500);
+        assertThat(data.resolve("spool/cams/cam/log.csv")).hasBinaryContent(whole);
+        assertThat(recorded.getLast().sha256()).isEqualTo(sha256(whole));
+
+        client.setRestartOffset(1000);
+        byte[] tail = random(700);
+        assertThat(client.storeFile("log.csv", new ByteArrayInputStream(tail))).isTrue();
+        byte[] resumed = new byte[1700];
+        System.arraycopy(first, 0, resumed, 0, 1000);
+        System.arraycopy(tail, 0, resumed, 1000, 700);
+        assertThat(data.resolve("spool/cams/cam/log.csv")).hasBinaryContent(resumed);
+        assertThat(recorded.getLast().size()).isEqualTo(1700);
+    }
+
+    @Test
+    void wrongPasswordUnknownUserAndAnonymousAllGet530() throws Exception {
+        for (String[] creds : new String[][] {{"cam", "wrong"}, {"nobody", "cam-pw"}, {"anonymous", "a@b"}}) {
+            FTPClient client = new FTPClient();
+            client.setDefaultTimeout(10_000);
+            client.connect("127.0.0.1", server.port());
+            assertThat(client.login(creds[0], creds[1])).as(creds[0]).isFalse();
+            assertThat(client.getReplyCode()).as(creds[0]).isEqualTo(530);
+            client.disconnect();
+        }
+    }
+
+    @Test
+    void pathsOutsideTheHomeNeverReachOutside() throws Exception {
+        FTPClient client = login("cam", "cam-pw");
+        client.storeFile("../../../escape.txt", new ByteArrayInputStream(random(10)));
+        client.storeFile("/../escape2.txt", new ByteArrayInputStream(random(10)));
+        try (var files = Files.walk(data)) {
+            assertThat(files.filter(Files::isRegularFile).map(p -> data.relativize(p).toString()))
+                    .allSatisfy(p -> assertThat(p).satisfiesAnyOf(
+                            q -> assertThat(q).startsWith("spool/cams/cam/"),
+                            q -> assertThat(q).startsWith("incoming/")));
+        }
+        assertThat(recorded).allSatisfy(f -> assertThat(f.path()).startsWith("cams/cam/"));
+    }
+
+    @Test
+    void curlUploadsIntoNewFolders() throws Exception {
+        Path curl = Peers.require("curl", "curl");
+        Path src = data.resolve("photo.jpg");
+        byte[] body = random(64 * 1024);
+        Files.write(src, body);
+        Process p = new ProcessBuilder(curl.toString(), "-sS", "--ftp-create-dirs", "-T", src.toString(),
+                "ftp://cam:cam-pw@127.0.0.1:" + server.port() + "/site/2026/photo.jpg")
+                .redirectErrorStream(true).start();
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(new String(p.getInputStream().readAllBytes())).isZero();
+        assertThat(data.resolve("spool/cams/cam/site/2026/photo.jpg")).hasBinaryContent(body);
+        assertThat(recorded).singleElement().extracting(ReceivedFile::path).isEqualTo("cams/cam/site/2026/photo.jpg");
+    }
+
+    @Test
+    void featDoesNotAdvertiseCompression() throws Exception {
+        FTPClient client = login("cam", "cam-pw");
+        assertThat(client.features()).isTrue();
+        assertThat(client.getReplyString()).contains("SIZE", "UTF8").doesNotContain("MODE Z");
+    }
+
+    /** Hands out plain sockets and remembers them, so a test can cut the data connection. */
+    private static final class RecordingSocketFactory extends SocketFactory {
+        private final List<Socket> sockets;
+
+        RecordingSocketFactory(List<Socket> sockets) {
+            this.sockets = sockets;
+        }
+
+        private Socket remember(Socket s) {
+            sockets.add(s);
+            return s;
+        }
+
+        @Override
+        public Socket createSocket() {
+            return remember(new Socket());
+        }
+
+        @Override
+        public Socket createSocket(String host, int port) throws IOException {
+            return remember(new Socket(host, port));
+        }
+
+        @Override
+        public Socket createSocket(String host, int port, InetAddress local, int localPort) throws IOException {
+            return remember(new Socket(host, port, local, localPort));
+        }
+
+        @Override
+        public Socket createSocket(InetAddress host, int port) throws IOException {
+            return remember(new Socket(host, port));
+        }
+
+        @Override
+        public Socket createSocket(InetAddress host, int port, InetAddress local, int localPort) throws IOException {
+            return remember(new Socket(host, port, local, localPort));
+        }
+    }
+}

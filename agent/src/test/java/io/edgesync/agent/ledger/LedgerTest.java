@@ -1,0 +1,148 @@
+package io.edgesync.agent.ledger;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class LedgerTest {
+    private static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
+
+    @TempDir
+    Path dir;
+    private Ledger ledger;
+
+    @BeforeEach
+    void open() throws LedgerException {
+        ledger = Ledger.open(dir.resolve("ledger.db"));
+    }
+
+    @AfterEach
+    void close() throws LedgerException {
+        ledger.close();
+    }
+
+    private static ReceivedFile file(String path, long size, Instant at) {
+        return new ReceivedFile(path, size, "ab".repeat(32), at, "cam", "10.0.0.5");
+    }
+
+    @Test
+    void aReceivedFileOwesOneDeliveryPerUpstream() throws LedgerException {
+        ledger.recordReceived(file("cam/a.jpg", 10, T0), List.of("hq", "backup"));
+
+        assertThat(ledger.backlog("hq").pending()).isEqualTo(1);
+        assertThat(ledger.backlog("backup").pending()).isEqualTo(1);
+        assertThat(ledger.backlog("hq").oldestPending()).contains(T0);
+        assertThat(ledger.received()).isEqualTo(new Ledger.Totals(1, 10));
+        assertThat(ledger.knows("cam/a.jpg")).isTrue();
+        assertThat(ledger.knows("cam/b.jpg")).isFalse();
+    }
+
+    @Test
+    void claimDeliverAndHistory() throws LedgerException {
+        ledger.recordReceived(file("cam/a.jpg", 10, T0), List.of("hq"));
+
+        Delivery d = ledger.claimNext("hq", T0).orElseThrow();
+        assertThat(d.path()).isEqualTo("cam/a.jpg");
+        assertThat(d.attempt()).isEqualTo(1);
+        assertThat(ledger.claimNext("hq", T0)).as("an active delivery is not handed out twice").isEmpty();
+
+        ledger.delivered(d.id(), T0.plusSeconds(1), Duration.ofMillis(250));
+        assertThat(ledger.backlog("hq")).isEqualTo(new Backlog(0, 0, 1, java.util.Optional.empty()));
+        Transfer t = ledger.recentTransfers(5).getFirst();
+        assertThat(t.state()).isEqualTo("delivered");
+        assertThat(t.took()).contains(Duration.ofMillis(250));
+        assertThatThrownBy(() -> ledger.delivered(d.id(), T0, Duration.ZERO))
+                .as("only an active delivery can finish").isInstanceOf(LedgerException.class);
+    }
+
+    @Test
+    void retryLaterHidesTheDeliveryUntilItIsDue() throws LedgerException {
+        ledger.recordReceived(file("cam/a.jpg", 10, T0), List.of("hq"));
+        Delivery d = ledger.claimNext("hq", T0).orElseThrow();
+        ledger.retryLater(d.id(), T0, T0.plusSeconds(30), "[h:21] STOR: 451 try later");
+
+        assertThat(ledger.claimNext("hq", T0.plusSeconds(29))).isEmpty();
+        assertThat(ledger.nextDue("hq")).contains(T0.plusSeconds(30));
+        Delivery again = ledger.claimNext("hq", T0.plusSeconds(30)).orElseThrow();
+        assertThat(again.attempt()).isEqualTo(2);
+    }
+
+    @Test
+    void oldestDueGoesFirst() throws LedgerException {
+        ledger.recordReceived(file("cam/1", 1, T0), List.of("hq"));
+        ledger.recordReceived(file("cam/2", 1, T0.plusSeconds(1)), List.of("hq"));
+        ledger.recordReceived(file("cam/3", 1, T0.plusSeconds(2)), List.of("hq"));
+
+        assertThat(ledger.claimNext("hq", T0.plusSeconds(5)).orElseThrow().path()).isEqualTo("cam/1");
+        assertThat(ledger.claimNext("hq", T0.plusSeconds(5)).orElseThrow().path()).isEqualTo("cam/2");
+        assertThat(ledger.claimNext("hq", T0.plusSeconds(5)).orElseThrow().path()).isEqualTo("cam/3");
+    }
+
+    @Test
+    void aNewerUploadSupersedesPendingDeliveriesOfThePath() throws LedgerException {
+        ledger.recordReceived(file("cam/a.jpg", 10, T0), List.of("hq"));
+        ledger.recordReceived(file("cam/a.jpg", 20, T0.plusSeconds(1)), List.of("hq"));
+
+        Delivery d = ledger.claimNext("hq", T0.plusSeconds(2)).orElseThrow();
+        assertThat(d.size()).isEqualTo(20);
+        assertThat(ledger.claimNext("hq", T0.plusSeconds(2))).isEmpty();
+    }
+
+    @Test
+    void aPathInFlightIsNotClaimedAgainForTheSameUpstream() throws LedgerException {
+        ledger.recordReceived(file("cam/a.jpg", 10, T0), List.of("hq"));
+        Delivery first = ledger.claimNext("hq", T0).orElseThrow();
+        ledger.recordReceived(file("cam/a.jpg", 20, T0.plusSeconds(1)), List.of("hq"));
+
+        assertThat(ledger.claimNext("hq", T0.plusSeconds(2))).as("the old version is still being sent").isEmpty();
+        ledger.delivered(first.id(), T0.plusSeconds(3), Duration.ofSeconds(1));
+        assertThat(ledger.claimNext("hq", T0.plusSeconds(3)).orElseThrow().size()).isEqualTo(20);
+    }
+
+    @Test
+    void pendingWorkAndInFlightDeliveriesSurviveAReopen() throws LedgerException {
+        ledger.recordReceived(file("cam/a.jpg", 10, T0), List.of("hq"));
+        ledger.recordReceived(file("cam/b.jpg", 10, T0), List.of("hq"));
+        Delivery inFlight = ledger.claimNext("hq", T0).orElseThrow();
+        ledger.close();
+
+        ledger = Ledger.open(dir.resolve("ledger.db"));
+        assertThat(ledger.recoverInFlight(T0.plusSeconds(60))).isEqualTo(1);
+        Delivery again = ledger.claimNext("hq", T0.plusSeconds(60)).orElseThrow();
+        assertThat(again.id()).isEqualTo(inFlight.id());
+        assertThat(again.attempt()).as("the interrupted attempt counts").isEqualTo(2);
+        assertThat(ledger.claimNext("hq", T0.plusSeconds(60)).orElseThrow().path()).isEqualTo("cam/b.jpg");
+    }
+
+    @Test
+    void parkedDeliveriesAreCountedAndNotClaimed() throws LedgerException {
+        ledger.recordReceived(file("cam/a.jpg", 10, T0), List.of("hq"));
+        Delivery d = ledger.claimNext("hq", T0).orElseThrow();
+        ledger.park(d.id(), T0, "[h:21] STOR: 553 not allowed");
+
+        assertThat(ledger.backlog("hq").parked()).isEqualTo(1);
+        assertThat(ledger.backlog("hq").pending()).isZero();
+        assertThat(ledger.claimNext("hq", T0.plusSeconds(3600))).isEmpty();
+        assertThat(ledger.recentTransfers(1).getFirst().lastError()).contains("[h:21] STOR: 553 not allowed");
+    }
+
+    @Test
+    void usesWriteAheadLogging() throws Exception {
+        try (var c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("ledger.db"));
+             ResultSet rs = c.createStatement().executeQuery("PRAGMA journal_mode")) {
+            rs.next();
+            assertThat(rs.getString(1)).isEqualToIgnoringCase("wal");
+        }
+    }
+}

@@ -1,0 +1,163 @@
+package io.edgesync.agent.sync;
+
+import io.edgesync.agent.config.Secret;
+import io.edgesync.agent.config.UpstreamSettings;
+import io.edgesync.testing.PeerProcess;
+import io.edgesync.testing.PyFtpd;
+import org.apache.ftpserver.DataConnectionConfigurationFactory;
+import org.apache.ftpserver.FtpServer;
+import org.apache.ftpserver.FtpServerFactory;
+import org.apache.ftpserver.listener.ListenerFactory;
+import org.apache.ftpserver.usermanager.PropertiesUserManagerFactory;
+import org.apache.ftpserver.usermanager.impl.BaseUser;
+import org.apache.ftpserver.usermanager.impl.WritePermission;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Uploads to real upstream servers: pyftpdlib (replaces on rename) and Apache FtpServer (refuses to). */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class FtpUploaderTest {
+    @TempDir
+    Path dir;
+
+    static UpstreamSettings upstream(int port, String base, String user, String password, Duration timeout) {
+        return new UpstreamSettings("up", URI.create("ftp://127.0.0.1:" + port + "/" + base), user,
+                Secret.of(password), 1, timeout, timeout, timeout);
+    }
+
+    private Path localFile(String name, int size) throws Exception {
+        byte[] b = new byte[size];
+        new Random(size).nextBytes(b);
+        Path p = dir.resolve("local").resolve(name);
+        Files.createDirectories(p.getParent());
+        Files.write(p, b);
+        return p;
+    }
+
+    private static List<String> filesUnder(Path root) throws Exception {
+        try (Stream<Path> s = Files.walk(root)) {
+            return s.filter(Files::isRegularFile).map(p -> root.relativize(p).toString()).sorted().toList();
+        }
+    }
+
+    @Test
+    void publishesUnderTheFinalNameInNewFoldersAndLeavesNoTemporary() throws Exception {
+        try (PyFtpd server = PyFtpd.start(dir.resolve("upstream"))) {
+            Path local = localFile("a.jpg", 123_456);
+            FtpUploader uploader = new FtpUploader(upstream(server.port(), "in/site7", PyFtpd.USER, PyFtpd.PASSWORD,
+                    Duration.ofSeconds(10)));
+            try (Uploader.Session session = uploader.open()) {
+                session.upload(local, "cams/gate/2026/a.jpg", Files.size(local), "41");
+                session.upload(local, "cams/gate/2026/b.jpg", Files.size(local), "42");
+            }
+            assertThat(server.root().resolve("in/site7/cams/gate/2026/a.jpg")).hasSameBinaryContentAs(local);
+            assertThat(filesUnder(server.root())).containsExactly("in/site7/cams/gate/2026/a.jpg",
+                    "in/site7/cams/gate/2026/b.jpg");
+        }
+    }
+
+    @Test
+    void replacesAnExistingFileOnAServerThatRefusesRenameOntoIt() throws Exception {
+        Path root = dir.resolve("apache-upstream");
+        Files.createDirectories(root);
+        int port = PeerProcess.freePort();
+        FtpServer server = apacheFtpServer(root, port);
+        try {
+            FtpUploader uploader = new FtpUploader(upstream(port, "", "u", "p", Duration.ofSeconds(10)));
+            Path v1 = localFile("v1", 1000);
+            Path v2 = localFile("v2", 2000);
+            try (Uploader.Session session = uploader.open()) {
+                session.upload(v1, "x/report.csv", 1000, "1");
+                session.upload(v2, "x/report.csv", 2000, "2");
+            }
+            assertThat(root.resolve("x/report.csv")).hasSameBinaryContentAs(v2);
+            assertThat(filesUnder(root)).containsExactly("x/report.csv");
+        } finally {
+            server.stop();
+        }
+    }
+
+    @Test
+    void aRefusedLoginIsALoginFailureWithoutThePassword() throws Exception {
+        try (PyFtpd server = PyFtpd.start(dir.resolve("upstream"))) {
+            FtpUploader uploader = new FtpUploader(upstream(server.port(), "", PyFtpd.USER, "wrong-secret-123",
+                    Duration.ofSeconds(10)));
+            assertThatThrownBy(uploader::open)
+                    .isInstanceOfSatisfying(UpstreamException.class, e -> {
+                        assertThat(e.reason()).isEqualTo(UpstreamException.Reason.LOGIN);
+                        assertThat(e.getMessage()).contains("[127.0.0.1:" + server.port() + "]").contains("530")
+                                .doesNotContain("wrong-secret-123");
+                    });
+        }
+    }
+
+    @Test
+    void aClosedPortIsAConnectFailure() {
+        int port = PeerProcess.freePort();
+        FtpUploader uploader = new FtpUploader(upstream(port, "", "u", "p", Duration.ofSeconds(5)));
+        assertThatThrownBy(uploader::open).isInstanceOfSatisfying(UpstreamException.class,
+                e -> assertThat(e.reason()).isEqualTo(UpstreamException.Reason.CONNECT));
+    }
+
+    @Test
+    void aServerThatNeverGreetsTimesOutWithinTheControlTimeout() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            FtpUploader uploader = new FtpUploader(upstream(silent.getLocalPort(), "", "u", "p", Duration.ofMillis(700)));
+            long start = System.nanoTime();
+            assertThatThrownBy(uploader::open).isInstanceOfSatisfying(UpstreamException.class,
+                    e -> assertThat(e.reason()).isEqualTo(UpstreamException.Reason.TIMEOUT));
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("bounded wait").isLessThan(Duration.ofSeconds(10));
+        }
+    }
+
+    @Test
+    void aMissingSpoolFileIsPermanent() throws Exception {
+        try (PyFtpd server = PyFtpd.start(dir.resolve("upstream"))) {
+            FtpUploader uploader = new FtpUploader(upstream(server.port(), "", PyFtpd.USER, PyFtpd.PASSWORD,
+                    Duration.ofSeconds(10)));
+            try (Uploader.Session session = uploader.open()) {
+                assertThatThrownBy(() -> session.upload(dir.resolve("gone.bin"), "gone.bin", 5, "9"))
+                        .isInstanceOfSatisfying(UpstreamException.class,
+                                e -> assertThat(e.reason().permanent).isTrue());
+            }
+        }
+    }
+
+    /** Apache FtpServer as an upstream: it answers 553 to RNTO onto an existing name. */
+    static FtpServer apacheFtpServer(Path root, int port) throws Exception {
+        FtpServerFactory factory = new FtpServerFactory();
+        ListenerFactory listener = new ListenerFactory();
+        listener.setServerAddress("127.0.0.1");
+        listener.setPort(port);
+        DataConnectionConfigurationFactory data = new DataConnectionConfigurationFactory();
+        int passive = PeerProcess.freeRange(4);
+        data.setPassivePorts(passive + "-" + (passive + 3));
+        listener.setDataConnectionConfiguration(data.createDataConnectionConfiguration());
+        factory.addListener("default", listener.createListener());
+        var users = new PropertiesUserManagerFactory().createUserManager();
+        BaseUser user = new BaseUser();
+        user.setName("u");
+        user.setPassword("p");
+        user.setHomeDirectory(root.toString());
+        user.setAuthorities(List.of(new WritePermission()));
+        users.save(user);
+        factory.setUserManager(users);
+        FtpServer server = factory.createServer();
+        server.start();
+        return server;
+    }
+}
