@@ -54,7 +54,7 @@ final class FtpUploader implements Uploader {
             throw e;
         } catch (IOException e) {
             disconnect(client);
-            throw io(e, "connect/login");
+            throw io(e, UpstreamException.Reason.CONNECT, "connect/login");
         }
     }
 
@@ -86,8 +86,8 @@ final class FtpUploader implements Uploader {
         return new UpstreamException(reason, where + " " + command + ": " + reply);
     }
 
-    private UpstreamException io(IOException e, String command) {
-        return new UpstreamException(timedOut(e) ? UpstreamException.Reason.TIMEOUT : UpstreamException.Reason.CONNECT,
+    private UpstreamException io(IOException e, UpstreamException.Reason otherwise, String command) {
+        return new UpstreamException(timedOut(e) ? UpstreamException.Reason.TIMEOUT : otherwise,
                 where + " " + command + ": " + e, e);
     }
 
@@ -134,7 +134,7 @@ final class FtpUploader implements Uploader {
                 verifySize(temp, size);
                 rename(temp, target);
             } catch (IOException e) {
-                throw io(e, "upload " + relativePath);
+                throw io(e, UpstreamException.Reason.TRANSFER, "upload " + relativePath);
             }
         }
 

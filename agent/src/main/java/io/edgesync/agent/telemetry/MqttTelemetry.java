@@ -3,7 +3,6 @@ package io.edgesync.agent.telemetry;
 import io.edgesync.agent.config.MqttSettings;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import org.eclipse.paho.mqttv5.client.DisconnectedBufferOptions;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
 import org.eclipse.paho.mqttv5.client.MqttCallback;
@@ -16,6 +15,7 @@ import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -28,14 +28,16 @@ import java.util.function.Supplier;
  * Telemetry over MQTT v5 (Paho, kept inside this class): a retained status on {@code <prefix>/<agent>/status}
  * at every (re)connect, on change and every {@code mqtt.status-interval}; a last will that marks the agent
  * offline; one event per file on {@code <prefix>/<agent>/events}. Never blocks its callers: publishing is
- * asynchronous, an unreachable broker only costs dropped (counted) events, and connecting is retried in
- * the background, including the first connect, which Paho does not retry. Thread-safe.
+ * asynchronous; while the broker is unreachable events wait in a bounded buffer (oldest dropped first,
+ * drops counted) and go out in order on reconnect; connecting is retried in the background, including
+ * the first connect, which Paho does not retry. Thread-safe.
  */
 public final class MqttTelemetry implements EventSink, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(MqttTelemetry.class.getName());
     private static final Duration RETRY_MIN = Duration.ofSeconds(1);
     private static final Duration RETRY_MAX = Duration.ofSeconds(30);
     private static final Duration STATUS_DEBOUNCE = Duration.ofSeconds(1);
+    private static final int OFFLINE_BUFFER = 1000;
 
     private final MqttSettings settings;
     private final String agentId;
@@ -48,6 +50,12 @@ public final class MqttTelemetry implements EventSink, AutoCloseable {
             Thread.ofPlatform().daemon().name("mqtt-status").factory());
     private final CountDownLatch closed = new CountDownLatch(1);
     private final AtomicBoolean statusScheduled = new AtomicBoolean();
+    private final Object offlineLock = new Object();
+    private final ArrayDeque<Pending> offline = new ArrayDeque<>(); // guarded by offlineLock
+
+    /** An event waiting for the broker. */
+    private record Pending(String topic, byte[] payload) {
+    }
 
     public MqttTelemetry(MqttSettings settings, String agentId, MeterRegistry registry) {
         this.settings = settings;
@@ -63,12 +71,6 @@ public final class MqttTelemetry implements EventSink, AutoCloseable {
         } catch (MqttException e) {
             throw new IllegalArgumentException("mqtt.broker: cannot use " + settings.broker().orElseThrow() + ": " + e, e);
         }
-        DisconnectedBufferOptions buffer = new DisconnectedBufferOptions();
-        buffer.setBufferEnabled(true);
-        buffer.setBufferSize(1000);
-        buffer.setDeleteOldestMessages(true);
-        buffer.setPersistBuffer(false);
-        client.setBufferOpts(buffer);
         client.setCallback(new Callback());
     }
 
@@ -130,7 +132,14 @@ public final class MqttTelemetry implements EventSink, AutoCloseable {
 
     @Override
     public void publish(AgentEvent event) {
-        send(eventsTopic, Json.bytes(EventMessages.of(agentId, event)), false);
+        byte[] payload = Json.bytes(EventMessages.of(agentId, event));
+        synchronized (offlineLock) {
+            if (!offline.isEmpty() || !client.isConnected()) {
+                buffer(new Pending(eventsTopic, payload));
+            } else if (!send(eventsTopic, payload, false)) {
+                buffer(new Pending(eventsTopic, payload));
+            }
+        }
         if (statusScheduled.compareAndSet(false, true)) {
             timer.schedule(() -> {
                 statusScheduled.set(false);
@@ -141,22 +150,46 @@ public final class MqttTelemetry implements EventSink, AutoCloseable {
 
     private void publishStatus() {
         try {
-            send(statusTopic, Json.bytes(status.get()), true);
+            if (client.isConnected()) {
+                send(statusTopic, Json.bytes(status.get()), true);
+            }
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "cannot build the MQTT status", e);
         }
     }
 
-    /** Hands a message to Paho, which buffers it (bounded, oldest dropped) while reconnecting. */
-    private void send(String topic, byte[] payload, boolean retained) {
+    private void buffer(Pending pending) {
+        if (offline.size() >= OFFLINE_BUFFER) {
+            offline.removeFirst();
+            dropped.increment();
+        }
+        offline.addLast(pending);
+    }
+
+    /** Sends what waited while the broker was away, oldest first; stops at the first failure. */
+    private void drainOffline() {
+        synchronized (offlineLock) {
+            while (!offline.isEmpty() && client.isConnected()) {
+                Pending next = offline.peekFirst();
+                if (!send(next.topic(), next.payload(), false)) {
+                    return;
+                }
+                offline.removeFirst();
+            }
+        }
+    }
+
+    /** Hands a message to Paho; false if Paho refused it (not connected, too many in flight). */
+    private boolean send(String topic, byte[] payload, boolean retained) {
         try {
             MqttMessage message = new MqttMessage(payload);
             message.setQos(1);
             message.setRetained(retained);
             client.publish(topic, message);
+            return true;
         } catch (MqttException e) {
-            dropped.increment();
-            LOG.log(System.Logger.Level.DEBUG, "MQTT publish to {0} dropped: {1}", topic, e.getMessage());
+            LOG.log(System.Logger.Level.DEBUG, "MQTT publish to {0} refused: {1}", topic, e.getMessage());
+            return false;
         }
     }
 
@@ -183,7 +216,10 @@ public final class MqttTelemetry implements EventSink, AutoCloseable {
         @Override
         public void connectComplete(boolean reconnect, String serverUri) {
             LOG.log(System.Logger.Level.INFO, "MQTT {0} {1}", reconnect ? "reconnected to" : "connected to", serverUri);
-            timer.execute(MqttTelemetry.this::publishStatus); // birth: the retained status says online again
+            timer.execute(() -> {
+                publishStatus(); // birth: the retained status says online again
+                drainOffline();
+            });
         }
 
         @Override

@@ -1,0 +1,116 @@
+package io.edgesync.agent.sync;
+
+import io.edgesync.agent.config.AgentConfig;
+import io.edgesync.agent.config.FtpSettings;
+import io.edgesync.agent.config.MqttSettings;
+import io.edgesync.agent.config.Secret;
+import io.edgesync.agent.config.UpstreamSettings;
+import io.edgesync.agent.ledger.Ledger;
+import io.edgesync.agent.ledger.ReceivedFile;
+import io.edgesync.agent.telemetry.AgentEvent;
+import io.edgesync.testing.PeerProcess;
+import io.edgesync.testing.PyFtpd;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The sync loop with a real ledger and a real upstream server that comes and goes. */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class SyncServiceTest {
+    @TempDir
+    Path dir;
+    private final List<AgentEvent> events = new CopyOnWriteArrayList<>();
+    private Ledger ledger;
+    private SyncService sync;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (sync != null) {
+            sync.stop(Duration.ofSeconds(2));
+        }
+        if (ledger != null) {
+            ledger.close();
+        }
+    }
+
+    private AgentConfig config(int upstreamPort) {
+        UpstreamSettings up = new UpstreamSettings("hq", URI.create("ftp://127.0.0.1:" + upstreamPort + "/in"),
+                PyFtpd.USER, Secret.of(PyFtpd.PASSWORD), 2, Duration.ofSeconds(2), Duration.ofSeconds(5),
+                Duration.ofSeconds(5));
+        return new AgentConfig(new AgentConfig.Agent("t", dir.resolve("data")),
+                new FtpSettings("127.0.0.1", 0, 30000, 30001, "", 10, Duration.ofMinutes(1), false, List.of()),
+                List.of(up), new AgentConfig.Sync(Duration.ofMillis(200), Duration.ofSeconds(1)),
+                new AgentConfig.Http("127.0.0.1", 0),
+                new MqttSettings(Optional.empty(), "edgesync", "c", "", Secret.of(""), Duration.ofMinutes(1)));
+    }
+
+    private ReceivedFile spoolFile(AgentConfig config, String path, int size) throws Exception {
+        Path file = config.agent().spoolDir().resolve(path);
+        Files.createDirectories(file.getParent());
+        byte[] body = new byte[size];
+        new java.util.Random(size).nextBytes(body);
+        Files.write(file, body);
+        return new ReceivedFile(path, size, "00".repeat(32), Clock.systemUTC().instant(), "cam", "127.0.0.1");
+    }
+
+    @Test
+    void aNewFileIsDeliveredAtOnceWithoutPolling() throws Exception {
+        try (PyFtpd upstream = PyFtpd.start(dir.resolve("upstream"))) {
+            AgentConfig config = config(upstream.port());
+            ledger = Ledger.open(config.agent().ledgerFile());
+            sync = new SyncService(config, ledger, events::add, Clock.systemUTC());
+            sync.start();
+
+            sync.accept(spoolFile(config, "cam/a.bin", 5000));
+
+            Path arrived = upstream.root().resolve("in/cam/a.bin");
+            await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(arrived));
+            assertThat(arrived).hasSameBinaryContentAs(config.agent().spoolDir().resolve("cam/a.bin"));
+            await().atMost(Duration.ofSeconds(5)).until(() -> ledger.backlog("hq").delivered() == 1);
+            assertThat(events).hasAtLeastOneElementOfType(AgentEvent.FileReceived.class)
+                    .hasAtLeastOneElementOfType(AgentEvent.FileDelivered.class);
+            assertThat(sync.status().getFirst().state()).isEqualTo("up");
+        }
+    }
+
+    @Test
+    void filesWaitWhileTheUpstreamIsDownAndAllArriveWhenItReturns() throws Exception {
+        int port = PeerProcess.freePort();
+        AgentConfig config = config(port);
+        ledger = Ledger.open(config.agent().ledgerFile());
+        sync = new SyncService(config, ledger, events::add, Clock.systemUTC());
+        sync.start();
+        for (int i = 0; i < 20; i++) {
+            sync.accept(spoolFile(config, "cam/f" + i + ".bin", 1000 + i));
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> sync.status().getFirst().state().equals("down"));
+        assertThat(ledger.backlog("hq").pending()).isEqualTo(20);
+        assertThat(events).hasAtLeastOneElementOfType(AgentEvent.DeliveryFailed.class);
+        long failedAttempts = events.stream().filter(e -> e instanceof AgentEvent.DeliveryFailed).count();
+        assertThat(failedAttempts).as("a dead upstream costs one attempt per backoff step, not one per file")
+                .isLessThan(20);
+
+        try (PyFtpd upstream = PyFtpd.start(dir.resolve("upstream"), port)) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> ledger.backlog("hq").pending() == 0);
+            try (var files = Files.list(upstream.root().resolve("in/cam"))) {
+                assertThat(files.map(p -> p.getFileName().toString())).hasSize(20)
+                        .allSatisfy(n -> assertThat(n).matches("f\\d+\\.bin"));
+            }
+            assertThat(sync.status().getFirst().state()).isEqualTo("up");
+        }
+    }
+}

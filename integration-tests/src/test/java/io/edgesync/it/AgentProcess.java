@@ -1,0 +1,154 @@
+package io.edgesync.it;
+
+import io.edgesync.testing.PeerProcess;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The packaged agent ({@code agent/target/edgesync-agent.jar}) as a child JVM with a generated config,
+ * started on free ports and stopped by PID: SIGTERM for a clean stop, SIGKILL for a crash.
+ */
+final class AgentProcess implements AutoCloseable {
+    static final Path JAR = Path.of(System.getProperty("edgesync.agent.jar", "../agent/target/edgesync-agent.jar"));
+    static final String JAVA = System.getProperty("edgesync.java", "java");
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    final Path dir;
+    final Path config;
+    final Path log;
+    final int ftpPort;
+    final int httpPort;
+    private final Map<String, String> env;
+    private Process process;
+
+    AgentProcess(Path dir, String yaml, int ftpPort, int httpPort, Map<String, String> env) throws IOException {
+        this.dir = dir;
+        this.ftpPort = ftpPort;
+        this.httpPort = httpPort;
+        this.env = Map.copyOf(env);
+        Files.createDirectories(dir);
+        this.config = dir.resolve("edgesync.yaml");
+        this.log = dir.resolve("agent.log");
+        Files.writeString(config, yaml);
+    }
+
+    /** A config with one device user {@code cam}/{@code cam-pw} and the given upstreams and MQTT lines. */
+    static String yaml(Path dataDir, int ftpPort, int httpPort, String upstreams, String mqtt) {
+        int passive = PeerProcess.freeRange(8);
+        return """
+                agent:
+                  id: it-agent
+                  data-dir: %s
+                ftp:
+                  bind: 127.0.0.1
+                  port: %d
+                  passive-ports: %d-%d
+                  users:
+                    - name: cam
+                      password: cam-pw-secret
+                      home: cams/cam
+                      perm: elradfmw
+                upstreams:
+                %s
+                sync:
+                  retry-initial: 300ms
+                  retry-max: 2s
+                http:
+                  bind: 127.0.0.1
+                  port: %d
+                mqtt:
+                %s
+                """.formatted(dataDir, ftpPort, passive, passive + 7, upstreams.indent(2).stripTrailing(), httpPort,
+                mqtt.indent(2).stripTrailing());
+    }
+
+    static String upstream(String name, int port, String user, String password) {
+        return """
+                - name: %s
+                  url: ftp://127.0.0.1:%d/in
+                  user: %s
+                  password: %s
+                  connect-timeout: 2s
+                  control-timeout: 5s
+                  data-timeout: 10s
+                """.formatted(name, port, user, password);
+    }
+
+    /** Starts the jar; waits until {@code /health/live} answers when {@code waitForHttp}. */
+    AgentProcess start(boolean waitForHttp) throws IOException {
+        List<String> command = new ArrayList<>(List.of(JAVA, "-Xmx96m", "-XX:+UseSerialGC", "-jar",
+                JAR.toAbsolutePath().toString(), "--config", config.toString()));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        builder.environment().putAll(env);
+        process = builder.start();
+        if (waitForHttp) {
+            await("agent up").atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(100)).until(() -> {
+                if (!process.isAlive()) {
+                    throw new IllegalStateException("agent exited " + process.exitValue() + ":\n" + log());
+                }
+                return PeerProcess.accepts(httpPort) && get("/health/live").statusCode() == 200;
+            });
+        }
+        return this;
+    }
+
+    HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    String log() {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    int waitForExit(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException("agent still running after " + timeout + ":\n" + log());
+        }
+        return process.exitValue();
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** SIGTERM: the agent's shutdown hook runs. */
+    void stop() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** SIGKILL: nothing of the agent runs after this. */
+    void kill() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        stop();
+    }
+}
