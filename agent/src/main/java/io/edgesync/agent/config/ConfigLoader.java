@@ -2,6 +2,7 @@ package io.edgesync.agent.config;
 
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
+import io.helidon.config.yaml.YamlConfigParser;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -35,9 +36,7 @@ public final class ConfigLoader {
      * @throws ConfigException naming every bad key, or the file when it cannot be read
      */
     public static AgentConfig load(Optional<Path> file) {
-        Config.Builder builder = Config.builder().disableParserServices().disableFilterServices()
-                .disableMapperServices().disableKeyResolving().disableValueResolving()
-                .addParser(io.helidon.config.yaml.YamlConfigParser.create());
+        Config.Builder builder = builder();
         file.ifPresent(path -> {
             if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
                 throw ConfigException.of("--config", path,
@@ -57,9 +56,16 @@ public final class ConfigLoader {
 
     /** Loads a YAML resource shipped in the jar (the demo's settings); environment variables still override. */
     public static AgentConfig loadResource(String resource) {
-        return from(Config.builder().disableParserServices().disableFilterServices().disableMapperServices()
-                .disableKeyResolving().disableValueResolving().addParser(io.helidon.config.yaml.YamlConfigParser.create())
-                .addSource(ConfigSources.classpath(resource).build()).build());
+        return from(builder().addSource(ConfigSources.classpath(resource).build()).build());
+    }
+
+    /**
+     * Environment variables and system properties (Helidon adds both, above every file) plus YAML; no
+     * service discovery, and no {@code ${...}} resolving, which would mangle passwords containing it.
+     */
+    private static Config.Builder builder() {
+        return Config.builder().disableParserServices().disableFilterServices().disableMapperServices()
+                .disableKeyResolving().disableValueResolving().addParser(YamlConfigParser.create());
     }
 
     /** Reads an already built Helidon {@link Config}; used by {@link #load} and by tests. */
