@@ -67,8 +67,10 @@ public final class Main {
         Optional<MqttTelemetry> mqtt = config.mqtt().enabled()
                 ? Optional.of(new MqttTelemetry(config.mqtt(), config.agent().id(), metrics.registry()))
                 : Optional.empty();
+        Optional<Demo> demoParts = demo ? Optional.of(new Demo(config)) : Optional.empty();
         List<EventSink> sinks = new ArrayList<>(List.of(metrics));
         mqtt.ifPresent(sinks::add);
+        demoParts.ifPresent(sinks::add);
         SyncService sync = new SyncService(config, ledger, EventSink.fanOut(sinks), clock);
         IngestServer ingest = new IngestServer(config.ftp(), config.agent().spoolDir(), config.agent().incomingDir(),
                 sync, clock);
@@ -77,7 +79,6 @@ public final class Main {
         sync.registerGauges(metrics);
         HttpApi http = new HttpApi(config.http(), metrics, status, HealthChecks.all(ingest, ledger, sync,
                 config.agent().dataDir(), mqtt.isPresent(), () -> mqtt.map(MqttTelemetry::connected).orElse(false)));
-        Optional<Demo> demoParts = demo ? Optional.of(new Demo(config)) : Optional.empty();
 
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.log(System.Logger.Level.INFO, "stopping");

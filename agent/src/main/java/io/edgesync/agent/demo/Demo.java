@@ -2,6 +2,8 @@ package io.edgesync.agent.demo;
 
 import io.edgesync.agent.config.AgentConfig;
 import io.edgesync.agent.config.UpstreamSettings;
+import io.edgesync.agent.telemetry.AgentEvent;
+import io.edgesync.agent.telemetry.EventSink;
 import org.apache.commons.net.ftp.FTP;
 import org.apache.commons.net.ftp.FTPClient;
 import org.apache.ftpserver.DataConnectionConfigurationFactory;
@@ -23,19 +25,23 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code --demo}: a local upstream FTP server (a plain Apache FtpServer under {@code <data-dir>/upstream})
  * and, once the agent runs, one sample upload as a device would send it, reported when it has arrived
  * upstream. Shows the whole path on one machine with nothing installed.
  */
-public final class Demo {
+public final class Demo implements EventSink {
     private static final System.Logger LOG = System.getLogger(Demo.class.getName());
     private static final Duration ARRIVAL_WAIT = Duration.ofSeconds(30);
 
     private final AgentConfig config;
     private final UpstreamSettings upstream;
     private final Path upstreamRoot;
+    private final ConcurrentHashMap<String, CountDownLatch> awaited = new ConcurrentHashMap<>();
     private FtpServer server;
 
     public Demo(AgentConfig config) {
@@ -80,6 +86,8 @@ public final class Demo {
         var user = config.ftp().users().getFirst();
         String name = "hello-" + Instant.now().toEpochMilli() + ".txt";
         byte[] body = ("hello from edgesync demo at " + Instant.now() + "\n").getBytes(StandardCharsets.UTF_8);
+        CountDownLatch arrival = new CountDownLatch(1);
+        awaited.put(user.home() + "/" + name, arrival);
         FTPClient device = new FTPClient();
         device.setConnectTimeout(5_000);
         device.setDefaultTimeout(10_000);
@@ -107,26 +115,34 @@ public final class Demo {
             }
         }
         Path arrived = upstreamRoot.resolve(upstream.baseDir()).resolve(user.home()).resolve(name);
-        long deadline = System.nanoTime() + ARRIVAL_WAIT.toNanos();
-        while (!Files.exists(arrived) && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
-            try {
-                Thread.sleep(20); // a demo's one-shot wait for a file another process writes
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+        boolean delivered;
+        try {
+            delivered = arrival.await(ARRIVAL_WAIT.toMillis(), TimeUnit.MILLISECONDS) && Files.exists(arrived);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
         }
-        if (Files.exists(arrived)) {
+        if (delivered) {
             LOG.log(System.Logger.Level.INFO, "demo: {0} uploaded by device ''{1}'' arrived upstream at {2} in {3} ms",
                     name, user.name(), arrived, (System.nanoTime() - start) / 1_000_000);
         } else {
             LOG.log(System.Logger.Level.ERROR, "demo: {0} did not arrive upstream within {1} s; see the log above",
                     name, ARRIVAL_WAIT.toSeconds());
         }
-        LOG.log(System.Logger.Level.INFO, "demo: try it: curl -T FILE ftp://{0}:{1}@127.0.0.1:{2,number,#}/ ;"
-                        + " status: curl http://127.0.0.1:{3,number,#}/api/v1/status",
-                user.name(), user.password().reveal(), ftpPort, httpPort);
+        LOG.log(System.Logger.Level.INFO, "demo: try it: curl -T FILE --user {0} ftp://127.0.0.1:{1,number,#}/"
+                        + " (password in edgesync-demo.yaml, see README); status: curl http://127.0.0.1:{2,number,#}/api/v1/status",
+                user.name(), ftpPort, httpPort);
+    }
+
+    /** Counts the sample as arrived when the sync loop reports it delivered. */
+    @Override
+    public void publish(AgentEvent event) {
+        if (event instanceof AgentEvent.FileDelivered delivered) {
+            CountDownLatch latch = awaited.remove(delivered.path());
+            if (latch != null) {
+                latch.countDown();
+            }
+        }
     }
 
     public void stop() {

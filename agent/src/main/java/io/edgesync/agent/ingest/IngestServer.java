@@ -50,7 +50,6 @@ public final class IngestServer {
         ConnectionConfigFactory connections = new ConnectionConfigFactory();
         connections.setAnonymousLoginEnabled(settings.anonymous());
         connections.setMaxLogins(settings.maxLogins());
-        connections.setMaxThreads(0); // FtpServer's default: one pool sized by max logins
         factory.setConnectionConfig(connections.createConnectionConfig());
 
         factory.setUserManager(new ConfigUserManager(settings.users(), this.spool, settings.maxLogins(),

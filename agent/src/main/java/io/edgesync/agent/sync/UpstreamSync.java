@@ -7,6 +7,8 @@ import io.edgesync.agent.ledger.LedgerException;
 import io.edgesync.agent.telemetry.AgentEvent;
 import io.edgesync.agent.telemetry.EventSink;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -169,13 +171,16 @@ final class UpstreamSync {
         }
         try {
             Path local = spool.resolve(delivery.path());
-            if (java.nio.file.Files.isRegularFile(local) && local.toFile().length() != delivery.size()) {
+            if (Files.isRegularFile(local) && Files.size(local) != delivery.size()) {
                 return new Outcome.Superseded();
             }
             session.upload(local, delivery.path(), delivery.size(), Long.toString(delivery.id()));
             return new Outcome.Delivered(Duration.between(start, clock.instant()));
         } catch (UpstreamException e) {
             return failed(delivery, e);
+        } catch (IOException e) {
+            return failed(delivery, new UpstreamException(UpstreamException.Reason.LOCAL, "cannot read " + delivery.path()
+                    + " in the spool: " + e.getMessage(), e));
         } finally {
             lock.lock();
             try {

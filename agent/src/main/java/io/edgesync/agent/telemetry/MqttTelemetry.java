@@ -43,7 +43,7 @@ public final class MqttTelemetry implements EventSink, AutoCloseable {
     private final String agentId;
     private final String statusTopic;
     private final String eventsTopic;
-    private volatile Supplier<Object> status = () -> Map.of("agent", "", "online", true);
+    private volatile Supplier<Object> status; // set by start()
     private final Counter dropped;
     private final MqttAsyncClient client;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
@@ -63,6 +63,7 @@ public final class MqttTelemetry implements EventSink, AutoCloseable {
         String base = settings.topicPrefix() + "/" + agentId;
         this.statusTopic = base + "/status";
         this.eventsTopic = base + "/events";
+        this.status = () -> Map.of("agent", agentId, "online", true);
         this.dropped = Counter.builder("edgesync.mqtt.dropped")
                 .description("Telemetry messages dropped because the broker was unreachable").register(registry);
         try {
