@@ -7,7 +7,11 @@ import io.edgesync.agent.control.StatusReporter;
 import io.edgesync.agent.demo.Demo;
 import io.edgesync.agent.http.HttpApi;
 import io.edgesync.agent.http.HealthChecks;
+import io.edgesync.agent.ingest.DiskSpace;
 import io.edgesync.agent.ingest.IngestServer;
+import io.edgesync.agent.ingest.Retention;
+import io.edgesync.agent.ingest.SpoolLock;
+import io.edgesync.agent.ingest.SpoolReconciler;
 import io.edgesync.agent.ledger.Ledger;
 import io.edgesync.agent.ledger.LedgerException;
 import io.edgesync.agent.sync.SyncService;
@@ -61,9 +65,14 @@ public final class Main {
 
     private static void run(AgentConfig config, boolean demo) throws IOException {
         Clock clock = Clock.systemUTC();
-        prepareDataDir(config.agent().dataDir());
+        Path dataDir = config.agent().dataDir();
+        prepareDataDir(dataDir);
         Ledger ledger = Ledger.open(config.agent().ledgerFile());
+        new SpoolReconciler(config.agent().spoolDir(), config.agent().quarantineDir(), ledger, config.ftp().ignore(),
+                clock).reconcile();
         Metrics metrics = new Metrics();
+        DiskSpace disk = new DiskSpace(dataDir, config.disk());
+        SpoolLock spoolLock = new SpoolLock();
         Optional<MqttTelemetry> mqtt = config.mqtt().enabled()
                 ? Optional.of(new MqttTelemetry(config.mqtt(), config.agent().id(), metrics.registry()))
                 : Optional.empty();
@@ -71,19 +80,25 @@ public final class Main {
         List<EventSink> sinks = new ArrayList<>(List.of(metrics));
         mqtt.ifPresent(sinks::add);
         demoParts.ifPresent(sinks::add);
-        SyncService sync = new SyncService(config, ledger, EventSink.fanOut(sinks), clock);
+        EventSink events = EventSink.fanOut(sinks);
+        Retention retention = new Retention(config.retention(), disk, spoolLock, ledger, config.agent().spoolDir(),
+                events, clock);
+        // retention hears of deliveries from sync; its own deletions go to metrics and MQTT
+        SyncService sync = new SyncService(config, ledger, EventSink.fanOut(List.of(events, retention)), clock);
         IngestServer ingest = new IngestServer(config.ftp(), config.agent().spoolDir(), config.agent().incomingDir(),
-                sync, clock);
-        StatusReporter status = new StatusReporter(config.agent().id(), ingest, sync, ledger,
-                config.agent().dataDir(), mqtt.isPresent(), () -> mqtt.map(MqttTelemetry::connected).orElse(false), clock);
+                sync, disk, spoolLock, events, clock);
+        StatusReporter status = new StatusReporter(config.agent().id(), ingest, sync, ledger, disk, mqtt.isPresent(),
+                () -> mqtt.map(MqttTelemetry::connected).orElse(false), clock);
         sync.registerGauges(metrics);
-        HttpApi http = new HttpApi(config.http(), metrics, status, HealthChecks.all(ingest, ledger, sync,
-                config.agent().dataDir(), mqtt.isPresent(), () -> mqtt.map(MqttTelemetry::connected).orElse(false)));
+        disk.registerGauges(metrics);
+        HttpApi http = new HttpApi(config.http(), metrics, status, sync, HealthChecks.all(ingest, ledger, sync, disk,
+                mqtt.isPresent(), () -> mqtt.map(MqttTelemetry::connected).orElse(false)));
 
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.log(System.Logger.Level.INFO, "stopping");
             ingest.stop();
             sync.stop(STOP_GRACE);
+            retention.close();
             mqtt.ifPresent(MqttTelemetry::close);
             http.stop();
             demoParts.ifPresent(Demo::stop);
@@ -97,6 +112,7 @@ public final class Main {
 
         demoParts.ifPresent(Demo::startUpstream);
         sync.start();
+        retention.start();
         ingest.start();
         mqtt.ifPresent(m -> m.start(() -> {
             try {
@@ -107,7 +123,7 @@ public final class Main {
         }));
         http.start();
         LOG.log(System.Logger.Level.INFO, "edgesync {0} started as agent {1}, data in {2}", StatusReporter.version(),
-                config.agent().id(), config.agent().dataDir());
+                config.agent().id(), dataDir);
         demoParts.ifPresent(d -> d.uploadSample(ingest.port(), http.port()));
     }
 

@@ -10,8 +10,8 @@ import java.util.Set;
  * The whole validated configuration, read once at start and passed to each part through its
  * constructor. Immutable; {@link ConfigLoader} builds it.
  */
-public record AgentConfig(
-        Agent agent, FtpSettings ftp, List<UpstreamSettings> upstreams, Sync sync, Http http, MqttSettings mqtt) {
+public record AgentConfig(Agent agent, FtpSettings ftp, List<UpstreamSettings> upstreams, Sync sync, Disk disk,
+                          Retention retention, Http http, MqttSettings mqtt) {
 
     public AgentConfig {
         upstreams = List.copyOf(upstreams);
@@ -42,13 +42,24 @@ public record AgentConfig(
             return dataDir.resolve("incoming");
         }
 
+        public Path quarantineDir() {
+            return dataDir.resolve("quarantine");
+        }
+
         public Path ledgerFile() {
             return dataDir.resolve("ledger.db");
         }
     }
 
-    /** {@code sync.*}: retry schedule shared by all upstreams. */
-    public record Sync(Duration retryInitial, Duration retryMax) {
+    /**
+     * {@code sync.*}: retry schedule and limits shared by all upstreams.
+     *
+     * @param maxAttempts a delivery is parked after this many failed attempts (0 = never)
+     * @param maxAge a delivery is parked once its file is this old and still not delivered (zero = never)
+     * @param resumeThreshold files at least this large resume an interrupted upload instead of restarting it
+     */
+    public record Sync(Duration retryInitial, Duration retryMax, int maxAttempts, Duration maxAge,
+                       long resumeThreshold) {
         public Sync {
             if (retryInitial.isNegative() || retryInitial.isZero()) {
                 throw ConfigException.of("sync.retry-initial", retryInitial, "allowed: a positive duration");
@@ -56,6 +67,55 @@ public record AgentConfig(
             if (retryMax.compareTo(retryInitial) < 0) {
                 throw ConfigException.of("sync.retry-max", retryMax,
                         "allowed: a duration at least sync.retry-initial (" + retryInitial + ")");
+            }
+            if (maxAttempts < 0) {
+                throw ConfigException.of("sync.max-attempts", maxAttempts, "allowed: 0 (never give up) or more");
+            }
+            if (maxAge.isNegative()) {
+                throw ConfigException.of("sync.max-age", maxAge, "allowed: 0 (never give up) or a positive duration");
+            }
+            if (resumeThreshold < 0) {
+                throw ConfigException.of("sync.resume-threshold", resumeThreshold, "allowed: 0 or more bytes");
+            }
+        }
+    }
+
+    /**
+     * {@code disk.*}: the free-space floor of the data folder's file system. Below it new uploads are
+     * refused with 452 before any byte is written.
+     */
+    public record Disk(long floorBytes, int floorPercent) {
+        public Disk {
+            if (floorBytes < 0) {
+                throw ConfigException.of("disk.floor-bytes", floorBytes, "allowed: 0 or more bytes");
+            }
+            if (floorPercent < 0 || floorPercent > 90) {
+                throw ConfigException.of("disk.floor-percent", floorPercent, "allowed: 0-90");
+            }
+        }
+
+        /** The floor for a file system of {@code totalBytes}: the larger of the two settings. */
+        public long floorFor(long totalBytes) {
+            return Math.max(floorBytes, totalBytes / 100 * floorPercent);
+        }
+    }
+
+    /**
+     * {@code retention.*}: what happens to a file once every upstream has it. An undelivered file is
+     * never deleted.
+     *
+     * @param policy {@code delete}: at once; {@code keep-days}: after {@code keepFor}; {@code until-floor}:
+     *               only when the disk floor needs room, oldest delivered first
+     */
+    public record Retention(String policy, Duration keepFor) {
+        public static final java.util.Set<String> POLICIES = java.util.Set.of("delete", "keep-days", "until-floor");
+
+        public Retention {
+            if (!POLICIES.contains(policy)) {
+                throw ConfigException.of("retention.policy", policy, "allowed: delete, keep-days or until-floor");
+            }
+            if (policy.equals("keep-days") && (keepFor.isNegative() || keepFor.isZero())) {
+                throw ConfigException.of("retention.keep", keepFor, "allowed: a positive duration, e.g. 7d");
             }
         }
     }

@@ -79,14 +79,21 @@ public final class ConfigLoader {
         List<UpstreamSettings> upstreams = section("", n -> list("upstreams", this::upstream));
         AgentConfig.Sync sync = section("", n -> new AgentConfig.Sync(
                 duration("sync.retry-initial", Duration.ofSeconds(2)),
-                duration("sync.retry-max", Duration.ofMinutes(5))));
+                duration("sync.retry-max", Duration.ofMinutes(5)),
+                integer("sync.max-attempts", 0),
+                duration("sync.max-age", Duration.ZERO),
+                size("sync.resume-threshold", 8L << 20)));
+        AgentConfig.Disk disk = section("", n -> new AgentConfig.Disk(
+                size("disk.floor-bytes", 256L << 20), integer("disk.floor-percent", 5)));
+        AgentConfig.Retention retention = section("", n -> new AgentConfig.Retention(
+                string("retention.policy", "until-floor"), duration("retention.keep", Duration.ofDays(7))));
         AgentConfig.Http http = section("", n -> new AgentConfig.Http(
                 string("http.bind", "0.0.0.0"), integer("http.port", 8080)));
         MqttSettings mqtt = section("", n -> mqtt(agent));
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new AgentConfig(agent, ftp, upstreams, sync, http, mqtt);
+        return new AgentConfig(agent, ftp, upstreams, sync, disk, retention, http, mqtt);
     }
 
     private AgentConfig.Agent agent(Config unused) {
@@ -116,7 +123,8 @@ public final class ConfigLoader {
                 string(node, "home", null), string(node, "perm", "elrw")));
         return new FtpSettings(string("ftp.bind", "0.0.0.0"), integer("ftp.port", 2121), from, to,
                 string("ftp.passive-address", ""), integer("ftp.max-logins", 64),
-                duration("ftp.idle-timeout", Duration.ofMinutes(5)), bool("ftp.anonymous", false), users);
+                duration("ftp.idle-timeout", Duration.ofMinutes(5)), bool("ftp.anonymous", false),
+                strings(root, "ftp.ignore", List.of("*.tmp", "*.part", ".*")), users);
     }
 
     private UpstreamSettings upstream(Config node) {
@@ -131,7 +139,8 @@ public final class ConfigLoader {
                 Secret.of(string(node, "password", "")), integer(node, "workers", 2),
                 duration(node, "connect-timeout", Duration.ofSeconds(10)),
                 duration(node, "control-timeout", Duration.ofSeconds(30)),
-                duration(node, "data-timeout", Duration.ofSeconds(60)));
+                duration(node, "data-timeout", Duration.ofSeconds(60)),
+                strings(node, "include", List.of("**")));
     }
 
     private MqttSettings mqtt(AgentConfig.Agent agent) {
@@ -193,6 +202,37 @@ public final class ConfigLoader {
             throw ConfigException.of(key, "(a section)", "allowed: a single value here");
         }
         return value.asString().orElse(def);
+    }
+
+    /** A YAML list of strings; a single value counts as a list of one. */
+    private static List<String> strings(Config node, String key, List<String> def) {
+        Config value = node.get(key);
+        if (!value.exists()) {
+            return def;
+        }
+        if (value.isLeaf()) {
+            return List.of(value.asString().orElse(""));
+        }
+        List<String> out = new ArrayList<>();
+        for (Config item : value.asNodeList().orElse(List.of())) {
+            if (!item.isLeaf()) {
+                throw ConfigException.of(item.key().toString(), "(a section)", "allowed: a list of text values");
+            }
+            out.add(item.asString().orElse(""));
+        }
+        return out;
+    }
+
+    private long size(String key, long def) {
+        String s = string(key, null);
+        if (s == null) {
+            return def;
+        }
+        try {
+            return Sizes.parse(s);
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw ConfigException.of(key, s, Sizes.ALLOWED);
+        }
     }
 
     private int integer(String key, int def) {

@@ -11,9 +11,12 @@ import java.util.Set;
  * @param passivePortsFrom first port of {@code ftp.passive-ports}
  * @param passivePortsTo last port of {@code ftp.passive-ports}
  * @param passiveAddress address announced in PASV replies (for NAT); empty = the address the client connected to
+ * @param ignore glob patterns of file names that are stored but never delivered (device temporaries); a
+ *               rename to a name outside them delivers the file
  */
 public record FtpSettings(String bind, int port, int passivePortsFrom, int passivePortsTo, String passiveAddress,
-                          int maxLogins, Duration idleTimeout, boolean anonymous, List<User> users) {
+                          int maxLogins, Duration idleTimeout, boolean anonymous, List<String> ignore,
+                          List<User> users) {
 
     public FtpSettings {
         AgentConfig.checkPort("ftp.port", port);
@@ -28,6 +31,14 @@ public record FtpSettings(String bind, int port, int passivePortsFrom, int passi
             throw ConfigException.of("ftp.idle-timeout", idleTimeout, "allowed: at least 1s");
         }
         users = List.copyOf(users);
+        ignore = List.copyOf(ignore);
+        for (int i = 0; i < ignore.size(); i++) {
+            try {
+                java.nio.file.FileSystems.getDefault().getPathMatcher("glob:" + ignore.get(i));
+            } catch (RuntimeException e) {
+                throw ConfigException.of("ftp.ignore." + i, ignore.get(i), "allowed: a glob such as *.tmp");
+            }
+        }
         Set<String> names = new HashSet<>();
         for (int i = 0; i < users.size(); i++) {
             if (!names.add(users.get(i).name())) {

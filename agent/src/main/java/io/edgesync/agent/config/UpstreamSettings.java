@@ -2,6 +2,8 @@ package io.edgesync.agent.config;
 
 import java.net.URI;
 import java.time.Duration;
+import java.nio.file.FileSystems;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -10,9 +12,12 @@ import java.util.Locale;
  * @param url {@code ftp://host[:port]/base/dir} or {@code ftps://...} (explicit TLS); the path is taken
  *            relative to the login folder, as RFC 1738 reads FTP URLs
  * @param workers how many files go to this upstream at once, each on its own connection
+ * @param include globs on the spool path ({@code cameras/gate/2026/a.jpg}) of the files this upstream
+ *                receives; {@code **} (the default) takes everything
  */
 public record UpstreamSettings(String name, URI url, String user, Secret password, int workers,
-                               Duration connectTimeout, Duration controlTimeout, Duration dataTimeout) {
+                               Duration connectTimeout, Duration controlTimeout, Duration dataTimeout,
+                               List<String> include) {
 
     public UpstreamSettings {
         if (name == null || !name.matches("[a-z0-9][a-z0-9_-]{0,31}")) {
@@ -36,7 +41,19 @@ public record UpstreamSettings(String name, URI url, String user, Secret passwor
         positive("connect-timeout", connectTimeout);
         positive("control-timeout", controlTimeout);
         positive("data-timeout", dataTimeout);
+        include = List.copyOf(include);
+        if (include.isEmpty()) {
+            throw ConfigException.of("include", "[]", "allowed: one or more globs; '**' takes every file");
+        }
+        for (int i = 0; i < include.size(); i++) {
+            try {
+                FileSystems.getDefault().getPathMatcher("glob:" + include.get(i));
+            } catch (RuntimeException e) {
+                throw ConfigException.of("include." + i, include.get(i), "allowed: a glob such as cameras/**");
+            }
+        }
     }
+
 
     private static void positive(String key, Duration d) {
         if (d.isNegative() || d.isZero()) {

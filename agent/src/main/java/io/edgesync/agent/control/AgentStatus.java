@@ -36,7 +36,8 @@ public record AgentStatus(String agent, String version, boolean online, String s
     public record Mqtt(boolean enabled, boolean connected) {
     }
 
-    public record Disk(String path, long freeBytes, long totalBytes) {
+    /** @param belowFloor new uploads are refused (452) until space returns */
+    public record Disk(String path, long freeBytes, long totalBytes, long floorBytes, boolean belowFloor) {
     }
 
     public record RecentTransfer(String path, String upstream, long size, String state, int attempts, String at,

@@ -1,5 +1,6 @@
 package io.edgesync.agent.control;
 
+import io.edgesync.agent.ingest.DiskSpace;
 import io.edgesync.agent.ingest.IngestServer;
 import io.edgesync.agent.ledger.Backlog;
 import io.edgesync.agent.ledger.Ledger;
@@ -10,9 +11,6 @@ import io.edgesync.agent.sync.UpstreamStatus;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.FileStore;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,19 +29,19 @@ public final class StatusReporter {
     private final IngestServer ingest;
     private final SyncService sync;
     private final Ledger ledger;
-    private final Path dataDir;
+    private final DiskSpace disk;
     private final boolean mqttEnabled;
     private final BooleanSupplier mqttConnected;
     private final Clock clock;
 
-    public StatusReporter(String agentId, IngestServer ingest, SyncService sync, Ledger ledger, Path dataDir,
+    public StatusReporter(String agentId, IngestServer ingest, SyncService sync, Ledger ledger, DiskSpace disk,
                           boolean mqttEnabled, BooleanSupplier mqttConnected, Clock clock) {
         this.agentId = agentId;
         this.startedAt = clock.instant();
         this.ingest = ingest;
         this.sync = sync;
         this.ledger = ledger;
-        this.dataDir = dataDir;
+        this.disk = disk;
         this.mqttEnabled = mqttEnabled;
         this.mqttConnected = mqttConnected;
         this.clock = clock;
@@ -87,10 +85,10 @@ public final class StatusReporter {
 
     private AgentStatus.Disk disk() {
         try {
-            FileStore store = Files.getFileStore(dataDir);
-            return new AgentStatus.Disk(dataDir.toString(), store.getUsableSpace(), store.getTotalSpace());
+            DiskSpace.Reading r = disk.read();
+            return new AgentStatus.Disk(r.path().toString(), r.freeBytes(), r.totalBytes(), r.floorBytes(), r.belowFloor());
         } catch (IOException e) {
-            return new AgentStatus.Disk(dataDir.toString(), -1, -1);
+            return new AgentStatus.Disk("", -1, -1, -1, false);
         }
     }
 

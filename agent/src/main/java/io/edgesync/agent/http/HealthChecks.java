@@ -1,5 +1,6 @@
 package io.edgesync.agent.http;
 
+import io.edgesync.agent.ingest.DiskSpace;
 import io.edgesync.agent.ingest.IngestServer;
 import io.edgesync.agent.ledger.Backlog;
 import io.edgesync.agent.ledger.Ledger;
@@ -9,9 +10,6 @@ import io.edgesync.agent.sync.UpstreamStatus;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.FileStore;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,13 +21,10 @@ import java.util.function.BooleanSupplier;
  * Readiness adds the disk, each upstream (down while it cannot be reached) and MQTT when configured.
  */
 public final class HealthChecks {
-    /** Below this much free space the disk check reports down. */
-    static final long DISK_FLOOR_BYTES = 64L * 1024 * 1024;
-
     private HealthChecks() {
     }
 
-    public static List<PartCheck> all(IngestServer ingest, Ledger ledger, SyncService sync, Path dataDir,
+    public static List<PartCheck> all(IngestServer ingest, Ledger ledger, SyncService sync, DiskSpace disk,
                                       boolean mqttEnabled, BooleanSupplier mqttConnected) {
         List<PartCheck> checks = new ArrayList<>();
         checks.add(PartCheck.liveness("ftp", () -> new PartCheck.Result(ingest.running(), Map.of("port", ingest.port()))));
@@ -41,7 +36,7 @@ public final class HealthChecks {
                 return new PartCheck.Result(false, Map.of("error", e.getMessage()));
             }
         }));
-        checks.add(PartCheck.readiness("disk", () -> disk(dataDir)));
+        checks.add(PartCheck.readiness("disk", () -> disk(disk)));
         for (String name : sync.upstreamNames()) {
             checks.add(PartCheck.readiness("upstream:" + name, () -> upstream(sync, name)));
         }
@@ -51,12 +46,12 @@ public final class HealthChecks {
         return checks;
     }
 
-    private static PartCheck.Result disk(Path dataDir) {
+    /** Down below the floor: new uploads are refused with 452 until space returns. */
+    private static PartCheck.Result disk(DiskSpace disk) {
         try {
-            FileStore store = Files.getFileStore(dataDir);
-            long free = store.getUsableSpace();
-            return new PartCheck.Result(free >= DISK_FLOOR_BYTES, Map.of("path", dataDir.toString(), "freeBytes", free,
-                    "totalBytes", store.getTotalSpace(), "floorBytes", DISK_FLOOR_BYTES));
+            DiskSpace.Reading r = disk.read();
+            return new PartCheck.Result(!r.belowFloor(), Map.of("path", r.path().toString(), "freeBytes", r.freeBytes(),
+                    "totalBytes", r.totalBytes(), "floorBytes", r.floorBytes(), "belowFloor", r.belowFloor()));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -2,6 +2,7 @@ package io.edgesync.agent.http;
 
 import io.edgesync.agent.config.AgentConfig;
 import io.edgesync.agent.control.StatusReporter;
+import io.edgesync.agent.sync.SyncService;
 import io.edgesync.agent.telemetry.Metrics;
 import io.helidon.health.HealthCheck;
 import io.helidon.webserver.WebServer;
@@ -20,7 +21,8 @@ public final class HttpApi {
     private static final System.Logger LOG = System.getLogger(HttpApi.class.getName());
     private final WebServer server;
 
-    public HttpApi(AgentConfig.Http settings, Metrics metrics, StatusReporter status, List<? extends HealthCheck> checks) {
+    public HttpApi(AgentConfig.Http settings, Metrics metrics, StatusReporter status, SyncService sync,
+                   List<? extends HealthCheck> checks) {
         HealthObserver health = HealthObserver.builder()
                 .endpoint("/health")
                 .details(true)
@@ -37,14 +39,14 @@ public final class HttpApi {
                         .endpoint("/")
                         .addObserver(health)
                         .build())
-                .routing(routing -> routing(routing, metrics, status))
+                .routing(routing -> routing(routing, metrics, status, sync))
                 .build();
     }
 
     /** The routes besides health; static so tests can serve them without the rest of the agent. */
-    static void routing(HttpRouting.Builder routing, Metrics metrics, StatusReporter status) {
+    static void routing(HttpRouting.Builder routing, Metrics metrics, StatusReporter status, SyncService sync) {
         routing.register("/metrics", new MetricsService(metrics))
-                .register("/api/v1", new StatusService(status));
+                .register("/api/v1", new StatusService(status), new CommandService(sync));
     }
 
     public void start() {

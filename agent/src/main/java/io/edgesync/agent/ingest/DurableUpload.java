@@ -1,6 +1,7 @@
 package io.edgesync.agent.ingest;
 
 import io.edgesync.agent.ledger.ReceivedFile;
+import io.edgesync.agent.telemetry.AgentEvent;
 import org.apache.ftpserver.command.AbstractCommand;
 import org.apache.ftpserver.ftplet.DataConnection;
 import org.apache.ftpserver.ftplet.DataConnectionFactory;
@@ -17,7 +18,6 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.UUID;
 
 /**
@@ -33,17 +33,11 @@ final class DurableUpload extends AbstractCommand {
     private static final System.Logger LOG = System.getLogger(DurableUpload.class.getName());
 
     private final Mode mode;
-    private final Path spool;
-    private final Path incoming;
-    private final UploadSink sink;
-    private final Clock clock;
+    private final Intake intake;
 
-    DurableUpload(Mode mode, Path spool, Path incoming, UploadSink sink, Clock clock) {
+    DurableUpload(Mode mode, Intake intake) {
         this.mode = mode;
-        this.spool = spool;
-        this.incoming = incoming;
-        this.sink = sink;
-        this.clock = clock;
+        this.intake = intake;
     }
 
     @Override
@@ -52,6 +46,7 @@ final class DurableUpload extends AbstractCommand {
         try {
             SpoolPath target = target(session, request);
             checkDataConnectionRequested(session);
+            checkDiskFloor(session, target);
             long prefix = prefixLength(target, offset);
             session.write(new DefaultFtpReply(FtpReply.REPLY_150_FILE_STATUS_OKAY,
                     (mode == Mode.UNIQUE ? "FILE: " + Path.of(target.relative()).getFileName() : "Opening data connection")
@@ -89,7 +84,7 @@ final class DurableUpload extends AbstractCommand {
         }
         SpoolPath target;
         try {
-            target = SpoolPath.resolve(spool, homeOf(session), file.getAbsolutePath());
+            target = SpoolPath.resolve(intake.spool(), intake.homeOf(session.getUser()), file.getAbsolutePath());
         } catch (IllegalArgumentException e) {
             throw new UploadRefused(FtpReply.REPLY_553_REQUESTED_ACTION_NOT_TAKEN_FILE_NAME_NOT_ALLOWED,
                     "File name not allowed.");
@@ -113,6 +108,22 @@ final class DurableUpload extends AbstractCommand {
         }
         throw new UploadRefused(FtpReply.REPLY_553_REQUESTED_ACTION_NOT_TAKEN_FILE_NAME_NOT_ALLOWED,
                 "File name not allowed.");
+    }
+
+    /** G7: below the free-space floor nothing is accepted, so the ledger and the spool never fill up. */
+    private void checkDiskFloor(FtpIoSession session, SpoolPath target) throws UploadRefused {
+        DiskSpace.Reading disk;
+        try {
+            disk = intake.disk().read();
+        } catch (IOException e) {
+            throw new UploadRefused(FtpReply.REPLY_451_REQUESTED_ACTION_ABORTED, "Cannot check free space; try later.", e);
+        }
+        if (disk.belowFloor()) {
+            intake.events().publish(new AgentEvent.UploadRefused(target.relative(), userName(session), clientIp(session),
+                    FtpReply.REPLY_452_REQUESTED_ACTION_NOT_TAKEN, "disk-floor", intake.clock().instant()));
+            throw new UploadRefused(FtpReply.REPLY_452_REQUESTED_ACTION_NOT_TAKEN,
+                    "Insufficient storage space; nothing was stored, try again later.");
+        }
     }
 
     /** FtpServer's own rule (FTPSERVER-110): PORT, PASV or EPSV must come before a transfer. */
@@ -144,7 +155,7 @@ final class DurableUpload extends AbstractCommand {
         } catch (Exception e) {
             throw new UploadRefused(FtpReply.REPLY_425_CANT_OPEN_DATA_CONNECTION, "Cannot open data connection.");
         }
-        try (SpoolWriter writer = new SpoolWriter(incoming)) {
+        try (SpoolWriter writer = new SpoolWriter(intake.incoming())) {
             transfer(session, data, writer, target, prefix);
             if (!session.isConnected()) {
                 // the control connection is gone: the device can never see a 226, so this is not an upload
@@ -152,7 +163,7 @@ final class DurableUpload extends AbstractCommand {
                         "Control connection closed during transfer.");
             }
             ReceivedFile received = new ReceivedFile(target.relative(), writer.size(), writer.sha256Hex(),
-                    clock.instant(), userName(session), clientIp(session));
+                    intake.clock().instant(), userName(session), clientIp(session));
             commit(writer, target, received);
             return received;
         } catch (IOException e) {
@@ -178,27 +189,30 @@ final class DurableUpload extends AbstractCommand {
     }
 
     private void commit(SpoolWriter writer, SpoolPath target, ReceivedFile received) throws IOException {
-        writer.publish(target.file());
-        try {
-            sink.accept(received);
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.ERROR, "upload " + received.path() + " is on disk but not recorded;"
-                    + " the device is told to send it again", e);
-            throw e;
-        }
+        intake.lock().locked(() -> {
+            writer.publish(target.file());
+            if (intake.ignored().ignored(received.path())) {
+                LOG.log(System.Logger.Level.DEBUG, "stored {0}; not delivered until renamed", received.path());
+                return null;
+            }
+            try {
+                intake.sink().accept(received);
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.ERROR, "upload " + received.path() + " is on disk but not recorded;"
+                        + " the device is told to send it again", e);
+                throw e;
+            }
+            return null;
+        });
         LOG.log(System.Logger.Level.DEBUG, "received {0} ({1} bytes) from {2}", received.path(), received.size(),
                 received.user());
     }
 
-    private String homeOf(FtpIoSession session) {
-        return spool.relativize(Path.of(session.getUser().getHomeDirectory())).toString();
-    }
-
-    private static String userName(FtpIoSession session) {
+    static String userName(FtpIoSession session) {
         return session.getUser() == null ? "-" : session.getUser().getName();
     }
 
-    private static String clientIp(FtpIoSession session) {
+    static String clientIp(FtpIoSession session) {
         return session.getRemoteAddress() instanceof InetSocketAddress a ? a.getAddress().getHostAddress() : "-";
     }
 }

@@ -1,6 +1,7 @@
 package io.edgesync.agent.ingest;
 
 import io.edgesync.agent.config.FtpSettings;
+import io.edgesync.agent.telemetry.EventSink;
 import org.apache.ftpserver.ConnectionConfigFactory;
 import org.apache.ftpserver.DataConnectionConfigurationFactory;
 import org.apache.ftpserver.FtpServer;
@@ -8,6 +9,7 @@ import org.apache.ftpserver.FtpServerFactory;
 import org.apache.ftpserver.command.CommandFactoryFactory;
 import org.apache.ftpserver.filesystem.nativefs.NativeFileSystemFactory;
 import org.apache.ftpserver.ftplet.FtpException;
+import org.apache.ftpserver.ftplet.Ftplet;
 import org.apache.ftpserver.listener.Listener;
 import org.apache.ftpserver.listener.ListenerFactory;
 import org.apache.mina.transport.socket.SocketSessionConfig;
@@ -17,14 +19,16 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
  * The embedded FTP server the devices upload to: Apache FtpServer with the users from configuration,
- * uploads that are acknowledged only once durable ({@link DurableUpload}), permission letters enforced
- * on every command, and anonymous login, active-mode bounces and unbounded passive ports off.
+ * uploads and renames that are acknowledged only once durable ({@link DurableUpload}, {@link DurableRename}),
+ * new uploads refused below the disk floor, permission letters enforced on every command, and anonymous
+ * login, active-mode bounces and unbounded passive ports off.
  *
  * <p>Lifecycle: construct, {@link #start()}, {@link #stop()}. Thread-safe after start.
  */
@@ -38,10 +42,17 @@ public final class IngestServer {
     private final FtpServer server;
     private final Listener listener;
 
-    public IngestServer(FtpSettings settings, Path spool, Path incoming, UploadSink sink, Clock clock) {
+    /**
+     * @param lock shared with {@link Retention}
+     * @param events told of refused uploads
+     */
+    public IngestServer(FtpSettings settings, Path spool, Path incoming, UploadSink sink, DiskSpace disk,
+                        SpoolLock lock, EventSink events, Clock clock) {
         this.settings = settings;
         this.spool = spool.toAbsolutePath().normalize();
         this.incoming = incoming.toAbsolutePath().normalize();
+        Intake intake = new Intake(this.spool, this.incoming, sink, disk, new IgnoredNames(settings.ignore()), events,
+                lock, clock);
 
         FtpServerFactory factory = new FtpServerFactory();
         this.listener = listener(settings);
@@ -59,16 +70,18 @@ public final class IngestServer {
         factory.setFileSystem(files);
 
         CommandFactoryFactory commands = new CommandFactoryFactory();
-        commands.addCommand("STOR", new DurableUpload(DurableUpload.Mode.STORE, this.spool, this.incoming, sink, clock));
-        commands.addCommand("APPE", new DurableUpload(DurableUpload.Mode.APPEND, this.spool, this.incoming, sink, clock));
-        commands.addCommand("STOU", new DurableUpload(DurableUpload.Mode.UNIQUE, this.spool, this.incoming, sink, clock));
+        commands.addCommand("STOR", new DurableUpload(DurableUpload.Mode.STORE, intake));
+        commands.addCommand("APPE", new DurableUpload(DurableUpload.Mode.APPEND, intake));
+        commands.addCommand("STOU", new DurableUpload(DurableUpload.Mode.UNIQUE, intake));
+        commands.addCommand("RNTO", new DurableRename(intake));
         commands.addCommand("FEAT", new Feat());
         factory.setCommandFactory(commands.createCommandFactory());
 
         Map<String, FtpSettings.User> users = settings.users().stream()
                 .collect(Collectors.toMap(FtpSettings.User::name, Function.identity()));
-        Map<String, org.apache.ftpserver.ftplet.Ftplet> ftplets = new java.util.LinkedHashMap<>(); // FtpServer clears it on stop
+        Map<String, Ftplet> ftplets = new LinkedHashMap<>(); // FtpServer clears it on stop: not Map.of
         ftplets.put("permissions", new PermissionFtplet(users));
+        ftplets.put("delete", new DeleteFtplet(intake));
         factory.setFtplets(ftplets);
         this.server = factory.createServer();
     }

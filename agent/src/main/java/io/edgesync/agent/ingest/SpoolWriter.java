@@ -33,11 +33,7 @@ final class SpoolWriter implements AutoCloseable {
     SpoolWriter(Path incomingDir) throws IOException {
         this.temp = incomingDir.resolve(UUID.randomUUID() + ".part");
         this.channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        try {
-            this.sha256 = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
-        }
+        this.sha256 = newSha256();
     }
 
     /** Copies the first {@code length} bytes of {@code existing} (for APPE, or REST + STOR) into the upload. */
@@ -112,6 +108,27 @@ final class SpoolWriter implements AutoCloseable {
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         published = true;
         fsyncDirectory(target.getParent());
+    }
+
+    /** The SHA-256 of a complete file already in the spool (a device's rename of its temporary). */
+    static String sha256Of(Path file) throws IOException {
+        MessageDigest digest = newSha256();
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buf = new byte[BUFFER];
+            int n;
+            while ((n = in.read(buf)) >= 0) {
+                digest.update(buf, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    private static MessageDigest newSha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
     }
 
     static void fsyncDirectory(Path dir) throws IOException {

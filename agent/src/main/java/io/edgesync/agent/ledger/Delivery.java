@@ -1,12 +1,15 @@
 package io.edgesync.agent.ledger;
 
 import java.time.Instant;
+import java.util.Optional;
 
 /**
  * One claimed (file, upstream) delivery, handed to a sync worker.
  *
  * @param attempt this attempt's number, starting at 1 (counted when claimed, so a crash mid-attempt counts)
+ * @param tempPath the upstream temporary an earlier attempt started writing, if any: only such a
+ *                 temporary may be resumed
  */
 public record Delivery(long id, long fileId, String upstream, String path, long size, String sha256, int attempt,
-                       Instant receivedAt) {
+                       Instant receivedAt, Optional<String> tempPath) {
 }

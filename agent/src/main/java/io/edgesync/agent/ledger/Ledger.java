@@ -102,6 +102,8 @@ public final class Ledger implements AutoCloseable {
     public long recordReceived(ReceivedFile file, List<String> upstreams) throws LedgerException {
         return inTransaction("record " + file.path(), () -> {
             long now = file.receivedAt().toEpochMilli();
+            moveTempsToStale("state IN ('pending', 'parked') AND file_id IN (SELECT id FROM files WHERE path = ?)",
+                    file.path());
             try (PreparedStatement old = db.prepareStatement("""
                     UPDATE deliveries SET state = 'superseded', updated_at = ?
                     WHERE state IN ('pending', 'parked') AND file_id IN (SELECT id FROM files WHERE path = ?)""")) {
@@ -165,7 +167,7 @@ public final class Ledger implements AutoCloseable {
         return inTransaction("claim for " + upstream, () -> {
             Delivery found;
             try (PreparedStatement q = db.prepareStatement("""
-                    SELECT d.id, d.file_id, f.path, f.size, f.sha256, d.attempts, f.received_at
+                    SELECT d.id, d.file_id, f.path, f.size, f.sha256, d.attempts, f.received_at, d.temp_path
                     FROM deliveries d JOIN files f ON f.id = d.file_id
                     WHERE d.upstream = ? AND d.state = 'pending' AND d.next_attempt_at <= ?
                       AND NOT EXISTS (SELECT 1 FROM deliveries a JOIN files af ON af.id = a.file_id
@@ -178,7 +180,8 @@ public final class Ledger implements AutoCloseable {
                         return Optional.empty();
                     }
                     found = new Delivery(rs.getLong(1), rs.getLong(2), upstream, rs.getString(3), rs.getLong(4),
-                            rs.getString(5), rs.getInt(6) + 1, Instant.ofEpochMilli(rs.getLong(7)));
+                            rs.getString(5), rs.getInt(6) + 1, Instant.ofEpochMilli(rs.getLong(7)),
+                            Optional.ofNullable(rs.getString(8)));
                 }
             }
             try (PreparedStatement up = db.prepareStatement(
@@ -210,13 +213,22 @@ public final class Ledger implements AutoCloseable {
                 at.toEpochMilli(), at.toEpochMilli(), took.toMillis());
     }
 
-    public void retryLater(long deliveryId, Instant now, Instant next, String error) throws LedgerException {
-        finish(deliveryId, "state = 'pending', next_attempt_at = ?, updated_at = ?, last_error = ?",
-                next.toEpochMilli(), now.toEpochMilli(), error);
+    /**
+     * Schedules another attempt.
+     *
+     * @param tempWritten the upstream temporary this attempt wrote to, if it got that far
+     */
+    public void retryLater(long deliveryId, Instant now, Instant next, String error, Optional<String> tempWritten)
+            throws LedgerException {
+        finish(deliveryId, "state = 'pending', next_attempt_at = ?, updated_at = ?, last_error = ?,"
+                + " temp_path = COALESCE(?, temp_path)", next.toEpochMilli(), now.toEpochMilli(), error,
+                tempWritten.orElse(null));
     }
 
-    public void park(long deliveryId, Instant now, String reason) throws LedgerException {
-        finish(deliveryId, "state = 'parked', updated_at = ?, last_error = ?", now.toEpochMilli(), reason);
+    /** Gives up on a delivery until an operator retries it; its upstream temporary, if any, is to be removed. */
+    public void park(long deliveryId, Instant now, String reason, Optional<String> tempWritten) throws LedgerException {
+        finish(deliveryId, "state = 'parked', updated_at = ?, last_error = ?, temp_path = COALESCE(?, temp_path)",
+                now.toEpochMilli(), reason, tempWritten.orElse(null));
     }
 
     /** The spool now holds a newer version of this path, recorded with deliveries of its own. */
@@ -224,7 +236,165 @@ public final class Ledger implements AutoCloseable {
         finish(deliveryId, "state = 'superseded', updated_at = ?", now.toEpochMilli());
     }
 
-    /** Ends an {@code active} delivery; one that is not active (e.g. cancelled meanwhile) is an error. */
+    /**
+     * Records, before the first byte goes up, that this delivery writes the upstream temporary
+     * {@code tempPath}; only a temporary recorded here may later be resumed or cleaned up.
+     */
+    public void tempStarted(long deliveryId, String tempPath) throws LedgerException {
+        inTransaction("record temporary of " + deliveryId, () -> {
+            try (PreparedStatement st = db.prepareStatement("UPDATE deliveries SET temp_path = ? WHERE id = ?")) {
+                st.setString(1, tempPath);
+                st.setLong(2, deliveryId);
+                st.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    /**
+     * The path no longer holds the file its pending deliveries were made for (the device renamed or deleted
+     * it): those deliveries are superseded.
+     *
+     * @return how many deliveries were withdrawn
+     */
+    public int withdraw(String path, Instant now) throws LedgerException {
+        return inTransaction("withdraw " + path, () -> {
+            String which = "state IN ('pending', 'parked') AND file_id IN (SELECT id FROM files WHERE path = ?)";
+            moveTempsToStale(which, path);
+            try (PreparedStatement st = db.prepareStatement(
+                    "UPDATE deliveries SET state = 'superseded', updated_at = ? WHERE " + which)) {
+                st.setLong(1, now.toEpochMilli());
+                st.setString(2, path);
+                return st.executeUpdate();
+            }
+        });
+    }
+
+    /** Parked deliveries (of one upstream, or all) become pending and due now. */
+    public int retryParked(Optional<String> upstream, Instant now) throws LedgerException {
+        return inTransaction("retry parked deliveries", () -> {
+            try (PreparedStatement st = db.prepareStatement("UPDATE deliveries SET state = 'pending', attempts = 0,"
+                    + " next_attempt_at = ?, updated_at = ? WHERE state = 'parked' AND (? IS NULL OR upstream = ?)")) {
+                st.setLong(1, now.toEpochMilli());
+                st.setLong(2, now.toEpochMilli());
+                st.setString(3, upstream.orElse(null));
+                st.setString(4, upstream.orElse(null));
+                return st.executeUpdate();
+            }
+        });
+    }
+
+    /** Upstream temporaries that no delivery will finish, to be deleted by the next session to {@code upstream}. */
+    public List<StaleTemp> staleTemps(String upstream, int limit) throws LedgerException {
+        return read("stale temporaries of " + upstream, () -> {
+            try (PreparedStatement q = db.prepareStatement(
+                    "SELECT id, path FROM stale_temps WHERE upstream = ? ORDER BY id LIMIT ?")) {
+                q.setString(1, upstream);
+                q.setInt(2, limit);
+                List<StaleTemp> out = new ArrayList<>();
+                try (ResultSet rs = q.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new StaleTemp(rs.getLong(1), rs.getString(2)));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    public void staleTempRemoved(long id) throws LedgerException {
+        inTransaction("forget stale temporary " + id, () -> {
+            try (PreparedStatement st = db.prepareStatement("DELETE FROM stale_temps WHERE id = ?")) {
+                st.setLong(1, id);
+                st.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    /** An upstream temporary left by a delivery that was parked or superseded. */
+    public record StaleTemp(long id, String path) {
+    }
+
+    /**
+     * Spool files every upstream has (or that no upstream takes), oldest first, still on disk, received
+     * before {@code before}, and still the current version of their path.
+     */
+    public List<SpoolFile> deletable(Instant before, int limit) throws LedgerException {
+        return deletable(before, -1, limit);
+    }
+
+    /** Whether file {@code fileId} is still deletable (checked again under the spool lock before deleting). */
+    public boolean stillDeletable(long fileId) throws LedgerException {
+        return !deletable(Instant.ofEpochMilli(Long.MAX_VALUE), fileId, 1).isEmpty();
+    }
+
+    private List<SpoolFile> deletable(Instant before, long onlyId, int limit) throws LedgerException {
+        return read("retention candidates", () -> {
+            try (PreparedStatement q = db.prepareStatement("""
+                    SELECT f.id, f.path, f.size FROM files f
+                    WHERE f.deleted_at IS NULL AND f.received_at < ? AND (? < 0 OR f.id = ?)
+                      AND f.id = (SELECT MAX(g.id) FROM files g WHERE g.path = f.path)
+                      AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.file_id = f.id
+                                      AND d.state IN ('pending', 'active', 'parked'))
+                    ORDER BY f.id LIMIT ?""")) {
+                q.setLong(1, before.toEpochMilli());
+                q.setLong(2, onlyId);
+                q.setLong(3, onlyId);
+                q.setInt(4, limit);
+                List<SpoolFile> out = new ArrayList<>();
+                try (ResultSet rs = q.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new SpoolFile(rs.getLong(1), rs.getString(2), rs.getLong(3)));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    /** Records that retention deleted the spool copy of {@code fileId}. */
+    public void spoolDeleted(long fileId, Instant now) throws LedgerException {
+        inTransaction("mark " + fileId + " deleted", () -> {
+            try (PreparedStatement st = db.prepareStatement("UPDATE files SET deleted_at = ? WHERE id = ?")) {
+                st.setLong(1, now.toEpochMilli());
+                st.setLong(2, fileId);
+                st.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    /** A received file's spool copy. */
+    public record SpoolFile(long id, String path, long size) {
+    }
+
+    /** Whether any file under {@code folder} still has a delivery waiting, in flight or parked. */
+    public boolean owesUnder(String folder) throws LedgerException {
+        return read("look up pending under " + folder, () -> {
+            try (PreparedStatement q = db.prepareStatement("""
+                    SELECT 1 FROM deliveries d JOIN files f ON f.id = d.file_id
+                    WHERE d.state IN ('pending', 'active', 'parked') AND f.path LIKE ? ESCAPE '\\' LIMIT 1""")) {
+                q.setString(1, folder.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "/%");
+                try (ResultSet rs = q.executeQuery()) {
+                    return rs.next();
+                }
+            }
+        });
+    }
+
+    private void moveTempsToStale(String whichDeliveries, String param) throws SQLException {
+        try (PreparedStatement st = db.prepareStatement("INSERT INTO stale_temps (upstream, path)"
+                + " SELECT upstream, temp_path FROM deliveries WHERE temp_path IS NOT NULL AND " + whichDeliveries)) {
+            st.setString(1, param);
+            st.executeUpdate();
+        }
+    }
+
+    /**
+     * Ends an {@code active} delivery; one that is not active (e.g. cancelled meanwhile) is an error. A
+     * delivery that ends other than delivered leaves its upstream temporary, if any, for cleanup.
+     */
     private void finish(long id, String assignments, Object... values) throws LedgerException {
         inTransaction("update delivery " + id, () -> {
             try (PreparedStatement st = db.prepareStatement(
@@ -236,6 +406,9 @@ public final class Ledger implements AutoCloseable {
                 if (st.executeUpdate() != 1) {
                     throw new SQLException("delivery " + id + " is not active");
                 }
+            }
+            if (!assignments.startsWith("state = 'delivered'") && !assignments.startsWith("state = 'pending'")) {
+                moveTempsToStale("id = ?", Long.toString(id));
             }
             return null;
         });
@@ -296,13 +469,14 @@ public final class Ledger implements AutoCloseable {
         });
     }
 
-    /** Whether {@code path} (relative to the spool) belongs to a received file; reconciliation asks this. */
-    public boolean knows(String path) throws LedgerException {
+    /** The size recorded for the current version of {@code path} (relative to the spool), if it was received. */
+    public Optional<Long> recordedSize(String path) throws LedgerException {
         return read("look up " + path, () -> {
-            try (PreparedStatement q = db.prepareStatement("SELECT 1 FROM files WHERE path = ? LIMIT 1")) {
+            try (PreparedStatement q = db.prepareStatement(
+                    "SELECT size FROM files WHERE path = ? AND deleted_at IS NULL ORDER BY id DESC LIMIT 1")) {
                 q.setString(1, path);
                 try (ResultSet rs = q.executeQuery()) {
-                    return rs.next();
+                    return rs.next() ? Optional.of(rs.getLong(1)) : Optional.<Long>empty();
                 }
             }
         });

@@ -32,6 +32,19 @@ final class Schema {
             "CREATE INDEX deliveries_due ON deliveries(upstream, state, next_attempt_at, id)",
             "CREATE INDEX deliveries_file ON deliveries(file_id)",
         },
+        {
+            // retention: when the spool copy was deleted
+            "ALTER TABLE files ADD COLUMN deleted_at INTEGER",
+            // the upstream temporary of this delivery may hold bytes (resume, stale cleanup)
+            "ALTER TABLE deliveries ADD COLUMN temp_path TEXT",
+            // temporaries upstream that no delivery will finish: deleted by the next session to that upstream
+            """
+            CREATE TABLE stale_temps (
+              id INTEGER PRIMARY KEY,
+              upstream TEXT NOT NULL,
+              path TEXT NOT NULL
+            )""",
+        },
     };
 
     private Schema() {

@@ -15,6 +15,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * {@link Uploader} over Apache Commons Net: passive, binary, UTF-8, every wait bounded by the upstream's
@@ -24,6 +26,7 @@ import java.util.Set;
 final class FtpUploader implements Uploader {
     private static final System.Logger LOG = System.getLogger(FtpUploader.class.getName());
     private static final int BUFFER = 256 * 1024;
+    private static final Pattern SHA256_HEX = Pattern.compile("\\b([0-9a-fA-F]{64})\\b");
 
     private final UpstreamSettings upstream;
     private final String where;
@@ -48,7 +51,7 @@ final class FtpUploader implements Uploader {
             if (home == null) {
                 throw failure(UpstreamException.Reason.CONNECT, client, "PWD");
             }
-            return new FtpSession(client, home);
+            return new FtpSession(client, home, Features.read(client));
         } catch (UpstreamException e) {
             disconnect(client);
             throw e;
@@ -115,31 +118,63 @@ final class FtpUploader implements Uploader {
     private final class FtpSession implements Session {
         private final FTPClient client;
         private final String home;
+        private final Features features;
         private final Set<String> knownDirs = new HashSet<>();
 
-        FtpSession(FTPClient client, String home) {
+        FtpSession(FTPClient client, String home, Features features) {
             this.client = client;
             this.home = home.endsWith("/") ? home : home + "/";
+            this.features = features;
         }
 
         @Override
-        public void upload(Path local, String relativePath, long size, String tag) throws UpstreamException {
-            String target = home + join(upstream.baseDir(), relativePath);
-            int slash = target.lastIndexOf('/');
-            String dir = target.substring(0, slash);
-            String temp = dir + "/.edgesync-" + tag + ".part";
+        public String tempPath(String relativePath, String tag) {
+            String target = target(relativePath);
+            return target.substring(0, target.lastIndexOf('/')) + "/.edgesync-" + tag + ".part";
+        }
+
+        private String target(String relativePath) {
+            return home + (upstream.baseDir().isEmpty() ? relativePath : upstream.baseDir() + "/" + relativePath);
+        }
+
+        @Override
+        public Published upload(Upload upload) throws UpstreamException {
+            String target = target(upload.relativePath());
+            String temp = tempPath(upload.relativePath(), upload.tag());
             try {
-                ensureDir(dir);
-                store(local, temp);
-                verifySize(temp, size);
+                ensureDir(target.substring(0, target.lastIndexOf('/')));
+                long offset = upload.mayResume() ? resumableOffset(temp, upload.size()) : 0;
+                store(upload.local(), temp, offset);
+                verifySize(temp, upload.size());
+                String verifiedBy = verifyHash(temp, upload.sha256());
                 rename(temp, target);
+                return new Published(verifiedBy, offset);
             } catch (IOException e) {
-                throw io(e, UpstreamException.Reason.TRANSFER, "upload " + relativePath);
+                throw io(e, UpstreamException.Reason.TRANSFER, "upload " + upload.relativePath());
             }
         }
 
-        private static String join(String base, String relative) {
-            return base.isEmpty() ? relative : base + "/" + relative;
+        /** G4: how much of our own partial temporary is already upstream (0 = start over). */
+        private long resumableOffset(String temp, long size) throws IOException {
+            if (!features.restStream()) {
+                return 0;
+            }
+            Long have = remoteSize(temp);
+            if (have == null || have <= 0 || have >= size) {
+                return 0;
+            }
+            LOG.log(System.Logger.Level.INFO, "{0} resuming {1} at byte {2} of {3}", where, temp, have, size);
+            return have;
+        }
+
+        @Override
+        public boolean deleteQuietly(String path) {
+            try {
+                return client.deleteFile(path);
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.DEBUG, "{0} DELE {1}: {2}", where, path, e.toString());
+                return false;
+            }
         }
 
         /** Creates every missing folder level once per connection; a folder known to exist costs nothing. */
@@ -165,8 +200,12 @@ final class FtpUploader implements Uploader {
             knownDirs.add(dir);
         }
 
-        private void store(Path local, String temp) throws IOException, UpstreamException {
+        private void store(Path local, String temp, long offset) throws IOException, UpstreamException {
             try (InputStream in = Files.newInputStream(local)) {
+                if (offset > 0) {
+                    in.skipNBytes(offset);
+                    client.setRestartOffset(offset);
+                }
                 if (!client.storeFile(temp, in)) {
                     int code = client.getReplyCode();
                     UpstreamException.Reason reason = code == 553 || code == 550 || code == 532
@@ -192,6 +231,38 @@ final class FtpUploader implements Uploader {
                 throw new UpstreamException(UpstreamException.Reason.VERIFY,
                         where + " SIZE " + temp + ": " + actual + " bytes upstream, " + expected + " sent");
             }
+        }
+
+        /**
+         * G3: compares the server's SHA-256 of the temporary with the digest computed at ingest, when the
+         * server offers one (HASH with SHA-256, or XSHA256); else the size check stands alone.
+         */
+        private String verifyHash(String temp, String expected) throws IOException, UpstreamException {
+            String reply;
+            if (features.hashSha256()) {
+                client.sendCommand("OPTS", "HASH SHA-256");
+                client.sendCommand("HASH", temp);
+                reply = client.getReplyString();
+            } else if (features.xsha256()) {
+                client.sendCommand("XSHA256", temp);
+                reply = client.getReplyString();
+            } else {
+                return "size";
+            }
+            if (!FTPReply.isPositiveCompletion(client.getReplyCode())) {
+                LOG.log(System.Logger.Level.WARNING, "{0} offers a hash but answered: {1}", where, reply.strip());
+                return "size";
+            }
+            Matcher hex = SHA256_HEX.matcher(reply);
+            if (!hex.find()) {
+                return "size";
+            }
+            if (!hex.group(1).equalsIgnoreCase(expected)) {
+                client.deleteFile(temp);
+                throw new UpstreamException(UpstreamException.Reason.VERIFY, where + " SHA-256 of " + temp + ": "
+                        + hex.group(1).toLowerCase(java.util.Locale.ROOT) + " upstream, " + expected + " sent");
+            }
+            return "sha256";
         }
 
         private Long remoteSize(String path) throws IOException {

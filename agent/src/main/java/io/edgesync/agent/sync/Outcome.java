@@ -2,20 +2,24 @@ package io.edgesync.agent.sync;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 
 /** How one delivery attempt ended. */
 sealed interface Outcome {
     /** Complete and verified under its final name upstream. */
-    record Delivered(Duration took) implements Outcome {
+    record Delivered(Duration took, Uploader.Published how) implements Outcome {
     }
 
-    /** Try again at {@code at}; {@code upstreamWide} when the whole upstream is unusable, not only this file. */
-    record RetryLater(UpstreamException.Reason reason, String error, Instant at, boolean upstreamWide)
+    /**
+     * Try again at {@code at}; {@code upstreamWide} when the whole upstream is unusable, not only this file;
+     * {@code tempWritten} when the attempt got as far as writing the upstream temporary.
+     */
+    record RetryLater(String reason, String error, Instant at, boolean upstreamWide, Optional<String> tempWritten)
             implements Outcome {
     }
 
-    /** Trying again cannot help until an operator acts. */
-    record Parked(UpstreamException.Reason reason, String error) implements Outcome {
+    /** Trying again cannot help until an operator acts (a permanent refusal, or the attempt/age limit). */
+    record Parked(String reason, String error, Optional<String> tempWritten) implements Outcome {
     }
 
     /** The spool holds a newer version of the path, which has deliveries of its own. */

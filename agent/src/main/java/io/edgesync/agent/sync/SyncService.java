@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.random.RandomGenerator;
 
 /**
@@ -34,10 +35,9 @@ public final class SyncService implements UploadSink {
         this.ledger = ledger;
         this.events = events;
         this.clock = clock;
-        Backoff backoff = new Backoff(config.sync().retryInitial(), config.sync().retryMax());
         Path spool = config.agent().spoolDir();
         this.upstreams = config.upstreams().stream()
-                .map(u -> new UpstreamSync(u, new FtpUploader(u), ledger, spool, events, backoff, clock,
+                .map(u -> new UpstreamSync(u, config.sync(), new FtpUploader(u), ledger, spool, events, clock,
                         RandomGenerator.getDefault()))
                 .toList();
     }
@@ -54,12 +54,36 @@ public final class SyncService implements UploadSink {
                 upstreams.stream().map(UpstreamSync::name).toList());
     }
 
+    /** Records one delivery per upstream whose {@code include} globs take the file, then wakes them. */
     @Override
     public void accept(ReceivedFile file) throws IOException {
-        ledger.recordReceived(file, upstreams.stream().map(UpstreamSync::name).toList());
-        upstreams.forEach(UpstreamSync::wake);
+        List<UpstreamSync> routed = upstreams.stream().filter(u -> u.routes(file.path())).toList();
+        ledger.recordReceived(file, routed.stream().map(UpstreamSync::name).toList());
+        routed.forEach(UpstreamSync::wake);
         events.publish(new AgentEvent.FileReceived(file.path(), file.size(), file.sha256(), file.user(),
                 file.clientIp(), file.receivedAt()));
+    }
+
+    @Override
+    public void withdraw(String path) throws IOException {
+        int withdrawn = ledger.withdraw(path, clock.instant());
+        if (withdrawn > 0) {
+            LOG.log(System.Logger.Level.INFO, "{0}: {1} pending delivery(ies) withdrawn", path, withdrawn);
+        }
+    }
+
+    @Override
+    public boolean pendingUnder(String folder) throws IOException {
+        return ledger.owesUnder(folder);
+    }
+
+    /** Parked deliveries (of one upstream, or all) are tried again now. @return how many */
+    public int retryParked(Optional<String> upstream) throws LedgerException {
+        int count = ledger.retryParked(upstream, clock.instant());
+        upstreams.forEach(UpstreamSync::wake);
+        LOG.log(System.Logger.Level.INFO, "retrying {0} parked delivery(ies){1}", count,
+                upstream.map(u -> " to " + u).orElse(""));
+        return count;
     }
 
     public List<UpstreamStatus> status() {
@@ -94,7 +118,7 @@ public final class SyncService implements UploadSink {
             return ledger.backlog(upstream);
         } catch (LedgerException e) {
             LOG.log(System.Logger.Level.WARNING, "metrics: cannot read the backlog of {0}: {1}", upstream, e.getMessage());
-            return new Backlog(-1, -1, -1, java.util.Optional.empty());
+            return new Backlog(-1, -1, -1, Optional.empty());
         }
     }
 

@@ -8,15 +8,37 @@ interface Uploader {
 
     Session open() throws UpstreamException;
 
+    /**
+     * One file to publish.
+     *
+     * @param relativePath where, under the upstream's base folder
+     * @param sha256 the digest computed at ingest, compared when the server can hash
+     * @param tag unique per delivery; part of the temporary name, so every attempt of a delivery writes
+     *            the same temporary
+     * @param mayResume the ledger knows this delivery's temporary to be ours and partial: continue it
+     */
+    record Upload(Path local, String relativePath, long size, String sha256, String tag, boolean mayResume) {
+    }
+
+    /**
+     * What was done.
+     *
+     * @param verifiedBy {@code sha256} when the server hashed the file, else {@code size}
+     * @param resumedFrom bytes already upstream that were not sent again (0 = a full upload)
+     */
+    record Published(String verifiedBy, long resumedFrom) {
+    }
+
     /** One logged-in connection; not thread-safe, used by one worker at a time. */
     interface Session extends Closeable {
-        /**
-         * Publishes {@code local} upstream at {@code relativePath} (under the upstream's base folder): upload
-         * under a temporary name, verify the size, rename to the final name.
-         *
-         * @param tag unique per delivery; part of the temporary name
-         */
-        void upload(Path local, String relativePath, long size, String tag) throws UpstreamException;
+        /** Uploads under a temporary name, verifies it, renames it to the final name. */
+        Published upload(Upload upload) throws UpstreamException;
+
+        /** The upstream temporary {@link #upload} writes for {@code relativePath} and {@code tag}. */
+        String tempPath(String relativePath, String tag);
+
+        /** Deletes a leftover temporary; false when the server refused (it may be gone already). */
+        boolean deleteQuietly(String path);
 
         @Override
         void close();

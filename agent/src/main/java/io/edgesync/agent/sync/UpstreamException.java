@@ -23,6 +23,11 @@ final class UpstreamException extends Exception {
         boolean upstreamWide() {
             return this == CONNECT || this == LOGIN || this == TIMEOUT;
         }
+
+        /** Whether the attempt may have left bytes in the upstream temporary. */
+        boolean touchesTemp() {
+            return this == TRANSFER || this == VERIFY || this == RENAME || this == TIMEOUT;
+        }
     }
 
     private final Reason reason;

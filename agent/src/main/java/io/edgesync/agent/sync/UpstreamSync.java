@@ -1,5 +1,6 @@
 package io.edgesync.agent.sync;
 
+import io.edgesync.agent.config.AgentConfig;
 import io.edgesync.agent.config.UpstreamSettings;
 import io.edgesync.agent.ledger.Delivery;
 import io.edgesync.agent.ledger.Ledger;
@@ -8,8 +9,10 @@ import io.edgesync.agent.telemetry.AgentEvent;
 import io.edgesync.agent.telemetry.EventSink;
 
 import java.io.IOException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.PathMatcher;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,7 +35,11 @@ final class UpstreamSync {
     private static final System.Logger LOG = System.getLogger(UpstreamSync.class.getName());
     private static final Duration LEDGER_ERROR_PAUSE = Duration.ofSeconds(5);
 
+    private static final int STALE_PER_SESSION = 100;
+
     private final UpstreamSettings settings;
+    private final AgentConfig.Sync limits;
+    private final List<PathMatcher> include;
     private final Uploader uploader;
     private final Ledger ledger;
     private final Path spool;
@@ -53,20 +60,29 @@ final class UpstreamSync {
     private String lastError;            // guarded by lock
     private final List<Thread> workers = new ArrayList<>();
 
-    UpstreamSync(UpstreamSettings settings, Uploader uploader, Ledger ledger, Path spool, EventSink events,
-                 Backoff backoff, Clock clock, RandomGenerator random) {
+    UpstreamSync(UpstreamSettings settings, AgentConfig.Sync limits, Uploader uploader, Ledger ledger, Path spool,
+                 EventSink events, Clock clock, RandomGenerator random) {
         this.settings = settings;
+        this.limits = limits;
+        this.include = settings.include().stream()
+                .map(glob -> FileSystems.getDefault().getPathMatcher("glob:" + glob)).toList();
         this.uploader = uploader;
         this.ledger = ledger;
         this.spool = spool;
         this.events = events;
-        this.backoff = backoff;
+        this.backoff = new Backoff(limits.retryInitial(), limits.retryMax());
         this.clock = clock;
         this.random = random;
     }
 
     String name() {
         return settings.name();
+    }
+
+    /** Whether this upstream takes the file at {@code spoolPath} ({@code upstreams[].include}). */
+    boolean routes(String spoolPath) {
+        Path path = Path.of(spoolPath);
+        return settings.include().contains("**") || include.stream().anyMatch(m -> m.matches(path));
     }
 
     void start() {
@@ -142,10 +158,11 @@ final class UpstreamSync {
                     try {
                         session = uploader.open();
                     } catch (UpstreamException e) {
-                        record(delivery, failed(delivery, e));
+                        record(delivery, failed(delivery, e, Optional.empty()));
                         wake();
                         continue;
                     }
+                    removeStaleTemps(session);
                 }
                 Outcome outcome = attempt(session, delivery);
                 if (!(outcome instanceof Outcome.Delivered)) {
@@ -163,6 +180,8 @@ final class UpstreamSync {
 
     private Outcome attempt(Uploader.Session session, Delivery delivery) {
         Instant start = clock.instant();
+        String temp = session.tempPath(delivery.path(), Long.toString(delivery.id()));
+        boolean large = delivery.size() >= limits.resumeThreshold();
         lock.lock();
         try {
             inFlight++;
@@ -174,13 +193,18 @@ final class UpstreamSync {
             if (Files.isRegularFile(local) && Files.size(local) != delivery.size()) {
                 return new Outcome.Superseded();
             }
-            session.upload(local, delivery.path(), delivery.size(), Long.toString(delivery.id()));
-            return new Outcome.Delivered(Duration.between(start, clock.instant()));
+            if (large && delivery.tempPath().isEmpty()) {
+                ledger.tempStarted(delivery.id(), temp); // only a temporary the ledger knows may be resumed
+            }
+            boolean mayResume = large && delivery.tempPath().equals(Optional.of(temp));
+            Uploader.Published how = session.upload(new Uploader.Upload(local, delivery.path(), delivery.size(),
+                    delivery.sha256(), Long.toString(delivery.id()), mayResume));
+            return new Outcome.Delivered(Duration.between(start, clock.instant()), how);
         } catch (UpstreamException e) {
-            return failed(delivery, e);
+            return failed(delivery, e, e.reason().touchesTemp() ? Optional.of(temp) : Optional.empty());
         } catch (IOException e) {
             return failed(delivery, new UpstreamException(UpstreamException.Reason.LOCAL, "cannot read " + delivery.path()
-                    + " in the spool: " + e.getMessage(), e));
+                    + " in the spool: " + e.getMessage(), e), Optional.empty());
         } finally {
             lock.lock();
             try {
@@ -191,12 +215,35 @@ final class UpstreamSync {
         }
     }
 
-    private Outcome failed(Delivery delivery, UpstreamException e) {
+    /** Parks what retrying cannot fix or what has hit {@code sync.max-attempts}/{@code sync.max-age}; else backs off. */
+    private Outcome failed(Delivery delivery, UpstreamException e, Optional<String> temp) {
+        Instant now = clock.instant();
         if (e.reason().permanent) {
-            return new Outcome.Parked(e.reason(), e.getMessage());
+            return new Outcome.Parked(e.reason().label, e.getMessage(), temp);
         }
-        Instant at = clock.instant().plus(backoff.delay(delivery.attempt(), random));
-        return new Outcome.RetryLater(e.reason(), e.getMessage(), at, e.reason().upstreamWide());
+        if (limits.maxAttempts() > 0 && delivery.attempt() >= limits.maxAttempts()) {
+            return new Outcome.Parked("max-attempts", "gave up after " + delivery.attempt() + " attempts; last: "
+                    + e.getMessage(), temp);
+        }
+        if (!limits.maxAge().isZero() && Duration.between(delivery.receivedAt(), now).compareTo(limits.maxAge()) > 0) {
+            return new Outcome.Parked("max-age", "older than sync.max-age (" + limits.maxAge() + "); last: "
+                    + e.getMessage(), temp);
+        }
+        Instant at = now.plus(backoff.delay(delivery.attempt(), random));
+        return new Outcome.RetryLater(e.reason().label, e.getMessage(), at, e.reason().upstreamWide(), temp);
+    }
+
+    /** Deletes upstream temporaries left by deliveries that were parked or superseded. */
+    private void removeStaleTemps(Uploader.Session session) {
+        try {
+            for (Ledger.StaleTemp stale : ledger.staleTemps(settings.name(), STALE_PER_SESSION)) {
+                session.deleteQuietly(stale.path());
+                ledger.staleTempRemoved(stale.id());
+                LOG.log(System.Logger.Level.DEBUG, "{0}: removed stale temporary {1}", settings.name(), stale.path());
+            }
+        } catch (LedgerException e) {
+            LOG.log(System.Logger.Level.WARNING, "upstream " + settings.name() + ": cannot read stale temporaries", e);
+        }
     }
 
     private void record(Delivery d, Outcome outcome) {
@@ -206,24 +253,25 @@ final class UpstreamSync {
                 case Outcome.Delivered ok -> {
                     ledger.delivered(d.id(), now, ok.took());
                     succeeded(now);
-                    LOG.log(System.Logger.Level.INFO, "delivered {0} to {1} ({2} bytes, attempt {3}, {4} ms)",
-                            d.path(), settings.name(), d.size(), d.attempt(), ok.took().toMillis());
+                    LOG.log(System.Logger.Level.INFO, "delivered {0} to {1} ({2} bytes, attempt {3}, {4} ms, verified by {5}{6})",
+                            d.path(), settings.name(), d.size(), d.attempt(), ok.took().toMillis(), ok.how().verifiedBy(),
+                            ok.how().resumedFrom() > 0 ? ", resumed at byte " + ok.how().resumedFrom() : "");
                     events.publish(new AgentEvent.FileDelivered(d.path(), settings.name(), d.size(), d.attempt(),
-                            ok.took(), now));
+                            ok.took(), ok.how().verifiedBy(), ok.how().resumedFrom(), now));
                 }
                 case Outcome.RetryLater retry -> {
-                    ledger.retryLater(d.id(), now, retry.at(), retry.error());
+                    ledger.retryLater(d.id(), now, retry.at(), retry.error(), retry.tempWritten());
                     failedAt(now, retry);
                     LOG.log(System.Logger.Level.WARNING, "{0} to {1} failed (attempt {2}, {3}): {4}; next try at {5}",
-                            d.path(), settings.name(), d.attempt(), retry.reason().label, retry.error(), retry.at());
-                    events.publish(new AgentEvent.DeliveryFailed(d.path(), settings.name(), retry.reason().label,
+                            d.path(), settings.name(), d.attempt(), retry.reason(), retry.error(), retry.at());
+                    events.publish(new AgentEvent.DeliveryFailed(d.path(), settings.name(), retry.reason(),
                             retry.error(), d.attempt(), retry.at(), now));
                 }
                 case Outcome.Parked parked -> {
-                    ledger.park(d.id(), now, parked.error());
+                    ledger.park(d.id(), now, parked.error(), parked.tempWritten());
                     LOG.log(System.Logger.Level.ERROR, "{0} to {1} parked after attempt {2} ({3}): {4}",
-                            d.path(), settings.name(), d.attempt(), parked.reason().label, parked.error());
-                    events.publish(new AgentEvent.DeliveryParked(d.path(), settings.name(), parked.reason().label,
+                            d.path(), settings.name(), d.attempt(), parked.reason(), parked.error());
+                    events.publish(new AgentEvent.DeliveryParked(d.path(), settings.name(), parked.reason(),
                             parked.error(), d.attempt(), now));
                 }
                 case Outcome.Superseded superseded -> {

@@ -27,7 +27,8 @@ final class EventMessages {
                 m.put("size", d.size());
                 m.put("attempt", d.attempt());
                 m.put("durationMs", d.took().toMillis());
-                m.put("verified", "size");
+                m.put("verified", d.verifiedBy());
+                m.put("resumedFrom", d.resumedFrom());
             }
             case AgentEvent.DeliveryFailed f -> {
                 m.put("type", "failed");
@@ -37,6 +38,20 @@ final class EventMessages {
                 m.put("error", f.error());
                 m.put("attempt", f.attempt());
                 m.put("nextAttemptAt", f.nextAttemptAt().toString());
+            }
+            case AgentEvent.UploadRefused r -> {
+                m.put("type", "refused");
+                m.put("path", r.path());
+                m.put("user", r.user());
+                m.put("clientIp", r.clientIp());
+                m.put("code", r.code());
+                m.put("reason", r.reason());
+            }
+            case AgentEvent.SpoolDeleted d -> {
+                m.put("type", "spool-deleted");
+                m.put("path", d.path());
+                m.put("size", d.size());
+                m.put("policy", d.policy());
             }
             case AgentEvent.DeliveryParked p -> {
                 m.put("type", "parked");

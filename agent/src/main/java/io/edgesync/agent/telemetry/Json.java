@@ -1,7 +1,10 @@
 package io.edgesync.agent.telemetry;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
 
 /** The agent's one JSON codec (Jackson), shared by HTTP and MQTT. Thread-safe. */
 public final class Json {
@@ -16,6 +19,15 @@ public final class Json {
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("cannot write " + value.getClass().getSimpleName() + " as JSON", e);
         }
+    }
+
+    /** Parses JSON text; {@link IOException} when it is not JSON. */
+    public static JsonNode tree(byte[] json) throws IOException {
+        return MAPPER.readTree(json);
+    }
+
+    public static JsonNode tree(String json) throws IOException {
+        return MAPPER.readTree(json);
     }
 
     public static String string(Object value) {

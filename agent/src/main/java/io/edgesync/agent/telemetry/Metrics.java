@@ -62,6 +62,14 @@ public final class Metrics implements EventSink, AutoCloseable {
                         .register(registry).record(d.took());
             }
             case AgentEvent.DeliveryFailed f -> failure(f.upstream(), f.reason());
+            case AgentEvent.UploadRefused r -> counter("edgesync.uploads.refused",
+                    "Uploads refused before any byte was stored", "reason", r.reason()).increment();
+            case AgentEvent.SpoolDeleted d -> {
+                counter("edgesync.spool.deleted.files", "Delivered files deleted by retention", "policy", d.policy())
+                        .increment();
+                counter("edgesync.spool.deleted.bytes", "Bytes of delivered files deleted by retention", "policy",
+                        d.policy()).increment(d.size());
+            }
             case AgentEvent.DeliveryParked p -> {
                 failure(p.upstream(), p.reason());
                 counter("edgesync.deliveries.parked", "Deliveries given up until an operator retries them",

@@ -1,8 +1,10 @@
 package io.edgesync.agent.ingest;
 
+import io.edgesync.agent.config.AgentConfig;
 import io.edgesync.agent.config.FtpSettings;
 import io.edgesync.agent.config.Secret;
 import io.edgesync.agent.ledger.ReceivedFile;
+import io.edgesync.agent.telemetry.AgentEvent;
 import io.edgesync.testing.PeerProcess;
 import io.edgesync.testing.Peers;
 import org.apache.commons.net.ftp.FTP;
@@ -40,22 +42,43 @@ class IngestServerTest {
     Path data;
     private final List<ReceivedFile> recorded = new CopyOnWriteArrayList<>();
     private volatile IOException sinkFailure;
+    private final List<String> withdrawn = new CopyOnWriteArrayList<>();
+    private final List<AgentEvent> events = new CopyOnWriteArrayList<>();
+    private long floorBytes = 0;
     private IngestServer server;
+
+    /** Stands in for the ledger: records what ingest hands over. */
+    private final class RecordingSink implements UploadSink {
+        @Override
+        public void accept(ReceivedFile file) throws IOException {
+            if (sinkFailure != null) {
+                throw sinkFailure;
+            }
+            recorded.add(file);
+        }
+
+        @Override
+        public void withdraw(String path) {
+            withdrawn.add(path);
+        }
+
+        @Override
+        public boolean pendingUnder(String folder) {
+            return recorded.stream().anyMatch(f -> f.path().startsWith(folder + "/"));
+        }
+    }
 
     @BeforeEach
     void start() throws IOException {
         int passive = PeerProcess.freeRange(8);
         FtpSettings settings = new FtpSettings("127.0.0.1", 0, passive, passive + 7, "", 16, Duration.ofSeconds(30),
-                false, List.of(
+                false, List.of("*.tmp", ".*"), List.of(
                 new FtpSettings.User("cam", Secret.of("cam-pw"), "cams/cam", "elradfmw"),
                 new FtpSettings.User("drop", Secret.of("drop-pw"), "drop", "w"),
                 new FtpSettings.User("viewer", Secret.of("viewer-pw"), "cams", "elr")));
-        server = new IngestServer(settings, data.resolve("spool"), data.resolve("incoming"), file -> {
-            if (sinkFailure != null) {
-                throw sinkFailure;
-            }
-            recorded.add(file);
-        }, Clock.systemUTC());
+        server = new IngestServer(settings, data.resolve("spool"), data.resolve("incoming"), new RecordingSink(),
+                new DiskSpace(data, new AgentConfig.Disk(floorBytes, 0)), new SpoolLock(), events::add,
+                Clock.systemUTC());
         server.start();
     }
 

@@ -44,8 +44,8 @@ class LedgerTest {
         assertThat(ledger.backlog("backup").pending()).isEqualTo(1);
         assertThat(ledger.backlog("hq").oldestPending()).contains(T0);
         assertThat(ledger.received()).isEqualTo(new Ledger.Totals(1, 10));
-        assertThat(ledger.knows("cam/a.jpg")).isTrue();
-        assertThat(ledger.knows("cam/b.jpg")).isFalse();
+        assertThat(ledger.recordedSize("cam/a.jpg")).contains(10L);
+        assertThat(ledger.recordedSize("cam/b.jpg")).isEmpty();
     }
 
     @Test
@@ -70,7 +70,7 @@ class LedgerTest {
     void retryLaterHidesTheDeliveryUntilItIsDue() throws LedgerException {
         ledger.recordReceived(file("cam/a.jpg", 10, T0), List.of("hq"));
         Delivery d = ledger.claimNext("hq", T0).orElseThrow();
-        ledger.retryLater(d.id(), T0, T0.plusSeconds(30), "[h:21] STOR: 451 try later");
+        ledger.retryLater(d.id(), T0, T0.plusSeconds(30), "[h:21] STOR: 451 try later", java.util.Optional.empty());
 
         assertThat(ledger.claimNext("hq", T0.plusSeconds(29))).isEmpty();
         assertThat(ledger.nextDue("hq")).contains(T0.plusSeconds(30));
@@ -129,7 +129,7 @@ class LedgerTest {
     void parkedDeliveriesAreCountedAndNotClaimed() throws LedgerException {
         ledger.recordReceived(file("cam/a.jpg", 10, T0), List.of("hq"));
         Delivery d = ledger.claimNext("hq", T0).orElseThrow();
-        ledger.park(d.id(), T0, "[h:21] STOR: 553 not allowed");
+        ledger.park(d.id(), T0, "[h:21] STOR: 553 not allowed", java.util.Optional.empty());
 
         assertThat(ledger.backlog("hq").parked()).isEqualTo(1);
         assertThat(ledger.backlog("hq").pending()).isZero();

@@ -36,7 +36,7 @@ class FtpUploaderTest {
 
     static UpstreamSettings upstream(int port, String base, String user, String password, Duration timeout) {
         return new UpstreamSettings("up", URI.create("ftp://127.0.0.1:" + port + "/" + base), user,
-                Secret.of(password), 1, timeout, timeout, timeout);
+                Secret.of(password), 1, timeout, timeout, timeout, List.of("**"));
     }
 
     private Path localFile(String name, int size) throws Exception {
@@ -61,8 +61,8 @@ class FtpUploaderTest {
             FtpUploader uploader = new FtpUploader(upstream(server.port(), "in/site7", PyFtpd.USER, PyFtpd.PASSWORD,
                     Duration.ofSeconds(10)));
             try (Uploader.Session session = uploader.open()) {
-                session.upload(local, "cams/gate/2026/a.jpg", Files.size(local), "41");
-                session.upload(local, "cams/gate/2026/b.jpg", Files.size(local), "42");
+                session.upload(new Uploader.Upload(local, "cams/gate/2026/a.jpg", Files.size(local), "00".repeat(32), "41", false));
+                session.upload(new Uploader.Upload(local, "cams/gate/2026/b.jpg", Files.size(local), "00".repeat(32), "42", false));
             }
             assertThat(server.root().resolve("in/site7/cams/gate/2026/a.jpg")).hasSameBinaryContentAs(local);
             assertThat(filesUnder(server.root())).containsExactly("in/site7/cams/gate/2026/a.jpg",
@@ -81,8 +81,8 @@ class FtpUploaderTest {
             Path v1 = localFile("v1", 1000);
             Path v2 = localFile("v2", 2000);
             try (Uploader.Session session = uploader.open()) {
-                session.upload(v1, "x/report.csv", 1000, "1");
-                session.upload(v2, "x/report.csv", 2000, "2");
+                session.upload(new Uploader.Upload(v1, "x/report.csv", 1000, "00".repeat(32), "1", false));
+                session.upload(new Uploader.Upload(v2, "x/report.csv", 2000, "00".repeat(32), "2", false));
             }
             assertThat(root.resolve("x/report.csv")).hasSameBinaryContentAs(v2);
             assertThat(filesUnder(root)).containsExactly("x/report.csv");
@@ -130,7 +130,7 @@ class FtpUploaderTest {
             FtpUploader uploader = new FtpUploader(upstream(server.port(), "", PyFtpd.USER, PyFtpd.PASSWORD,
                     Duration.ofSeconds(10)));
             try (Uploader.Session session = uploader.open()) {
-                assertThatThrownBy(() -> session.upload(dir.resolve("gone.bin"), "gone.bin", 5, "9"))
+                assertThatThrownBy(() -> session.upload(new Uploader.Upload(dir.resolve("gone.bin"), "gone.bin", 5, "00".repeat(32), "9", false)))
                         .isInstanceOfSatisfying(UpstreamException.class,
                                 e -> assertThat(e.reason().permanent).isTrue());
             }

@@ -1,10 +1,7 @@
 package io.edgesync.agent.sync;
 
+import io.edgesync.agent.TestConfigs;
 import io.edgesync.agent.config.AgentConfig;
-import io.edgesync.agent.config.FtpSettings;
-import io.edgesync.agent.config.MqttSettings;
-import io.edgesync.agent.config.Secret;
-import io.edgesync.agent.config.UpstreamSettings;
 import io.edgesync.agent.ledger.Ledger;
 import io.edgesync.agent.ledger.ReceivedFile;
 import io.edgesync.agent.telemetry.AgentEvent;
@@ -15,13 +12,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
@@ -48,14 +43,13 @@ class SyncServiceTest {
     }
 
     private AgentConfig config(int upstreamPort) {
-        UpstreamSettings up = new UpstreamSettings("hq", URI.create("ftp://127.0.0.1:" + upstreamPort + "/in"),
-                PyFtpd.USER, Secret.of(PyFtpd.PASSWORD), 2, Duration.ofSeconds(2), Duration.ofSeconds(5),
-                Duration.ofSeconds(5));
-        return new AgentConfig(new AgentConfig.Agent("t", dir.resolve("data")),
-                new FtpSettings("127.0.0.1", 0, 30000, 30001, "", 10, Duration.ofMinutes(1), false, List.of()),
-                List.of(up), new AgentConfig.Sync(Duration.ofMillis(200), Duration.ofSeconds(1)),
-                new AgentConfig.Http("127.0.0.1", 0),
-                new MqttSettings(Optional.empty(), "edgesync", "c", "", Secret.of(""), Duration.ofMinutes(1)));
+        return TestConfigs.load(dir, """
+                agent: {id: t, data-dir: "%s"}
+                upstreams:
+                  - {name: hq, url: "ftp://127.0.0.1:%d/in", user: %s, password: %s, workers: 2,
+                     connect-timeout: 2s, control-timeout: 5s, data-timeout: 5s}
+                sync: {retry-initial: 200ms, retry-max: 1s}
+                """.formatted(dir.resolve("data"), upstreamPort, PyFtpd.USER, PyFtpd.PASSWORD));
     }
 
     private ReceivedFile spoolFile(AgentConfig config, String path, int size) throws Exception {

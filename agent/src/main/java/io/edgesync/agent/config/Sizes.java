@@ -1,0 +1,34 @@
+package io.edgesync.agent.config;
+
+import java.util.Locale;
+
+/** Reads byte sizes as operators write them: {@code 1048576}, {@code 512KiB}, {@code 256MiB}, {@code 2GiB}, {@code 100MB}. */
+final class Sizes {
+    static final String ALLOWED = "allowed: a number of bytes, optionally with KiB, MiB, GiB, KB, MB or GB (e.g. 256MiB)";
+
+    private Sizes() {
+    }
+
+    static long parse(String text) {
+        String t = text.trim();
+        int split = 0;
+        while (split < t.length() && Character.isDigit(t.charAt(split))) {
+            split++;
+        }
+        if (split == 0 || split > 15) {
+            throw new IllegalArgumentException(text);
+        }
+        long n = Long.parseLong(t.substring(0, split));
+        long unit = switch (t.substring(split).trim().toLowerCase(Locale.ROOT)) {
+            case "", "b" -> 1L;
+            case "kib", "k" -> 1L << 10;
+            case "mib", "m" -> 1L << 20;
+            case "gib", "g" -> 1L << 30;
+            case "kb" -> 1_000L;
+            case "mb" -> 1_000_000L;
+            case "gb" -> 1_000_000_000L;
+            default -> throw new IllegalArgumentException(text);
+        };
+        return Math.multiplyExact(n, unit);
+    }
+}

@@ -1,0 +1,57 @@
+package io.edgesync.agent.ingest;
+
+import io.edgesync.agent.config.AgentConfig;
+import io.edgesync.agent.telemetry.Metrics;
+
+import java.io.IOException;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Free space of the data folder's file system against the configured floor ({@code disk.floor-bytes},
+ * {@code disk.floor-percent}). Thread-safe; each call asks the file system.
+ */
+public final class DiskSpace {
+    private final Path dataDir;
+    private final AgentConfig.Disk settings;
+
+    public DiskSpace(Path dataDir, AgentConfig.Disk settings) {
+        this.dataDir = dataDir;
+        this.settings = settings;
+    }
+
+    /** One reading of the file system. */
+    public record Reading(Path path, long freeBytes, long totalBytes, long floorBytes) {
+        public boolean belowFloor() {
+            return freeBytes < floorBytes;
+        }
+
+        /** Bytes to free to be back at the floor (0 when above it). */
+        public long shortfall() {
+            return Math.max(0, floorBytes - freeBytes);
+        }
+    }
+
+    /** {@code edgesync_disk_free_bytes} and {@code edgesync_disk_floor_bytes}, read at each scrape. */
+    public void registerGauges(Metrics metrics) {
+        metrics.gauge("edgesync.disk.free.bytes", "Usable bytes on the data folder's file system", this,
+                d -> d.readOr(Reading::freeBytes));
+        metrics.gauge("edgesync.disk.floor.bytes", "Below this, new uploads are refused with 452", this,
+                d -> d.readOr(Reading::floorBytes));
+    }
+
+    private double readOr(java.util.function.ToLongFunction<Reading> value) {
+        try {
+            return value.applyAsLong(read());
+        } catch (IOException e) {
+            return Double.NaN;
+        }
+    }
+
+    public Reading read() throws IOException {
+        FileStore store = Files.getFileStore(dataDir);
+        long total = store.getTotalSpace();
+        return new Reading(dataDir, store.getUsableSpace(), total, settings.floorFor(total));
+    }
+}

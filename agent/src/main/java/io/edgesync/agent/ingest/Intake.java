@@ -1,0 +1,22 @@
+package io.edgesync.agent.ingest;
+
+import io.edgesync.agent.telemetry.EventSink;
+
+import java.nio.file.Path;
+import java.time.Clock;
+
+/**
+ * What the commands that change the spool (STOR, APPE, STOU, RNTO, DELE) share.
+ *
+ * @param spool    root of the users' homes
+ * @param incoming private folder for uploads in progress, on the spool's file system
+ * @param lock     held while a new version enters the spool and the ledger, so retention never deletes it
+ */
+record Intake(Path spool, Path incoming, UploadSink sink, DiskSpace disk, IgnoredNames ignored, EventSink events,
+              SpoolLock lock, Clock clock) {
+
+    /** The user's home relative to the spool, from FtpServer's absolute home folder. */
+    String homeOf(org.apache.ftpserver.ftplet.User user) {
+        return spool.relativize(Path.of(user.getHomeDirectory())).toString();
+    }
+}

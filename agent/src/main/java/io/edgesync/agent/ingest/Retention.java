@@ -1,0 +1,138 @@
+package io.edgesync.agent.ingest;
+
+import io.edgesync.agent.config.AgentConfig;
+import io.edgesync.agent.ledger.Ledger;
+import io.edgesync.agent.telemetry.AgentEvent;
+import io.edgesync.agent.telemetry.EventSink;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * G8: what happens to a spool file once every upstream has it ({@code retention.policy}): {@code delete}
+ * at once, {@code keep-days} after {@code retention.keep}, {@code until-floor} only when the disk floor
+ * needs room, oldest delivered first. The ledger decides what is deletable, so a file still owed to any
+ * upstream (waiting, in flight or parked) is never deleted. Runs on its own thread: after each delivery
+ * and every {@link #SWEEP_EVERY}. Thread-safe.
+ */
+public final class Retention implements EventSink, AutoCloseable {
+    static final Duration SWEEP_EVERY = Duration.ofSeconds(30);
+    private static final System.Logger LOG = System.getLogger(Retention.class.getName());
+    private static final int BATCH = 500;
+
+    private final AgentConfig.Retention settings;
+    private final DiskSpace disk;
+    private final SpoolLock lock;
+    private final Ledger ledger;
+    private final Path spool;
+    private final EventSink events;
+    private final Clock clock;
+    private final ScheduledExecutorService runner = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("retention").factory());
+    private final AtomicBoolean sweepQueued = new AtomicBoolean();
+
+    public Retention(AgentConfig.Retention settings, DiskSpace disk, SpoolLock lock, Ledger ledger, Path spool,
+                     EventSink events, Clock clock) {
+        this.settings = settings;
+        this.disk = disk;
+        this.lock = lock;
+        this.ledger = ledger;
+        this.spool = spool;
+        this.events = events;
+        this.clock = clock;
+    }
+
+    public void start() {
+        runner.scheduleWithFixedDelay(this::sweepSafely, 0, SWEEP_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** A delivery may have made a file deletable: sweep soon (coalesced). */
+    @Override
+    public void publish(AgentEvent event) {
+        if (event instanceof AgentEvent.FileDelivered && !settings.policy().equals("keep-days")
+                && sweepQueued.compareAndSet(false, true)) {
+            runner.execute(() -> {
+                sweepQueued.set(false);
+                sweepSafely();
+            });
+        }
+    }
+
+    private void sweepSafely() {
+        try {
+            sweep();
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "retention sweep failed; next one in " + SWEEP_EVERY.toSeconds() + " s", e);
+        }
+    }
+
+    /** One pass of the policy. @return files deleted */
+    int sweep() throws IOException {
+        Instant now = clock.instant();
+        return switch (settings.policy()) {
+            case "delete" -> deleteAll(now, Long.MAX_VALUE);
+            case "keep-days" -> deleteAll(now.minus(settings.keepFor()), Long.MAX_VALUE);
+            case "until-floor" -> {
+                long shortfall = disk.read().shortfall();
+                yield shortfall > 0 ? deleteAll(now, shortfall) : 0;
+            }
+            default -> throw new IllegalStateException("unknown retention policy " + settings.policy());
+        };
+    }
+
+    /** Deletes deletable files received before {@code before}, oldest first, until {@code bytes} are freed. */
+    private int deleteAll(Instant before, long bytes) throws IOException {
+        int deleted = 0;
+        long freed = 0;
+        while (freed < bytes) {
+            List<Ledger.SpoolFile> batch = ledger.deletable(before, BATCH);
+            if (batch.isEmpty()) {
+                break;
+            }
+            for (Ledger.SpoolFile file : batch) {
+                if (freed >= bytes) {
+                    break;
+                }
+                if (delete(file)) {
+                    freed += file.size();
+                    deleted++;
+                }
+            }
+        }
+        if (deleted > 0) {
+            LOG.log(System.Logger.Level.INFO, "retention ({0}): deleted {1} delivered file(s), {2} bytes",
+                    settings.policy(), deleted, freed);
+        }
+        return deleted;
+    }
+
+    /** Deletes one file if it is still deletable now that no upload can publish over it. */
+    private boolean delete(Ledger.SpoolFile file) throws IOException {
+        boolean deleted = lock.locked(() -> {
+            if (!ledger.stillDeletable(file.id())) {
+                return false;
+            }
+            Files.deleteIfExists(spool.resolve(file.path()));
+            ledger.spoolDeleted(file.id(), clock.instant());
+            return true;
+        });
+        if (deleted) {
+            events.publish(new AgentEvent.SpoolDeleted(file.path(), file.size(), settings.policy(), clock.instant()));
+        }
+        return deleted;
+    }
+
+    @Override
+    public void close() {
+        runner.shutdownNow();
+    }
+}
