@@ -77,13 +77,13 @@ public final class Retention implements EventSink, AutoCloseable {
 
     /** One pass of the policy. @return files deleted */
     int sweep() throws IOException {
-        Instant now = clock.instant();
+        Instant anyTime = Instant.ofEpochMilli(Long.MAX_VALUE);
         return switch (settings.policy()) {
-            case "delete" -> deleteAll(now, Long.MAX_VALUE);
-            case "keep-days" -> deleteAll(now.minus(settings.keepFor()), Long.MAX_VALUE);
+            case "delete" -> deleteAll(anyTime, Long.MAX_VALUE);
+            case "keep-days" -> deleteAll(clock.instant().minus(settings.keepFor()), Long.MAX_VALUE);
             case "until-floor" -> {
                 long shortfall = disk.read().shortfall();
-                yield shortfall > 0 ? deleteAll(now, shortfall) : 0;
+                yield shortfall > 0 ? deleteAll(anyTime, shortfall) : 0;
             }
             default -> throw new IllegalStateException("unknown retention policy " + settings.policy());
         };

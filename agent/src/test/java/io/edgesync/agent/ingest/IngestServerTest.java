@@ -44,7 +44,6 @@ class IngestServerTest {
     private volatile IOException sinkFailure;
     private final List<String> withdrawn = new CopyOnWriteArrayList<>();
     private final List<AgentEvent> events = new CopyOnWriteArrayList<>();
-    private long floorBytes = 0;
     private IngestServer server;
 
     /** Stands in for the ledger: records what ingest hands over. */
@@ -70,6 +69,13 @@ class IngestServerTest {
 
     @BeforeEach
     void start() throws IOException {
+        startWithFloor(0);
+    }
+
+    private void startWithFloor(long floorBytes) throws IOException {
+        if (server != null) {
+            server.stop();
+        }
         int passive = PeerProcess.freeRange(8);
         FtpSettings settings = new FtpSettings("127.0.0.1", 0, passive, passive + 7, "", 16, Duration.ofSeconds(30),
                 false, List.of("*.tmp", ".*"), List.of(
@@ -246,6 +252,73 @@ class IngestServerTest {
         assertThat(p.exitValue()).as(new String(p.getInputStream().readAllBytes())).isZero();
         assertThat(data.resolve("spool/cams/cam/site/2026/photo.jpg")).hasBinaryContent(body);
         assertThat(recorded).singleElement().extracting(ReceivedFile::path).isEqualTo("cams/cam/site/2026/photo.jpg");
+    }
+
+    @Test
+    void belowTheDiskFloorUploadsGet452BeforeAnyByteIsWritten() throws Exception {
+        startWithFloor(Long.MAX_VALUE / 2);
+        FTPClient client = login("cam", "cam-pw");
+        assertThat(client.storeFile("big.bin", new ByteArrayInputStream(random(1000)))).isFalse();
+        assertThat(client.getReplyCode()).isEqualTo(452);
+        assertThat(data.resolve("spool/cams/cam/big.bin")).doesNotExist();
+        assertThat(data.resolve("incoming")).isEmptyDirectory();
+        assertThat(recorded).isEmpty();
+        assertThat(events).singleElement().isInstanceOfSatisfying(AgentEvent.UploadRefused.class,
+                e -> assertThat(e.reason()).isEqualTo("disk-floor"));
+
+        startWithFloor(0); // space is back: the same device succeeds with no operator action
+        assertThat(login("cam", "cam-pw").storeFile("big.bin", new ByteArrayInputStream(random(1000)))).isTrue();
+        assertThat(recorded).hasSize(1);
+    }
+
+    @Test
+    void aDeviceTemporaryIsDeliveredOnlyUnderItsFinalName() throws Exception {
+        byte[] body = random(5000);
+        FTPClient client = login("cam", "cam-pw");
+        assertThat(client.storeFile("shot.tmp", new ByteArrayInputStream(body))).isTrue();
+        assertThat(recorded).as("a *.tmp name is stored, not delivered").isEmpty();
+        assertThat(client.rename("shot.tmp", "shot.jpg")).isTrue();
+        assertThat(client.getReplyCode()).isEqualTo(250);
+
+        assertThat(data.resolve("spool/cams/cam/shot.jpg")).hasBinaryContent(body);
+        assertThat(data.resolve("spool/cams/cam/shot.tmp")).doesNotExist();
+        assertThat(recorded).singleElement().satisfies(f -> {
+            assertThat(f.path()).isEqualTo("cams/cam/shot.jpg");
+            assertThat(f.size()).isEqualTo(5000);
+        });
+        assertThat(recorded.getFirst().sha256()).isEqualTo(sha256(body));
+        assertThat(withdrawn).isEmpty();
+    }
+
+    @Test
+    void renameOntoAnExistingNameReplacesItAsVsftpdDoes() throws Exception {
+        byte[] v2 = random(2222);
+        FTPClient client = login("cam", "cam-pw");
+        assertThat(client.storeFile("a.jpg", new ByteArrayInputStream(random(1111)))).isTrue();
+        assertThat(client.storeFile(".a.jpg.part", new ByteArrayInputStream(v2))).isTrue();
+        assertThat(client.rename(".a.jpg.part", "a.jpg")).isTrue();
+        assertThat(data.resolve("spool/cams/cam/a.jpg")).hasBinaryContent(v2);
+        assertThat(recorded).extracting(ReceivedFile::size).containsExactly(1111L, 2222L);
+    }
+
+    @Test
+    void renamingOrDeletingADeliveredNameWithdrawsIt() throws Exception {
+        FTPClient client = login("cam", "cam-pw");
+        assertThat(client.storeFile("a.jpg", new ByteArrayInputStream(random(10)))).isTrue();
+        assertThat(client.rename("a.jpg", "b.jpg")).isTrue();
+        assertThat(client.deleteFile("b.jpg")).isTrue();
+        assertThat(recorded).extracting(ReceivedFile::path).containsExactly("cams/cam/a.jpg", "cams/cam/b.jpg");
+        assertThat(withdrawn).containsExactly("cams/cam/a.jpg", "cams/cam/b.jpg");
+    }
+
+    @Test
+    void aFolderWithFilesStillOwedCannotBeRenamed() throws Exception {
+        FTPClient client = login("cam", "cam-pw");
+        assertThat(client.makeDirectory("batch")).isTrue();
+        assertThat(client.storeFile("batch/x.jpg", new ByteArrayInputStream(random(10)))).isTrue();
+        assertThat(client.rename("batch", "moved")).isFalse();
+        assertThat(client.getReplyCode()).isEqualTo(450);
+        assertThat(data.resolve("spool/cams/cam/batch/x.jpg")).exists();
     }
 
     @Test

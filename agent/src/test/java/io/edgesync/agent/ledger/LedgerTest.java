@@ -145,4 +145,63 @@ class LedgerTest {
             assertThat(rs.getString(1)).isEqualToIgnoringCase("wal");
         }
     }
+
+    @Test
+    void withdrawSupersedesWhatWasOwedForAPath() throws LedgerException {
+        ledger.recordReceived(file("cam/a.jpg", 10, T0), List.of("hq", "backup"));
+        assertThat(ledger.withdraw("cam/a.jpg", T0)).isEqualTo(2);
+        assertThat(ledger.backlog("hq").pending()).isZero();
+        assertThat(ledger.claimNext("hq", T0)).isEmpty();
+    }
+
+    @Test
+    void parkedDeliveriesCanBeRetriedPerUpstream() throws LedgerException {
+        ledger.recordReceived(file("cam/a.jpg", 10, T0), List.of("hq", "backup"));
+        ledger.park(ledger.claimNext("hq", T0).orElseThrow().id(), T0, "553", java.util.Optional.empty());
+        ledger.park(ledger.claimNext("backup", T0).orElseThrow().id(), T0, "553", java.util.Optional.empty());
+
+        assertThat(ledger.retryParked(java.util.Optional.of("hq"), T0.plusSeconds(1))).isEqualTo(1);
+        Delivery again = ledger.claimNext("hq", T0.plusSeconds(1)).orElseThrow();
+        assertThat(again.attempt()).as("attempts start over").isEqualTo(1);
+        assertThat(ledger.backlog("backup").parked()).isEqualTo(1);
+    }
+
+    @Test
+    void temporariesOfParkedOrSupersededDeliveriesBecomeStale() throws LedgerException {
+        ledger.recordReceived(file("cam/a.jpg", 10, T0), List.of("hq"));
+        Delivery d = ledger.claimNext("hq", T0).orElseThrow();
+        ledger.retryLater(d.id(), T0, T0, "cut", java.util.Optional.of("/in/cam/.edgesync-1.part"));
+        Delivery retry = ledger.claimNext("hq", T0).orElseThrow();
+        assertThat(retry.tempPath()).contains("/in/cam/.edgesync-1.part");
+        assertThat(ledger.staleTemps("hq", 10)).isEmpty();
+
+        ledger.park(retry.id(), T0, "553", java.util.Optional.empty());
+        assertThat(ledger.staleTemps("hq", 10)).extracting(Ledger.StaleTemp::path)
+                .containsExactly("/in/cam/.edgesync-1.part");
+        ledger.staleTempRemoved(ledger.staleTemps("hq", 10).getFirst().id());
+        assertThat(ledger.staleTemps("hq", 10)).isEmpty();
+    }
+
+    @Test
+    void onlyFullyDeliveredCurrentVersionsAreDeletable() throws LedgerException {
+        ledger.recordReceived(file("cam/old.jpg", 10, T0), List.of("hq"));
+        ledger.recordReceived(file("cam/owed.jpg", 10, T0), List.of("hq"));
+        ledger.recordReceived(file("cam/parked.jpg", 10, T0), List.of("hq"));
+        ledger.recordReceived(file("cam/nowhere.jpg", 10, T0), List.of());
+        Delivery old = ledger.claimNext("hq", T0).orElseThrow();
+        ledger.delivered(old.id(), T0, Duration.ZERO);
+        ledger.claimNext("hq", T0).orElseThrow(); // owed.jpg stays in flight
+        ledger.park(ledger.claimNext("hq", T0).orElseThrow().id(), T0, "553", java.util.Optional.empty());
+
+        assertThat(ledger.deletable(T0.plusSeconds(1), 10)).extracting(Ledger.SpoolFile::path)
+                .containsExactly("cam/old.jpg", "cam/nowhere.jpg");
+        assertThat(ledger.deletable(T0, 10)).as("received before").isEmpty();
+        long oldId = ledger.deletable(T0.plusSeconds(1), 10).getFirst().id();
+        ledger.spoolDeleted(oldId, T0);
+        assertThat(ledger.stillDeletable(oldId)).isFalse();
+        assertThat(ledger.recordedSize("cam/old.jpg")).isEmpty();
+
+        ledger.recordReceived(file("cam/nowhere.jpg", 20, T0.plusSeconds(2)), List.of("hq"));
+        assertThat(ledger.deletable(T0.plusSeconds(5), 10)).as("a newer version is owed").isEmpty();
+    }
 }
