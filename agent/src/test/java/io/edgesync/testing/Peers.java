@@ -36,6 +36,24 @@ public final class Peers {
         throw new AssertionError("unreachable");
     }
 
+    /** A peer's setup step (a user, a file) is missing: skipped, or failed under CI. */
+    public static void missingSetup(String what) {
+        missing(what);
+    }
+
+    /**
+     * ProFTPD with mod_digest (offers HASH/XSHA256), unpacked where .ci/run puts it: it conflicts with
+     * vsftpd as a package, so CI extracts it ({@code apt-get download proftpd-core; dpkg-deb -x}).
+     */
+    public static Path proftpd() {
+        Path root = Path.of(System.getenv().getOrDefault("EDGESYNC_PROFTPD_ROOT", "/opt/edgesync-peers/proftpd"));
+        if (Files.isExecutable(root.resolve("usr/sbin/proftpd"))) {
+            return root;
+        }
+        missing("ProFTPD unpacked under " + root + " (see .ci/run: apt-get download proftpd-core; dpkg-deb -x)");
+        throw new AssertionError("unreachable");
+    }
+
     private static void missing(String what) {
         String message = "PEER MISSING: " + what + " is not installed; `apt-get install` it (CI does, see .ci/run)";
         if ("true".equalsIgnoreCase(System.getenv("CI"))) {

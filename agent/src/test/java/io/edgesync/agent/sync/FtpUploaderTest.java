@@ -3,7 +3,9 @@ package io.edgesync.agent.sync;
 import io.edgesync.agent.config.Secret;
 import io.edgesync.agent.config.UpstreamSettings;
 import io.edgesync.testing.PeerProcess;
+import io.edgesync.testing.ProFtpd;
 import io.edgesync.testing.PyFtpd;
+import io.edgesync.testing.Vsftpd;
 import org.apache.ftpserver.DataConnectionConfigurationFactory;
 import org.apache.ftpserver.FtpServer;
 import org.apache.ftpserver.FtpServerFactory;
@@ -48,6 +50,11 @@ class FtpUploaderTest {
         return p;
     }
 
+    private static String sha256(Path file) throws Exception {
+        return java.util.HexFormat.of().formatHex(
+                java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+    }
+
     private static List<String> filesUnder(Path root) throws Exception {
         try (Stream<Path> s = Files.walk(root)) {
             return s.filter(Files::isRegularFile).map(p -> root.relativize(p).toString()).sorted().toList();
@@ -88,6 +95,47 @@ class FtpUploaderTest {
             assertThat(filesUnder(root)).containsExactly("x/report.csv");
         } finally {
             server.stop();
+        }
+    }
+
+    @Test
+    void vsftpdGetsTheFileUnderItsFinalNameAndReplacesOnRename() throws Exception {
+        try (Vsftpd server = Vsftpd.start(dir.resolve("vsftpd"))) {
+            FtpUploader uploader = new FtpUploader(upstream(server.port(), "in", Vsftpd.USER, Vsftpd.PASSWORD,
+                    Duration.ofSeconds(10)));
+            Path v1 = localFile("v1", 3000);
+            Path v2 = localFile("v2", 4000);
+            try (Uploader.Session session = uploader.open()) {
+                session.upload(new Uploader.Upload(v1, "cam/a.jpg", 3000, sha256(v1), "1", false));
+                session.upload(new Uploader.Upload(v2, "cam/a.jpg", 4000, sha256(v2), "2", false));
+            }
+            assertThat(server.root().resolve("in/cam/a.jpg")).hasSameBinaryContentAs(v2);
+            assertThat(filesUnder(server.root())).containsExactly("in/cam/a.jpg");
+        }
+    }
+
+    @Test
+    void aServerThatHashesHasTheSha256Compared() throws Exception {
+        try (ProFtpd server = ProFtpd.start(dir.resolve("proftpd"))) {
+            FtpUploader uploader = new FtpUploader(upstream(server.port(), "in", ProFtpd.USER, ProFtpd.PASSWORD,
+                    Duration.ofSeconds(10)));
+            Path good = localFile("good", 70_000);
+            try (Uploader.Session session = uploader.open()) {
+                Uploader.Published published = session.upload(
+                        new Uploader.Upload(good, "cam/good.bin", 70_000, sha256(good), "1", false));
+                assertThat(published.verifiedBy()).isEqualTo("sha256");
+
+                Path bad = localFile("bad", 5000);
+                assertThatThrownBy(() -> session.upload(
+                        new Uploader.Upload(bad, "cam/bad.bin", 5000, "ab".repeat(32), "2", false)))
+                        .isInstanceOfSatisfying(UpstreamException.class, e -> {
+                            assertThat(e.reason()).isEqualTo(UpstreamException.Reason.VERIFY);
+                            assertThat(e.getMessage()).contains("SHA-256");
+                        });
+            }
+            assertThat(server.root().resolve("in/cam/good.bin")).hasSameBinaryContentAs(good);
+            assertThat(filesUnder(server.root())).as("a file whose hash differs never gets its final name")
+                    .containsExactly("in/cam/good.bin");
         }
     }
 

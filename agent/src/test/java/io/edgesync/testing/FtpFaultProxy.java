@@ -1,0 +1,247 @@
+package io.edgesync.testing;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * An FTP-aware fault proxy between a client and a real FTP server on loopback. It relays the control
+ * connection line by line, rewrites each {@code 227} PASV reply to a data port of its own, and relays
+ * data connections, counting the bytes sent towards the server. A test arms one fault at a time:
+ * cut the next upload's data connection after N bytes, drop the control connection right after an
+ * upload's data connection closes (the 226 is lost), or stall data (a blackhole: nothing forwarded,
+ * nothing closed). Passive mode over IPv4 only (what Commons Net uses by default).
+ */
+public final class FtpFaultProxy implements AutoCloseable {
+    /** The fault armed for the next upload, consumed when it fires. */
+    public enum Fault { NONE, CUT_DATA, LOSE_226, STALL_DATA }
+
+    private static final Pattern PASV = Pattern.compile("227 .*\\((\\d+),(\\d+),(\\d+),(\\d+),(\\d+),(\\d+)\\)");
+
+    private final int serverPort;
+    private final ServerSocket control;
+    private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    private final AtomicReference<Fault> fault = new AtomicReference<>(Fault.NONE);
+    private final AtomicLong cutAfter = new AtomicLong();
+    private final AtomicLong uploadedBytes = new AtomicLong();
+    private final AtomicLong faultsFired = new AtomicLong();
+
+    public FtpFaultProxy(int serverPort) throws IOException {
+        this.serverPort = serverPort;
+        this.control = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread.ofVirtual().name("ftp-proxy-accept").start(this::acceptControl);
+    }
+
+    public int port() {
+        return control.getLocalPort();
+    }
+
+    /** Bytes relayed from clients to the server on data connections since the start. */
+    public long uploadedBytes() {
+        return uploadedBytes.get();
+    }
+
+    public long faultsFired() {
+        return faultsFired.get();
+    }
+
+    public void cutNextUploadAfter(long bytes) {
+        cutAfter.set(bytes);
+        fault.set(Fault.CUT_DATA);
+    }
+
+    public void loseNext226() {
+        fault.set(Fault.LOSE_226);
+    }
+
+    public void stallData() {
+        fault.set(Fault.STALL_DATA);
+    }
+
+    public void heal() {
+        fault.set(Fault.NONE);
+    }
+
+    private void acceptControl() {
+        while (!control.isClosed()) {
+            try {
+                Socket client = control.accept();
+                Socket server = new Socket(InetAddress.getLoopbackAddress(), serverPort);
+                sockets.add(client);
+                sockets.add(server);
+                Session session = new Session(client, server);
+                Thread.ofVirtual().start(session::clientToServer);
+                Thread.ofVirtual().start(session::serverToClient);
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
+    /** One control connection and the data connections it opens. */
+    private final class Session {
+        private final Socket client;
+        private final Socket server;
+        private volatile boolean uploading;
+        private volatile boolean dropOnNextReply;
+
+        Session(Socket client, Socket server) {
+            this.client = client;
+            this.server = server;
+        }
+
+        void clientToServer() {
+            try (BufferedReader in = reader(client); OutputStream out = server.getOutputStream()) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    String upper = line.toUpperCase(java.util.Locale.ROOT);
+                    uploading = upper.startsWith("STOR") || upper.startsWith("APPE");
+                    out.write((line + "\r\n").getBytes(StandardCharsets.UTF_8));
+                    out.flush();
+                }
+            } catch (IOException e) {
+                // either side went away
+            } finally {
+                closeQuietly(client);
+                closeQuietly(server);
+            }
+        }
+
+        void serverToClient() {
+            try (BufferedReader in = reader(server); OutputStream out = client.getOutputStream()) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    Matcher pasv = PASV.matcher(line);
+                    if (pasv.find()) {
+                        int port = Integer.parseInt(pasv.group(5)) * 256 + Integer.parseInt(pasv.group(6));
+                        line = "227 Entering Passive Mode (127,0,0,1," + relayData(port) + ")";
+                    }
+                    if (dropOnNextReply && line.startsWith("226")) {
+                        faultsFired.incrementAndGet();
+                        abort(client);
+                        return;
+                    }
+                    out.write((line + "\r\n").getBytes(StandardCharsets.UTF_8));
+                    out.flush();
+                }
+            } catch (IOException e) {
+                // either side went away
+            } finally {
+                closeQuietly(client);
+                closeQuietly(server);
+            }
+        }
+
+        /** Listens for the client's data connection and relays it to the server's {@code port}. */
+        private String relayData(int port) throws IOException {
+            ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+            Thread.ofVirtual().start(() -> {
+                try (listener) {
+                    Socket fromClient = listener.accept();
+                    Socket toServer = new Socket();
+                    toServer.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5_000);
+                    sockets.add(fromClient);
+                    sockets.add(toServer);
+                    boolean upload = uploading;
+                    Thread.ofVirtual().start(() -> pumpData(toServer, fromClient, false));
+                    pumpData(fromClient, toServer, upload);
+                } catch (IOException e) {
+                    // the client never connected or the server refused
+                }
+            });
+            int p = listener.getLocalPort();
+            return (p / 256) + "," + (p % 256);
+        }
+
+        private void pumpData(Socket from, Socket to, boolean upload) {
+            Fault armed = upload ? fault.get() : Fault.NONE;
+            byte[] buf = new byte[32 * 1024];
+            long sent = 0;
+            try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+                int n;
+                while ((n = in.read(buf)) >= 0) {
+                    if (armed == Fault.STALL_DATA && fault.get() == Fault.STALL_DATA) {
+                        continue; // swallow: the server sees nothing, the client sees no error
+                    }
+                    if (armed == Fault.CUT_DATA && sent + n > cutAfter.get()) {
+                        int keep = (int) (cutAfter.get() - sent);
+                        out.write(buf, 0, keep);
+                        out.flush();
+                        uploadedBytes.addAndGet(keep);
+                        fault.compareAndSet(Fault.CUT_DATA, Fault.NONE);
+                        faultsFired.incrementAndGet();
+                        abort(from);
+                        abort(to);
+                        return;
+                    }
+                    out.write(buf, 0, n);
+                    sent += n;
+                    if (upload) {
+                        uploadedBytes.addAndGet(n);
+                    }
+                }
+                if (armed == Fault.LOSE_226 && fault.compareAndSet(Fault.LOSE_226, Fault.NONE)) {
+                    dropOnNextReply = true;
+                }
+                if (armed == Fault.STALL_DATA) {
+                    faultsFired.incrementAndGet();
+                    holdOpen(to); // a blackhole: the server never sees the end, nobody sees an error
+                }
+            } catch (IOException e) {
+                // a side closed
+            } finally {
+                closeQuietly(from);
+                closeQuietly(to);
+            }
+        }
+    }
+
+    /** Keeps {@code s} open while data is stalled (at most a minute, or until the proxy closes). */
+    private void holdOpen(Socket s) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        while (fault.get() == Fault.STALL_DATA && !s.isClosed() && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L);
+        }
+    }
+
+    private static BufferedReader reader(Socket s) throws IOException {
+        return new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+    }
+
+    /** Closes with RST, as a lost connection looks to both ends. */
+    private static void abort(Socket s) {
+        try {
+            s.setSoLinger(true, 0);
+        } catch (IOException e) {
+            // already closed
+        }
+        closeQuietly(s);
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            // already closed
+        }
+    }
+
+    @Override
+    public void close() {
+        closeQuietly(control);
+        sockets.forEach(FtpFaultProxy::closeQuietly);
+    }
+}
