@@ -95,7 +95,6 @@ public final class FtpFaultProxy implements AutoCloseable {
     private final class Session {
         private final Socket client;
         private final Socket server;
-        private volatile boolean uploading;
         private volatile boolean dropOnNextReply;
 
         Session(Socket client, Socket server) {
@@ -107,8 +106,6 @@ public final class FtpFaultProxy implements AutoCloseable {
             try (BufferedReader in = reader(client); OutputStream out = server.getOutputStream()) {
                 String line;
                 while ((line = in.readLine()) != null) {
-                    String upper = line.toUpperCase(java.util.Locale.ROOT);
-                    uploading = upper.startsWith("STOR") || upper.startsWith("APPE");
                     out.write((line + "\r\n").getBytes(StandardCharsets.UTF_8));
                     out.flush();
                 }
@@ -155,9 +152,8 @@ public final class FtpFaultProxy implements AutoCloseable {
                     toServer.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5_000);
                     sockets.add(fromClient);
                     sockets.add(toServer);
-                    boolean upload = uploading;
                     Thread.ofVirtual().start(() -> pumpData(toServer, fromClient, false));
-                    pumpData(fromClient, toServer, upload);
+                    pumpData(fromClient, toServer, true);
                 } catch (IOException e) {
                     // the client never connected or the server refused
                 }
@@ -166,13 +162,21 @@ public final class FtpFaultProxy implements AutoCloseable {
             return (p / 256) + "," + (p % 256);
         }
 
-        private void pumpData(Socket from, Socket to, boolean upload) {
-            Fault armed = upload ? fault.get() : Fault.NONE;
+        /**
+         * Relays one direction of a data connection. Client-to-server bytes are an upload (a client connects
+         * before it sends STOR, so the direction, not the command, tells); the armed fault is taken when the
+         * first bytes arrive.
+         */
+        private void pumpData(Socket from, Socket to, boolean clientToServer) {
+            Fault armed = null;
             byte[] buf = new byte[32 * 1024];
             long sent = 0;
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 int n;
                 while ((n = in.read(buf)) >= 0) {
+                    if (armed == null) {
+                        armed = clientToServer ? fault.get() : Fault.NONE;
+                    }
                     if (armed == Fault.STALL_DATA && fault.get() == Fault.STALL_DATA) {
                         continue; // swallow: the server sees nothing, the client sees no error
                     }
@@ -189,7 +193,7 @@ public final class FtpFaultProxy implements AutoCloseable {
                     }
                     out.write(buf, 0, n);
                     sent += n;
-                    if (upload) {
+                    if (clientToServer) {
                         uploadedBytes.addAndGet(n);
                     }
                 }

@@ -47,6 +47,11 @@ final class AgentProcess implements AutoCloseable {
 
     /** A config with one device user {@code cam}/{@code cam-pw} and the given upstreams and MQTT lines. */
     static String yaml(Path dataDir, int ftpPort, int httpPort, String upstreams, String mqtt) {
+        return yaml(dataDir, ftpPort, httpPort, upstreams, mqtt, "");
+    }
+
+    /** @param more further top-level YAML (e.g. {@code disk:} or {@code retention:}); {@code sync:} lines go in sync */
+    static String yaml(Path dataDir, int ftpPort, int httpPort, String upstreams, String mqtt, String more) {
         int passive = PeerProcess.freeRange(8);
         return """
                 agent:
@@ -66,25 +71,41 @@ final class AgentProcess implements AutoCloseable {
                 sync:
                   retry-initial: 300ms
                   retry-max: 2s
+                %s
                 http:
                   bind: 127.0.0.1
                   port: %d
                 mqtt:
                 %s
-                """.formatted(dataDir, ftpPort, passive, passive + 7, upstreams.indent(2).stripTrailing(), httpPort,
-                mqtt.indent(2).stripTrailing());
+                %s
+                """.formatted(dataDir, ftpPort, passive, passive + 7, upstreams.indent(2).stripTrailing(),
+                syncLines(more).indent(2).stripTrailing(), httpPort, mqtt.indent(2).stripTrailing(), otherLines(more));
+    }
+
+    private static String syncLines(String more) {
+        return more.lines().filter(l -> l.startsWith("sync.")).map(l -> l.substring("sync.".length()))
+                .reduce("", (a, b) -> a + b + "\n");
+    }
+
+    private static String otherLines(String more) {
+        return more.lines().filter(l -> !l.startsWith("sync.")).reduce("", (a, b) -> a + b + "\n");
     }
 
     static String upstream(String name, int port, String user, String password) {
+        return upstream(name, port, user, password, "5s");
+    }
+
+    /** An upstream whose control and data waits are {@code timeout}. */
+    static String upstream(String name, int port, String user, String password, String timeout) {
         return """
                 - name: %s
                   url: ftp://127.0.0.1:%d/in
                   user: %s
                   password: %s
                   connect-timeout: 2s
-                  control-timeout: 5s
-                  data-timeout: 10s
-                """.formatted(name, port, user, password);
+                  control-timeout: %s
+                  data-timeout: %s
+                """.formatted(name, port, user, password, timeout, timeout);
     }
 
     /** Starts the jar; waits until {@code /health/live} answers when {@code waitForHttp}. */
@@ -147,8 +168,10 @@ final class AgentProcess implements AutoCloseable {
         }
     }
 
+    /** Stops the agent and copies its log to the test's output (target/failsafe-reports/*-output.txt). */
     @Override
     public void close() throws InterruptedException {
         stop();
+        System.out.println("----- agent log " + log + " -----\n" + log());
     }
 }
