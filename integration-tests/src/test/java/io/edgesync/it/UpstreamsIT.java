@@ -1,0 +1,115 @@
+package io.edgesync.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.edgesync.testing.PeerProcess;
+import org.apache.ftpserver.DataConnectionConfigurationFactory;
+import org.apache.ftpserver.FtpServer;
+import org.apache.ftpserver.FtpServerFactory;
+import org.apache.ftpserver.listener.ListenerFactory;
+import org.apache.ftpserver.usermanager.PropertiesUserManagerFactory;
+import org.apache.ftpserver.usermanager.impl.BaseUser;
+import org.apache.ftpserver.usermanager.impl.WritePermission;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Several upstreams: a live Apache FtpServer (which refuses RNTO onto an existing name) and a dead one.
+ * The live one gets every file without waiting for the dead one; routing globs pick what goes where.
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class UpstreamsIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aDeadUpstreamNeverDelaysALiveOneAndReplacedFilesReplaceUpstream() throws Exception {
+        Path root = Files.createDirectories(dir.resolve("apache"));
+        int livePort = PeerProcess.freePort();
+        int deadPort = PeerProcess.freePort();
+        FtpServer live = apacheFtpServer(root, livePort);
+        try {
+            int ftp = PeerProcess.freePort();
+            int http = PeerProcess.freePort();
+            String upstreams = AgentProcess.upstream("live", livePort, "u", "p")
+                    + AgentProcess.upstream("dead", deadPort, "u", "p")
+                    + AgentProcess.upstream("photos", livePort, "u", "p").replace("url: ftp://127.0.0.1:" + livePort + "/in",
+                    "url: ftp://127.0.0.1:" + livePort + "/photos\n  include: [\"**/*.jpg\"]");
+            String yaml = AgentProcess.yaml(dir.resolve("data"), ftp, http, upstreams, "broker: \"\"");
+            try (AgentProcess agent = new AgentProcess(dir.resolve("agent"), yaml, ftp, http, Map.of()).start(true)) {
+                List<Long> latenciesMs = new ArrayList<>();
+                for (int i = 0; i < 10; i++) {
+                    String name = "f" + i + (i % 2 == 0 ? ".jpg" : ".csv");
+                    byte[] body = Devices.randomBytes(10_000 + i, i);
+                    assertThat(Devices.upload(ftp, "cam", "cam-pw-secret", "", name, body)).isEqualTo(226);
+                    long start = System.nanoTime();
+                    Path arrived = root.resolve("in/cams/cam/" + name);
+                    await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5))
+                            .until(() -> Files.exists(arrived) && Files.size(arrived) == body.length);
+                    latenciesMs.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+                }
+                System.out.println("live upstream latency with a dead one beside it (ms): " + latenciesMs);
+                assertThat(latenciesMs).as("no file waits for the dead upstream's timeouts").allMatch(ms -> ms < 2_000);
+
+                await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                    JsonNode ups = JSON.readTree(agent.get("/api/v1/status").body()).path("upstreams");
+                    assertThat(ups.get(0).path("backlog").asLong()).isZero();
+                    assertThat(ups.get(1).path("state").asText()).isEqualTo("down");
+                    assertThat(ups.get(1).path("backlog").asLong()).isEqualTo(10);
+                    assertThat(ups.get(2).path("delivered").asLong()).as("only *.jpg go to 'photos'").isEqualTo(5);
+                });
+                assertThat(Files.list(root.resolve("photos/cams/cam")).map(p -> p.getFileName().toString()))
+                        .containsExactlyInAnyOrder("f0.jpg", "f2.jpg", "f4.jpg", "f6.jpg", "f8.jpg");
+
+                byte[] v2 = Devices.randomBytes(33_333, 99);
+                assertThat(Devices.upload(ftp, "cam", "cam-pw-secret", "", "f0.jpg", v2)).isEqualTo(226);
+                await().atMost(Duration.ofSeconds(10)).until(() ->
+                        Files.size(root.resolve("in/cams/cam/f0.jpg")) == v2.length);
+                assertThat(root.resolve("in/cams/cam/f0.jpg")).hasBinaryContent(v2);
+                try (var files = Files.walk(root)) {
+                    assertThat(files.filter(Files::isRegularFile).map(Path::toString))
+                            .noneMatch(p -> p.endsWith(".part"));
+                }
+            }
+        } finally {
+            live.stop();
+        }
+    }
+
+    private static FtpServer apacheFtpServer(Path root, int port) throws Exception {
+        FtpServerFactory factory = new FtpServerFactory();
+        ListenerFactory listener = new ListenerFactory();
+        listener.setServerAddress("127.0.0.1");
+        listener.setPort(port);
+        DataConnectionConfigurationFactory data = new DataConnectionConfigurationFactory();
+        int passive = PeerProcess.freeRange(16);
+        data.setPassivePorts(passive + "-" + (passive + 15));
+        listener.setDataConnectionConfiguration(data.createDataConnectionConfiguration());
+        factory.addListener("default", listener.createListener());
+        var users = new PropertiesUserManagerFactory().createUserManager();
+        BaseUser user = new BaseUser();
+        user.setName("u");
+        user.setPassword("p");
+        user.setHomeDirectory(root.toString());
+        user.setAuthorities(List.of(new WritePermission()));
+        users.save(user);
+        factory.setUserManager(users);
+        FtpServer server = factory.createServer();
+        server.start();
+        return server;
+    }
+}
