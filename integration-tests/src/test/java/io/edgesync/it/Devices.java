@@ -39,8 +39,13 @@ final class Devices {
             if (!dir.isEmpty()) {
                 client.makeDirectory(dir);
             }
-            client.storeFile(dir.isEmpty() ? name : dir + "/" + name, new ByteArrayInputStream(body));
-            int code = client.getReplyCode();
+            int code;
+            try {
+                client.storeFile(dir.isEmpty() ? name : dir + "/" + name, new ByteArrayInputStream(body));
+                code = client.getReplyCode();
+            } catch (org.apache.commons.net.io.CopyStreamException e) {
+                code = client.getReply(); // the server closed the data connection: read why (e.g. 452)
+            }
             client.logout();
             return code;
         } finally {
