@@ -215,22 +215,38 @@ final class UpstreamSync {
         }
     }
 
-    /** Parks what retrying cannot fix or what has hit {@code sync.max-attempts}/{@code sync.max-age}; else backs off. */
+    /**
+     * Parks what retrying cannot fix, or what has hit {@code sync.max-age}, or (for failures of this file,
+     * not of the whole upstream) {@code sync.max-attempts}. Otherwise the file backs off on its own, or,
+     * when the upstream itself failed, stays due in its place in line while the whole upstream backs off:
+     * so the backlog still drains oldest first when the upstream returns.
+     */
     private Outcome failed(Delivery delivery, UpstreamException e, Optional<String> temp) {
         Instant now = clock.instant();
         if (e.reason().permanent) {
             return new Outcome.Parked(e.reason().label, e.getMessage(), temp);
         }
-        if (limits.maxAttempts() > 0 && delivery.attempt() >= limits.maxAttempts()) {
-            return new Outcome.Parked("max-attempts", "gave up after " + delivery.attempt() + " attempts; last: "
-                    + e.getMessage(), temp);
-        }
         if (!limits.maxAge().isZero() && Duration.between(delivery.receivedAt(), now).compareTo(limits.maxAge()) > 0) {
             return new Outcome.Parked("max-age", "older than sync.max-age (" + limits.maxAge() + "); last: "
                     + e.getMessage(), temp);
         }
-        Instant at = now.plus(backoff.delay(delivery.attempt(), random));
-        return new Outcome.RetryLater(e.reason().label, e.getMessage(), at, e.reason().upstreamWide(), temp);
+        if (e.reason().upstreamWide()) {
+            int failures;
+            lock.lock();
+            try {
+                failures = consecutiveFailures + 1;
+            } finally {
+                lock.unlock();
+            }
+            return new Outcome.RetryLater(e.reason().label, e.getMessage(), now.plus(backoff.delay(failures, random)),
+                    true, temp);
+        }
+        if (limits.maxAttempts() > 0 && delivery.attempt() >= limits.maxAttempts()) {
+            return new Outcome.Parked("max-attempts", "gave up after " + delivery.attempt() + " attempts; last: "
+                    + e.getMessage(), temp);
+        }
+        return new Outcome.RetryLater(e.reason().label, e.getMessage(), now.plus(backoff.delay(delivery.attempt(), random)),
+                false, temp);
     }
 
     /** Deletes upstream temporaries left by deliveries that were parked or superseded. */
@@ -260,7 +276,9 @@ final class UpstreamSync {
                             ok.took(), ok.how().verifiedBy(), ok.how().resumedFrom(), now));
                 }
                 case Outcome.RetryLater retry -> {
-                    ledger.retryLater(d.id(), now, retry.at(), retry.error(), retry.tempWritten());
+                    // an upstream-wide failure keeps the file due: the upstream's own backoff (blockedUntil) gates it
+                    ledger.retryLater(d.id(), now, retry.upstreamWide() ? now : retry.at(), retry.error(),
+                            retry.tempWritten());
                     failedAt(now, retry);
                     LOG.log(System.Logger.Level.WARNING, "{0} to {1} failed (attempt {2}, {3}): {4}; next try at {5}",
                             d.path(), settings.name(), d.attempt(), retry.reason(), retry.error(), retry.at());
@@ -304,7 +322,7 @@ final class UpstreamSync {
             lastError = retry.error();
             consecutiveFailures++;
             if (retry.upstreamWide()) {
-                blockedUntil = clock.instant().plus(backoff.delay(consecutiveFailures, random));
+                blockedUntil = retry.at();
             }
         } finally {
             lock.unlock();
