@@ -2,14 +2,8 @@ package io.edgesync.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.edgesync.testing.ApacheFtpUpstream;
 import io.edgesync.testing.PeerProcess;
-import org.apache.ftpserver.DataConnectionConfigurationFactory;
-import org.apache.ftpserver.FtpServer;
-import org.apache.ftpserver.FtpServerFactory;
-import org.apache.ftpserver.listener.ListenerFactory;
-import org.apache.ftpserver.usermanager.PropertiesUserManagerFactory;
-import org.apache.ftpserver.usermanager.impl.BaseUser;
-import org.apache.ftpserver.usermanager.impl.WritePermission;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,8 +35,7 @@ class UpstreamsIT {
         Path root = Files.createDirectories(dir.resolve("apache"));
         int livePort = PeerProcess.freePort();
         int deadPort = PeerProcess.freePort();
-        FtpServer live = apacheFtpServer(root, livePort);
-        try {
+        try (ApacheFtpUpstream live = ApacheFtpUpstream.start(root, livePort)) {
             int ftp = PeerProcess.freePort();
             int http = PeerProcess.freePort();
             String upstreams = AgentProcess.upstream("live", livePort, "u", "p")
@@ -85,31 +78,6 @@ class UpstreamsIT {
                             .noneMatch(p -> p.endsWith(".part"));
                 }
             }
-        } finally {
-            live.stop();
         }
-    }
-
-    private static FtpServer apacheFtpServer(Path root, int port) throws Exception {
-        FtpServerFactory factory = new FtpServerFactory();
-        ListenerFactory listener = new ListenerFactory();
-        listener.setServerAddress("127.0.0.1");
-        listener.setPort(port);
-        DataConnectionConfigurationFactory data = new DataConnectionConfigurationFactory();
-        int passive = PeerProcess.freeRange(16);
-        data.setPassivePorts(passive + "-" + (passive + 15));
-        listener.setDataConnectionConfiguration(data.createDataConnectionConfiguration());
-        factory.addListener("default", listener.createListener());
-        var users = new PropertiesUserManagerFactory().createUserManager();
-        BaseUser user = new BaseUser();
-        user.setName("u");
-        user.setPassword("p");
-        user.setHomeDirectory(root.toString());
-        user.setAuthorities(List.of(new WritePermission()));
-        users.save(user);
-        factory.setUserManager(users);
-        FtpServer server = factory.createServer();
-        server.start();
-        return server;
     }
 }

@@ -1,8 +1,5 @@
 package io.edgesync.agent.ledger;
 
-import org.sqlite.SQLiteConfig;
-
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -14,83 +11,29 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The durable record of every received file and of each (file, upstream) delivery, in SQLite (WAL,
- * {@code synchronous=FULL}): a method that returns has committed. Thread-safe: one connection, guarded
- * by {@link #lock}. Every failure is a {@link LedgerException} and leaves the ledger as it was.
+ * {@code synchronous=FULL}): a method that returns has committed. Thread-safe: every call runs under the
+ * {@link Database}'s one connection and lock. Every failure is a {@link LedgerException} and leaves the
+ * ledger as it was.
  *
  * <p>Delivery states: {@code pending} (waiting, maybe until {@code next_attempt_at}), {@code active} (a
  * worker has it), {@code delivered}, {@code parked} (gave up; an operator may retry), {@code superseded}
  * (a newer upload of the same path will be delivered instead).
  */
 public final class Ledger implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger(Ledger.class.getName());
+    private final Database database;
 
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Connection db; // guarded by lock
-
-    private Ledger(Connection db) {
-        this.db = db;
+    private Ledger(Database database) {
+        this.database = database;
     }
 
     /**
      * Opens (creating if needed) the ledger at {@code file}, checks its integrity and migrates its schema.
      */
     public static Ledger open(Path file) throws LedgerException {
-        try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            SQLiteConfig config = new SQLiteConfig();
-            config.setJournalMode(SQLiteConfig.JournalMode.WAL);
-            config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
-            config.setBusyTimeout(10_000);
-            config.enforceForeignKeys(true);
-            Connection db = config.createConnection("jdbc:sqlite:" + file.toAbsolutePath());
-            Ledger ledger = new Ledger(db);
-            ledger.checkIntegrity();
-            ledger.migrate();
-            db.setAutoCommit(false);
-            return ledger;
-        } catch (SQLException | java.io.IOException e) {
-            throw new LedgerException("cannot open ledger " + file + ": " + e.getMessage(), e);
-        }
-    }
-
-    private void checkIntegrity() throws SQLException {
-        try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("PRAGMA quick_check")) {
-            String result = rs.next() ? rs.getString(1) : "no answer";
-            if (!"ok".equals(result)) {
-                throw new SQLException("integrity check failed: " + result);
-            }
-        }
-    }
-
-    private void migrate() throws SQLException {
-        int version;
-        try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("PRAGMA user_version")) {
-            version = rs.next() ? rs.getInt(1) : 0;
-        }
-        if (version > Schema.MIGRATIONS.length) {
-            throw new SQLException("ledger schema version " + version + " is newer than this agent knows ("
-                    + Schema.MIGRATIONS.length + "); run the newer agent or restore a backup");
-        }
-        for (int v = version; v < Schema.MIGRATIONS.length; v++) {
-            db.setAutoCommit(false);
-            try (Statement st = db.createStatement()) {
-                for (String sql : Schema.MIGRATIONS[v]) {
-                    st.execute(sql);
-                }
-                st.execute("PRAGMA user_version = " + (v + 1));
-                db.commit();
-            } catch (SQLException e) {
-                db.rollback();
-                throw e;
-            } finally {
-                db.setAutoCommit(true);
-            }
-            LOG.log(System.Logger.Level.INFO, "ledger schema migrated to version {0}", v + 1);
-        }
+        return new Ledger(Database.open(file));
     }
 
     /**
@@ -100,9 +43,9 @@ public final class Ledger implements AutoCloseable {
      * @return the file's id
      */
     public long recordReceived(ReceivedFile file, List<String> upstreams) throws LedgerException {
-        return inTransaction("record " + file.path(), () -> {
+        return database.write("record " + file.path(), db -> {
             long now = file.receivedAt().toEpochMilli();
-            moveTempsToStale("state IN ('pending', 'parked') AND file_id IN (SELECT id FROM files WHERE path = ?)",
+            moveTempsToStale(db, "state IN ('pending', 'parked') AND file_id IN (SELECT id FROM files WHERE path = ?)",
                     file.path());
             try (PreparedStatement old = db.prepareStatement("""
                     UPDATE deliveries SET state = 'superseded', updated_at = ?
@@ -149,7 +92,7 @@ public final class Ledger implements AutoCloseable {
      * so they are due now, in their original order.
      */
     public int recoverInFlight(Instant now) throws LedgerException {
-        return inTransaction("recover in-flight deliveries", () -> {
+        return database.write("recover in-flight deliveries", db -> {
             try (PreparedStatement st = db.prepareStatement(
                     "UPDATE deliveries SET state = 'pending', updated_at = ? WHERE state = 'active'")) {
                 st.setLong(1, now.toEpochMilli());
@@ -164,7 +107,7 @@ public final class Ledger implements AutoCloseable {
      * never race to the same final name.
      */
     public Optional<Delivery> claimNext(String upstream, Instant now) throws LedgerException {
-        return inTransaction("claim for " + upstream, () -> {
+        return database.write("claim for " + upstream, db -> {
             Delivery found;
             try (PreparedStatement q = db.prepareStatement("""
                     SELECT d.id, d.file_id, f.path, f.size, f.sha256, d.attempts, f.received_at, d.temp_path
@@ -196,7 +139,7 @@ public final class Ledger implements AutoCloseable {
 
     /** When the next pending delivery for {@code upstream} falls due, if there is one. */
     public Optional<Instant> nextDue(String upstream) throws LedgerException {
-        return read("next due for " + upstream, () -> {
+        return database.read("next due for " + upstream, db -> {
             try (PreparedStatement q = db.prepareStatement(
                     "SELECT MIN(next_attempt_at) FROM deliveries WHERE upstream = ? AND state = 'pending'")) {
                 q.setString(1, upstream);
@@ -241,7 +184,7 @@ public final class Ledger implements AutoCloseable {
      * {@code tempPath}; only a temporary recorded here may later be resumed or cleaned up.
      */
     public void tempStarted(long deliveryId, String tempPath) throws LedgerException {
-        inTransaction("record temporary of " + deliveryId, () -> {
+        database.write("record temporary of " + deliveryId, db -> {
             try (PreparedStatement st = db.prepareStatement("UPDATE deliveries SET temp_path = ? WHERE id = ?")) {
                 st.setString(1, tempPath);
                 st.setLong(2, deliveryId);
@@ -258,9 +201,9 @@ public final class Ledger implements AutoCloseable {
      * @return how many deliveries were withdrawn
      */
     public int withdraw(String path, Instant now) throws LedgerException {
-        return inTransaction("withdraw " + path, () -> {
+        return database.write("withdraw " + path, db -> {
             String which = "state IN ('pending', 'parked') AND file_id IN (SELECT id FROM files WHERE path = ?)";
-            moveTempsToStale(which, path);
+            moveTempsToStale(db, which, path);
             try (PreparedStatement st = db.prepareStatement(
                     "UPDATE deliveries SET state = 'superseded', updated_at = ? WHERE " + which)) {
                 st.setLong(1, now.toEpochMilli());
@@ -272,7 +215,7 @@ public final class Ledger implements AutoCloseable {
 
     /** Parked deliveries (of one upstream, or all) become pending and due now. */
     public int retryParked(Optional<String> upstream, Instant now) throws LedgerException {
-        return inTransaction("retry parked deliveries", () -> {
+        return database.write("retry parked deliveries", db -> {
             try (PreparedStatement st = db.prepareStatement("UPDATE deliveries SET state = 'pending', attempts = 0,"
                     + " next_attempt_at = ?, updated_at = ? WHERE state = 'parked' AND (? IS NULL OR upstream = ?)")) {
                 st.setLong(1, now.toEpochMilli());
@@ -286,7 +229,7 @@ public final class Ledger implements AutoCloseable {
 
     /** Upstream temporaries that no delivery will finish, to be deleted by the next session to {@code upstream}. */
     public List<StaleTemp> staleTemps(String upstream, int limit) throws LedgerException {
-        return read("stale temporaries of " + upstream, () -> {
+        return database.read("stale temporaries of " + upstream, db -> {
             try (PreparedStatement q = db.prepareStatement(
                     "SELECT id, path FROM stale_temps WHERE upstream = ? ORDER BY id LIMIT ?")) {
                 q.setString(1, upstream);
@@ -303,7 +246,7 @@ public final class Ledger implements AutoCloseable {
     }
 
     public void staleTempRemoved(long id) throws LedgerException {
-        inTransaction("forget stale temporary " + id, () -> {
+        database.write("forget stale temporary " + id, db -> {
             try (PreparedStatement st = db.prepareStatement("DELETE FROM stale_temps WHERE id = ?")) {
                 st.setLong(1, id);
                 st.executeUpdate();
@@ -330,7 +273,7 @@ public final class Ledger implements AutoCloseable {
     }
 
     private List<SpoolFile> deletable(Instant before, long onlyId, int limit) throws LedgerException {
-        return read("retention candidates", () -> {
+        return database.read("retention candidates", db -> {
             try (PreparedStatement q = db.prepareStatement("""
                     SELECT f.id, f.path, f.size FROM files f
                     WHERE f.deleted_at IS NULL AND f.received_at < ? AND (? < 0 OR f.id = ?)
@@ -355,7 +298,7 @@ public final class Ledger implements AutoCloseable {
 
     /** Records that retention deleted the spool copy of {@code fileId}. */
     public void spoolDeleted(long fileId, Instant now) throws LedgerException {
-        inTransaction("mark " + fileId + " deleted", () -> {
+        database.write("mark " + fileId + " deleted", db -> {
             try (PreparedStatement st = db.prepareStatement("UPDATE files SET deleted_at = ? WHERE id = ?")) {
                 st.setLong(1, now.toEpochMilli());
                 st.setLong(2, fileId);
@@ -371,7 +314,7 @@ public final class Ledger implements AutoCloseable {
 
     /** Whether any file under {@code folder} still has a delivery waiting, in flight or parked. */
     public boolean owesUnder(String folder) throws LedgerException {
-        return read("look up pending under " + folder, () -> {
+        return database.read("look up pending under " + folder, db -> {
             try (PreparedStatement q = db.prepareStatement("""
                     SELECT 1 FROM deliveries d JOIN files f ON f.id = d.file_id
                     WHERE d.state IN ('pending', 'active', 'parked') AND f.path LIKE ? ESCAPE '\\' LIMIT 1""")) {
@@ -383,7 +326,7 @@ public final class Ledger implements AutoCloseable {
         });
     }
 
-    private void moveTempsToStale(String whichDeliveries, String param) throws SQLException {
+    private static void moveTempsToStale(Connection db, String whichDeliveries, String param) throws SQLException {
         try (PreparedStatement st = db.prepareStatement("INSERT INTO stale_temps (upstream, path)"
                 + " SELECT upstream, temp_path FROM deliveries WHERE temp_path IS NOT NULL AND " + whichDeliveries)) {
             st.setString(1, param);
@@ -396,7 +339,7 @@ public final class Ledger implements AutoCloseable {
      * delivery that ends other than delivered leaves its upstream temporary, if any, for cleanup.
      */
     private void finish(long id, String assignments, Object... values) throws LedgerException {
-        inTransaction("update delivery " + id, () -> {
+        database.write("update delivery " + id, db -> {
             try (PreparedStatement st = db.prepareStatement(
                     "UPDATE deliveries SET " + assignments + " WHERE id = ? AND state = 'active'")) {
                 for (int i = 0; i < values.length; i++) {
@@ -408,14 +351,14 @@ public final class Ledger implements AutoCloseable {
                 }
             }
             if (!assignments.startsWith("state = 'delivered'") && !assignments.startsWith("state = 'pending'")) {
-                moveTempsToStale("id = ?", Long.toString(id));
+                moveTempsToStale(db, "id = ?", Long.toString(id));
             }
             return null;
         });
     }
 
     public Backlog backlog(String upstream) throws LedgerException {
-        return read("backlog of " + upstream, () -> {
+        return database.read("backlog of " + upstream, db -> {
             try (PreparedStatement q = db.prepareStatement("""
                     SELECT SUM(d.state IN ('pending', 'active')), SUM(d.state = 'parked'), SUM(d.state = 'delivered'),
                            MIN(CASE WHEN d.state IN ('pending', 'active') THEN f.received_at END)
@@ -433,7 +376,7 @@ public final class Ledger implements AutoCloseable {
 
     /** How many files, and bytes, were ever received. */
     public Totals received() throws LedgerException {
-        return read("count received files", () -> {
+        return database.read("count received files", db -> {
             try (Statement st = db.createStatement();
                  ResultSet rs = st.executeQuery("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM files")) {
                 rs.next();
@@ -448,7 +391,7 @@ public final class Ledger implements AutoCloseable {
 
     /** The most recent finished deliveries (delivered or parked), newest first. */
     public List<Transfer> recentTransfers(int limit) throws LedgerException {
-        return read("recent transfers", () -> {
+        return database.read("recent transfers", db -> {
             try (PreparedStatement q = db.prepareStatement("""
                     SELECT d.id, f.path, d.upstream, f.size, d.state, d.attempts, d.updated_at, d.duration_ms, d.last_error
                     FROM deliveries d JOIN files f ON f.id = d.file_id
@@ -471,7 +414,7 @@ public final class Ledger implements AutoCloseable {
 
     /** The size recorded for the current version of {@code path} (relative to the spool), if it was received. */
     public Optional<Long> recordedSize(String path) throws LedgerException {
-        return read("look up " + path, () -> {
+        return database.read("look up " + path, db -> {
             try (PreparedStatement q = db.prepareStatement(
                     "SELECT size FROM files WHERE path = ? AND deleted_at IS NULL ORDER BY id DESC LIMIT 1")) {
                 q.setString(1, path);
@@ -484,7 +427,7 @@ public final class Ledger implements AutoCloseable {
 
     /** A cheap round trip to the database, for the health check. */
     public void ping() throws LedgerException {
-        read("ping", () -> {
+        database.read("ping", db -> {
             try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("SELECT 1")) {
                 return rs.next();
             }
@@ -493,56 +436,6 @@ public final class Ledger implements AutoCloseable {
 
     @Override
     public void close() throws LedgerException {
-        lock.lock();
-        try {
-            db.close();
-        } catch (SQLException e) {
-            throw new LedgerException("cannot close ledger: " + e.getMessage(), e);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private interface Work<T> {
-        T run() throws SQLException;
-    }
-
-    private <T> T read(String what, Work<T> work) throws LedgerException {
-        lock.lock();
-        try {
-            T result = work.run();
-            db.commit(); // ends the read transaction so the WAL can be checkpointed
-            return result;
-        } catch (SQLException e) {
-            throw new LedgerException("ledger: cannot " + what + ": " + e.getMessage(), e);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private <T> T inTransaction(String what, Work<T> work) throws LedgerException {
-        lock.lock();
-        try {
-            try {
-                T result = work.run();
-                db.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                rollbackQuietly(e);
-                throw e;
-            }
-        } catch (SQLException e) {
-            throw new LedgerException("ledger: cannot " + what + ": " + e.getMessage(), e);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private void rollbackQuietly(Exception cause) {
-        try {
-            db.rollback();
-        } catch (SQLException e) {
-            cause.addSuppressed(e);
-        }
+        database.close();
     }
 }

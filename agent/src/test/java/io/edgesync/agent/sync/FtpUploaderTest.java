@@ -2,17 +2,11 @@ package io.edgesync.agent.sync;
 
 import io.edgesync.agent.config.Secret;
 import io.edgesync.agent.config.UpstreamSettings;
+import io.edgesync.testing.ApacheFtpUpstream;
 import io.edgesync.testing.PeerProcess;
 import io.edgesync.testing.ProFtpd;
 import io.edgesync.testing.PyFtpd;
 import io.edgesync.testing.Vsftpd;
-import org.apache.ftpserver.DataConnectionConfigurationFactory;
-import org.apache.ftpserver.FtpServer;
-import org.apache.ftpserver.FtpServerFactory;
-import org.apache.ftpserver.listener.ListenerFactory;
-import org.apache.ftpserver.usermanager.PropertiesUserManagerFactory;
-import org.apache.ftpserver.usermanager.impl.BaseUser;
-import org.apache.ftpserver.usermanager.impl.WritePermission;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -82,8 +76,7 @@ class FtpUploaderTest {
         Path root = dir.resolve("apache-upstream");
         Files.createDirectories(root);
         int port = PeerProcess.freePort();
-        FtpServer server = apacheFtpServer(root, port);
-        try {
+        try (ApacheFtpUpstream server = ApacheFtpUpstream.start(root, port)) {
             FtpUploader uploader = new FtpUploader(upstream(port, "", "u", "p", Duration.ofSeconds(10)));
             Path v1 = localFile("v1", 1000);
             Path v2 = localFile("v2", 2000);
@@ -93,8 +86,6 @@ class FtpUploaderTest {
             }
             assertThat(root.resolve("x/report.csv")).hasSameBinaryContentAs(v2);
             assertThat(filesUnder(root)).containsExactly("x/report.csv");
-        } finally {
-            server.stop();
         }
     }
 
@@ -183,29 +174,5 @@ class FtpUploaderTest {
                                 e -> assertThat(e.reason().permanent).isTrue());
             }
         }
-    }
-
-    /** Apache FtpServer as an upstream: it answers 553 to RNTO onto an existing name. */
-    static FtpServer apacheFtpServer(Path root, int port) throws Exception {
-        FtpServerFactory factory = new FtpServerFactory();
-        ListenerFactory listener = new ListenerFactory();
-        listener.setServerAddress("127.0.0.1");
-        listener.setPort(port);
-        DataConnectionConfigurationFactory data = new DataConnectionConfigurationFactory();
-        int passive = PeerProcess.freeRange(4);
-        data.setPassivePorts(passive + "-" + (passive + 3));
-        listener.setDataConnectionConfiguration(data.createDataConnectionConfiguration());
-        factory.addListener("default", listener.createListener());
-        var users = new PropertiesUserManagerFactory().createUserManager();
-        BaseUser user = new BaseUser();
-        user.setName("u");
-        user.setPassword("p");
-        user.setHomeDirectory(root.toString());
-        user.setAuthorities(List.of(new WritePermission()));
-        users.save(user);
-        factory.setUserManager(users);
-        FtpServer server = factory.createServer();
-        server.start();
-        return server;
     }
 }
