@@ -27,11 +27,14 @@ java=sys.argv[1]
 flags="-Xms32m -Xmx128m -XX:+UseSerialGC -XX:MaxMetaspaceSize=96m -Xss512k".split()
 t0=time.time()
 agent=subprocess.Popen([java,*flags,"--enable-native-access=ALL-UNNAMED","-jar",jar,"--config","cfg.yaml"],stdout=open("agent.log","w"),stderr=subprocess.STDOUT)
-while True:
+deadline=time.time()+60
+while time.time() < deadline:
     try:
         if urllib.request.urlopen(f"http://127.0.0.1:{http}/health/live").status==200: break
     except Exception: pass
     time.sleep(0.02)
+else:
+    sys.exit("agent not ready within 60 s; see "+work+"/agent.log")
 ready=time.time()-t0
 time.sleep(5)
 def rss(pid): return int([l for l in open(f"/proc/{pid}/status") if l.startswith("VmRSS")][0].split()[1])//1024
@@ -44,7 +47,8 @@ for i in range(200):
     c.storbinary("STOR "+name, io.BytesIO(body))
     t=time.perf_counter()
     target=f"upstream/in/cam/{name}"
-    while not os.path.exists(target): time.sleep(0.0005)
+    wait_until=time.perf_counter()+30
+    while not os.path.exists(target) and time.perf_counter() < wait_until: time.sleep(0.0005)
     lat.append((time.perf_counter()-t)*1000)
 c.quit()
 lat.sort()
