@@ -202,6 +202,11 @@ final class UpstreamSync {
             return new Outcome.Delivered(Duration.between(start, clock.instant()), how);
         } catch (UpstreamException e) {
             return failed(delivery, e, e.reason().touchesTemp() ? Optional.of(temp) : Optional.empty());
+        } catch (LedgerException e) {
+            LOG.log(System.Logger.Level.ERROR, "upstream " + settings.name() + ": cannot record the temporary of "
+                    + delivery.path(), e);
+            return new Outcome.RetryLater("ledger", e.getMessage(), clock.instant().plus(LEDGER_ERROR_PAUSE), false,
+                    Optional.empty());
         } catch (IOException e) {
             return failed(delivery, new UpstreamException(UpstreamException.Reason.LOCAL, "cannot read " + delivery.path()
                     + " in the spool: " + e.getMessage(), e), Optional.empty());
