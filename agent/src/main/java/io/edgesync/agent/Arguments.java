@@ -4,16 +4,18 @@ import io.edgesync.agent.config.ConfigException;
 
 import java.nio.file.Path;
 
-/** The command line: {@code [--config FILE] [--demo]}. */
-record Arguments(Path config, boolean demo) {
+/** The command line: {@code [--config FILE] | --demo | hash-password}. */
+record Arguments(Path config, boolean demo, boolean hashPassword) {
     static final Path DEFAULT_CONFIG = Path.of("config/edgesync.yaml");
-    private static final String USAGE = "usage: java -jar edgesync-agent.jar [--config FILE] | --demo";
+    private static final String USAGE = "usage: java -jar edgesync-agent.jar [--config FILE] | --demo | hash-password";
 
     static Arguments parse(String[] args) {
         Path config = DEFAULT_CONFIG;
         boolean demo = false;
+        boolean hashPassword = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
+                case "hash-password" -> hashPassword = true;
                 case "--config", "-c" -> {
                     if (i + 1 >= args.length) {
                         throw ConfigException.of("--config", null, "give the YAML file after --config; " + USAGE);
@@ -24,6 +26,6 @@ record Arguments(Path config, boolean demo) {
                 default -> throw ConfigException.of("argument", args[i], USAGE);
             }
         }
-        return new Arguments(config, demo);
+        return new Arguments(config, demo, hashPassword);
     }
 }

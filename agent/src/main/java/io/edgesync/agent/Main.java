@@ -3,6 +3,7 @@ package io.edgesync.agent;
 import io.edgesync.agent.config.AgentConfig;
 import io.edgesync.agent.config.ConfigException;
 import io.edgesync.agent.config.ConfigLoader;
+import io.edgesync.agent.config.Password;
 import io.edgesync.agent.control.StatusReporter;
 import io.edgesync.agent.demo.Demo;
 import io.edgesync.agent.http.HttpApi;
@@ -47,14 +48,24 @@ public final class Main {
         AgentConfig config;
         try {
             arguments = Arguments.parse(args);
+            if (arguments.hashPassword()) {
+                // a command-line tool's result goes to standard output, not to the log
+                System.exit(HashPasswordCommand.run(System.console(), System.in, System.out, System.err));
+                return;
+            }
             config = arguments.demo() ? ConfigLoader.loadResource("edgesync-demo.yaml")
                     : ConfigLoader.load(Optional.of(arguments.config()));
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.ERROR, "hash-password: cannot read the password: {0}", e.getMessage());
+            System.exit(2);
+            return;
         } catch (ConfigException e) {
             e.problems().forEach(p -> LOG.log(System.Logger.Level.ERROR, "configuration: {0}", p));
             LOG.log(System.Logger.Level.ERROR, "not started: fix the configuration above (see README, Configuration)");
             System.exit(2);
             return;
         }
+        warnAboutPlainPasswords(config);
         try {
             run(config, arguments.demo());
         } catch (IOException | RuntimeException e) {
@@ -125,6 +136,15 @@ public final class Main {
         LOG.log(System.Logger.Level.INFO, "edgesync {0} started as agent {1}, data in {2}", StatusReporter.version(),
                 config.agent().id(), dataDir);
         demoParts.ifPresent(d -> d.uploadSample(ingest.port(), http.port()));
+    }
+
+    private static void warnAboutPlainPasswords(AgentConfig config) {
+        for (int i = 0; i < config.ftp().users().size(); i++) {
+            if (config.ftp().users().get(i).password() instanceof Password.Plain) {
+                LOG.log(System.Logger.Level.WARNING, "ftp.users.{0}.password ({1}) is plain text; store a hash"
+                        + " from ''java -jar edgesync-agent.jar hash-password'' instead", i, config.ftp().users().get(i).name());
+            }
+        }
     }
 
     private static void prepareDataDir(Path dataDir) throws IOException {

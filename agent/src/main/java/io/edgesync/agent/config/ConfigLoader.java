@@ -119,12 +119,24 @@ public final class ConfigLoader {
             throw ConfigException.of("ftp.passive-ports", range, "allowed: a range FROM-TO, e.g. 30000-30031");
         }
         List<FtpSettings.User> users = list("ftp.users", node -> new FtpSettings.User(
-                string(node, "name", null), Secret.of(string(node, "password", null)),
-                string(node, "home", null), string(node, "perm", "elrw")));
+                string(node, "name", null), password(node), string(node, "home", null), string(node, "perm", "elrw")));
         return new FtpSettings(string("ftp.bind", "0.0.0.0"), integer("ftp.port", 2121), from, to,
                 string("ftp.passive-address", ""), integer("ftp.max-logins", 64),
                 duration("ftp.idle-timeout", Duration.ofMinutes(5)), bool("ftp.anonymous", false),
                 strings(root, "ftp.ignore", List.of("*.tmp", "*.part", ".*")), users);
+    }
+
+    private static Password password(Config node) {
+        String text = string(node, "password", null);
+        if (text == null || text.isEmpty()) {
+            return null;
+        }
+        try {
+            return Password.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw ConfigException.of("password", "pbkdf2-sha256$...", "it is not a valid hash (" + e.getMessage()
+                    + "); make one with 'java -jar edgesync-agent.jar hash-password'");
+        }
     }
 
     private UpstreamSettings upstream(Config node) {

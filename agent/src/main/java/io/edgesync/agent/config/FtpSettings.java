@@ -58,7 +58,7 @@ public record FtpSettings(String bind, int port, int passivePortsFrom, int passi
      * @param home folder under the spool, relative, where this user's uploads land
      * @param perm pyftpdlib's permission letters
      */
-    public record User(String name, Secret password, String home, String perm) {
+    public record User(String name, Password password, String home, String perm) {
         /** pyftpdlib's letters: e cwd, l list, r retrieve, a append, d delete, f rename, m mkdir, w store, M chmod, T mtime. */
         public static final String PERM_LETTERS = "elradfmwMT";
 
@@ -67,8 +67,9 @@ public record FtpSettings(String bind, int port, int passivePortsFrom, int passi
                 throw ConfigException.of("name", name,
                         "allowed: 1-64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit");
             }
-            if (password == null || password.isEmpty()) {
-                throw ConfigException.of("password", null, "every user needs a password");
+            if (password == null) {
+                throw ConfigException.of("password", null, "every user needs a password (a hash from"
+                        + " 'java -jar edgesync-agent.jar hash-password', or plain text)");
             }
             if (home == null || home.isBlank() || home.startsWith("/") || home.contains("\\")
                     || List.of(home.split("/")).contains("..") || home.indexOf('\0') >= 0) {

@@ -1,6 +1,7 @@
 package io.edgesync.agent.demo;
 
 import io.edgesync.agent.config.AgentConfig;
+import io.edgesync.agent.config.Password;
 import io.edgesync.agent.config.UpstreamSettings;
 import io.edgesync.agent.telemetry.AgentEvent;
 import io.edgesync.agent.telemetry.EventSink;
@@ -95,7 +96,7 @@ public final class Demo implements EventSink {
         long start = System.nanoTime();
         try {
             device.connect("127.0.0.1", ftpPort);
-            if (!device.login(user.name(), user.password().reveal())) {
+            if (!(user.password() instanceof Password.Plain plain) || !device.login(user.name(), plain.secret().reveal())) {
                 throw new IOException("login refused: " + device.getReplyString());
             }
             device.setFileType(FTP.BINARY_FILE_TYPE);

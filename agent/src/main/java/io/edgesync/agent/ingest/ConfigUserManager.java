@@ -1,7 +1,7 @@
 package io.edgesync.agent.ingest;
 
 import io.edgesync.agent.config.FtpSettings;
-import io.edgesync.agent.config.Secret;
+import io.edgesync.agent.config.Password;
 import org.apache.ftpserver.ftplet.Authentication;
 import org.apache.ftpserver.ftplet.AuthenticationFailedException;
 import org.apache.ftpserver.ftplet.Authority;
@@ -28,16 +28,17 @@ import java.util.stream.Collectors;
  * which names exist. Thread-safe (immutable).
  */
 final class ConfigUserManager implements UserManager {
-    private static final Secret NOBODY = Secret.of("\u0000no-such-user\u0000");
     private static final String WRITE_LETTERS = "adfmwMT";
 
     private final Map<String, FtpSettings.User> users;
+    private final Password decoy; // checked for unknown users: same kind and cost as a real check
     private final Path spool;
     private final int maxLogins;
     private final boolean anonymous;
 
     ConfigUserManager(List<FtpSettings.User> users, Path spool, int maxLogins, boolean anonymous) {
         this.users = users.stream().collect(Collectors.toUnmodifiableMap(FtpSettings.User::name, Function.identity()));
+        this.decoy = users.isEmpty() ? Password.parse("\u0000decoy\u0000") : users.getFirst().password().decoy();
         this.spool = spool;
         this.maxLogins = maxLogins;
         this.anonymous = anonymous;
@@ -47,7 +48,7 @@ final class ConfigUserManager implements UserManager {
     public User authenticate(Authentication authentication) throws AuthenticationFailedException {
         if (authentication instanceof UsernamePasswordAuthentication login) {
             FtpSettings.User user = users.get(login.getUsername());
-            boolean ok = (user == null ? NOBODY : user.password()).matches(login.getPassword());
+            boolean ok = (user == null ? decoy : user.password()).matches(login.getPassword());
             if (user != null && ok) {
                 return toFtpUser(user);
             }

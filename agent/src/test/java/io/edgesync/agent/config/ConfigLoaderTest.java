@@ -147,6 +147,17 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void hashedPasswordsAreReadAndBrokenOnesNamed() throws IOException {
+        String hash = Password.Pbkdf2.create("pw".toCharArray(), 20_000, new java.security.SecureRandom()).encoded();
+        AgentConfig config = load("ftp:\n  users:\n    - {name: cam, password: '" + hash + "', home: cam}\n");
+        assertThat(config.ftp().users().getFirst().password().matches("pw")).isTrue();
+
+        assertThat(problems("ftp:\n  users:\n    - {name: cam, password: 'pbkdf2-sha256$1$x$y', home: cam}\n")
+                .getMessage()).startsWith("ftp.users.0.password: 'pbkdf2-sha256$...' is not valid; it is not a valid hash")
+                .contains("hash-password");
+    }
+
+    @Test
     void durationsAcceptUnitsAndIso() {
         assertThat(Durations.parse("500ms")).isEqualTo(Duration.ofMillis(500));
         assertThat(Durations.parse("30s")).isEqualTo(Duration.ofSeconds(30));

@@ -2,7 +2,7 @@ package io.edgesync.agent.ingest;
 
 import io.edgesync.agent.config.AgentConfig;
 import io.edgesync.agent.config.FtpSettings;
-import io.edgesync.agent.config.Secret;
+import io.edgesync.agent.config.Password;
 import io.edgesync.agent.ledger.ReceivedFile;
 import io.edgesync.agent.telemetry.AgentEvent;
 import io.edgesync.testing.PeerProcess;
@@ -80,9 +80,10 @@ class IngestServerTest {
         int passive = PeerProcess.freeRange(8);
         FtpSettings settings = new FtpSettings("127.0.0.1", 0, passive, passive + 7, "", 16, Duration.ofSeconds(30),
                 false, List.of("*.tmp", ".*"), List.of(
-                new FtpSettings.User("cam", Secret.of("cam-pw"), "cams/cam", "elradfmw"),
-                new FtpSettings.User("drop", Secret.of("drop-pw"), "drop", "w"),
-                new FtpSettings.User("viewer", Secret.of("viewer-pw"), "cams", "elr")));
+                new FtpSettings.User("cam", Password.parse("cam-pw"), "cams/cam", "elradfmw"),
+                new FtpSettings.User("drop", Password.parse("drop-pw"), "drop", "w"),
+                new FtpSettings.User("viewer", Password.Pbkdf2.create("viewer-pw".toCharArray(), 20_000,
+                        new java.security.SecureRandom()), "cams", "elr")));
         server = new IngestServer(settings, data.resolve("spool"), data.resolve("incoming"), new RecordingSink(),
                 new DiskSpace(data, new AgentConfig.Disk(floorBytes, 0)), new SpoolLock(), events::add,
                 Clock.systemUTC());
@@ -215,8 +216,15 @@ class IngestServerTest {
     }
 
     @Test
+    void aUserWithAHashedPasswordLogsIn() throws Exception {
+        FTPClient client = login("viewer", "viewer-pw");
+        assertThat(client.listNames()).isNotNull();
+    }
+
+    @Test
     void wrongPasswordUnknownUserAndAnonymousAllGet530() throws Exception {
-        for (String[] creds : new String[][] {{"cam", "wrong"}, {"nobody", "cam-pw"}, {"anonymous", "a@b"}}) {
+        for (String[] creds : new String[][] {{"cam", "wrong"}, {"nobody", "cam-pw"}, {"anonymous", "a@b"},
+                {"viewer", "viewer-pw2"}}) {
             FTPClient client = new FTPClient();
             client.setDefaultTimeout(10_000);
             client.connect("127.0.0.1", server.port());
