@@ -97,7 +97,7 @@ public final class Main {
         // retention hears of deliveries from sync; its own deletions go to metrics and MQTT
         SyncService sync = new SyncService(config, ledger, EventSink.fanOut(List.of(events, retention)), clock);
         IngestServer ingest = new IngestServer(config.ftp(), config.agent().spoolDir(), config.agent().incomingDir(),
-                sync, disk, spoolLock, events, clock);
+                sync, disk, spoolLock, events, metrics.registry(), clock);
         StatusReporter status = new StatusReporter(config.agent().id(), ingest, sync, ledger, disk, mqtt.isPresent(),
                 () -> mqtt.map(MqttTelemetry::connected).orElse(false), clock);
         sync.registerGauges(metrics);

@@ -61,6 +61,8 @@ final class AgentProcess implements AutoCloseable {
                   bind: 127.0.0.1
                   port: %d
                   passive-ports: %d-%d
+                  login:
+                    delay: 0s      # tests log in right after a deliberate failure; IngestServerTest covers the delay
                   users:
                     - name: cam
                       password: cam-pw-secret

@@ -16,7 +16,7 @@ import java.util.Set;
  */
 public record FtpSettings(String bind, int port, int passivePortsFrom, int passivePortsTo, String passiveAddress,
                           int maxLogins, Duration idleTimeout, boolean anonymous, List<String> ignore,
-                          List<User> users) {
+                          LoginLimits login, List<User> users) {
 
     public FtpSettings {
         AgentConfig.checkPort("ftp.port", port);
@@ -48,6 +48,25 @@ public record FtpSettings(String bind, int port, int passivePortsFrom, int passi
             if (users.get(i).name().equals("anonymous") && !anonymous) {
                 throw ConfigException.of("ftp.users." + i + ".name", "anonymous",
                         "anonymous login is off; set ftp.anonymous: true to allow it, or pick another name");
+            }
+        }
+    }
+
+    /**
+     * {@code ftp.login.*}: failed logins are counted per client address across connections. After each
+     * failure the address must wait {@code delay} (doubling per failure) before its next attempt is even
+     * checked; after {@code maxFailures} it is banned for {@code ban}.
+     */
+    public record LoginLimits(int maxFailures, Duration delay, Duration ban) {
+        public LoginLimits {
+            if (maxFailures < 1 || maxFailures > 1000) {
+                throw ConfigException.of("ftp.login.max-failures", maxFailures, "allowed: 1-1000");
+            }
+            if (delay.isNegative()) {
+                throw ConfigException.of("ftp.login.delay", delay, "allowed: 0s or a positive duration");
+            }
+            if (ban.isNegative() || ban.isZero()) {
+                throw ConfigException.of("ftp.login.ban", ban, "allowed: a positive duration, e.g. 15m");
             }
         }
     }

@@ -2,6 +2,7 @@ package io.edgesync.agent.ingest;
 
 import io.edgesync.agent.config.FtpSettings;
 import io.edgesync.agent.telemetry.EventSink;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.ftpserver.ConnectionConfigFactory;
 import org.apache.ftpserver.DataConnectionConfigurationFactory;
 import org.apache.ftpserver.FtpServer;
@@ -27,8 +28,9 @@ import java.util.stream.Collectors;
 /**
  * The embedded FTP server the devices upload to: Apache FtpServer with the users from configuration,
  * uploads and renames that are acknowledged only once durable ({@link DurableUpload}, {@link DurableRename}),
- * new uploads refused below the disk floor, permission letters enforced on every command, and anonymous
- * login, active-mode bounces and unbounded passive ports off.
+ * new uploads refused below the disk floor, permission letters enforced on every command, failed logins
+ * limited per client address ({@link LoginGuard}), and anonymous login, active-mode bounces and unbounded
+ * passive ports off.
  *
  * <p>Lifecycle: construct, {@link #start()}, {@link #stop()}. Thread-safe after start.
  */
@@ -45,9 +47,10 @@ public final class IngestServer {
     /**
      * @param lock shared with {@link Retention}
      * @param events told of refused uploads
+     * @param registry where the login counters go
      */
     public IngestServer(FtpSettings settings, Path spool, Path incoming, UploadSink sink, DiskSpace disk,
-                        SpoolLock lock, EventSink events, Clock clock) {
+                        SpoolLock lock, EventSink events, MeterRegistry registry, Clock clock) {
         this.settings = settings;
         this.spool = spool.toAbsolutePath().normalize();
         this.incoming = incoming.toAbsolutePath().normalize();
@@ -61,6 +64,7 @@ public final class IngestServer {
         ConnectionConfigFactory connections = new ConnectionConfigFactory();
         connections.setAnonymousLoginEnabled(settings.anonymous());
         connections.setMaxLogins(settings.maxLogins());
+        connections.setLoginFailureDelay(0); // FtpServer sleeps in a server thread; LoginGuard delays without one
         factory.setConnectionConfig(connections.createConnectionConfig());
 
         factory.setUserManager(new ConfigUserManager(settings.users(), this.spool, settings.maxLogins(),
@@ -74,6 +78,7 @@ public final class IngestServer {
         commands.addCommand("APPE", new DurableUpload(DurableUpload.Mode.APPEND, intake));
         commands.addCommand("STOU", new DurableUpload(DurableUpload.Mode.UNIQUE, intake));
         commands.addCommand("RNTO", new DurableRename(intake));
+        commands.addCommand("PASS", new GuardedPass(new LoginGuard(settings.login(), clock, registry)));
         commands.addCommand("FEAT", new Feat());
         factory.setCommandFactory(commands.createCommandFactory());
 

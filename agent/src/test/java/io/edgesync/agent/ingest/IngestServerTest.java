@@ -8,6 +8,7 @@ import io.edgesync.agent.telemetry.AgentEvent;
 import io.edgesync.testing.PeerProcess;
 import io.edgesync.testing.Peers;
 import org.apache.commons.net.ftp.FTP;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.commons.net.ftp.FTPClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -34,6 +35,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /** The embedded server driven by real FTP clients (Commons Net, curl), with real files on disk. */
@@ -45,6 +47,7 @@ class IngestServerTest {
     private volatile IOException sinkFailure;
     private final List<String> withdrawn = new CopyOnWriteArrayList<>();
     private final List<AgentEvent> events = new CopyOnWriteArrayList<>();
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private IngestServer server;
 
     /** Stands in for the ledger: records what ingest hands over. */
@@ -79,14 +82,15 @@ class IngestServerTest {
         }
         int passive = PeerProcess.freeRange(8);
         FtpSettings settings = new FtpSettings("127.0.0.1", 0, passive, passive + 7, "", 16, Duration.ofSeconds(30),
-                false, List.of("*.tmp", ".*"), List.of(
+                false, List.of("*.tmp", ".*"), new FtpSettings.LoginLimits(3, Duration.ofMillis(200), Duration.ofSeconds(2)),
+                List.of(
                 new FtpSettings.User("cam", Password.parse("cam-pw"), "cams/cam", "elradfmw"),
                 new FtpSettings.User("drop", Password.parse("drop-pw"), "drop", "w"),
                 new FtpSettings.User("viewer", Password.Pbkdf2.create("viewer-pw".toCharArray(), 20_000,
                         new java.security.SecureRandom()), "cams", "elr")));
         server = new IngestServer(settings, data.resolve("spool"), data.resolve("incoming"), new RecordingSink(),
                 new DiskSpace(data, new AgentConfig.Disk(floorBytes, 0)), new SpoolLock(), events::add,
-                Clock.systemUTC());
+                registry, Clock.systemUTC());
         server.start();
     }
 
@@ -223,15 +227,57 @@ class IngestServerTest {
 
     @Test
     void wrongPasswordUnknownUserAndAnonymousAllGet530() throws Exception {
+        int from = 2; // each from its own loopback address, so the login guard does not step in
         for (String[] creds : new String[][] {{"cam", "wrong"}, {"nobody", "cam-pw"}, {"anonymous", "a@b"},
                 {"viewer", "viewer-pw2"}}) {
-            FTPClient client = new FTPClient();
-            client.setDefaultTimeout(10_000);
-            client.connect("127.0.0.1", server.port());
+            FTPClient client = connectFrom("127.0.0." + from++);
             assertThat(client.login(creds[0], creds[1])).as(creds[0]).isFalse();
             assertThat(client.getReplyCode()).as(creds[0]).isEqualTo(530);
             client.disconnect();
         }
+    }
+
+    @Test
+    void failedLoginsFromOneAddressAreThrottledThenBannedAcrossConnections() throws Exception {
+        String attacker = "127.0.0.9";
+        FTPClient first = connectFrom(attacker);
+        assertThat(first.login("cam", "guess-1")).isFalse();
+        assertThat(first.login("cam", "cam-pw")).as("too soon after a failure: not even checked").isFalse();
+        assertThat(first.getReplyString()).contains("wait");
+        first.disconnect();
+        for (int i = 2; i <= 3; i++) {
+            FTPClient next = connectFrom(attacker);
+            Thread.sleep(1000); // the throttle under test: the address must wait out its delay (200 ms, doubling)
+            assertThat(next.login("nobody", "guess-" + i)).isFalse();
+            next.disconnect();
+        }
+        FTPClient banned = connectFrom(attacker);
+        assertThatThrownBy(() -> banned.login("cam", "cam-pw")).as("banned: even the right password, and hung up")
+                .isInstanceOf(org.apache.commons.net.ftp.FTPConnectionClosedException.class).hasMessageContaining("421");
+
+        FTPClient neighbour = connectFrom("127.0.0.10");
+        assertThat(neighbour.login("cam", "cam-pw")).as("another address is not affected").isTrue();
+        neighbour.disconnect();
+
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(250)).until(() -> {
+            FTPClient again = connectFrom(attacker);
+            try {
+                return again.login("cam", "cam-pw");
+            } catch (org.apache.commons.net.ftp.FTPConnectionClosedException stillBanned) {
+                return false;
+            } finally {
+                again.disconnect();
+            }
+        });
+        assertThat(registry.counter("edgesync.ftp.login.failures").count()).isEqualTo(3);
+        assertThat(registry.counter("edgesync.ftp.login.bans").count()).isEqualTo(1);
+    }
+
+    private FTPClient connectFrom(String localAddress) throws IOException {
+        FTPClient client = new FTPClient();
+        client.setDefaultTimeout(10_000);
+        client.connect(InetAddress.getByName("127.0.0.1"), server.port(), InetAddress.getByName(localAddress), 0);
+        return client;
     }
 
     @Test
