@@ -15,7 +15,8 @@ import java.util.Set;
  *               rename to a name outside them delivers the file
  */
 public record FtpSettings(String bind, int port, int passivePortsFrom, int passivePortsTo, String passiveAddress,
-                          int maxLogins, Duration idleTimeout, boolean anonymous, List<String> ignore,
+                          int maxLogins, int maxConnections, int maxConnectionsPerIp, Duration idleTimeout,
+                          boolean anonymous, List<String> ignore,
                           LoginLimits login, List<User> users) {
 
     public FtpSettings {
@@ -26,6 +27,13 @@ public record FtpSettings(String bind, int port, int passivePortsFrom, int passi
         }
         if (maxLogins < 1 || maxLogins > 10_000) {
             throw ConfigException.of("ftp.max-logins", maxLogins, "allowed: 1-10000");
+        }
+        if (maxConnections < 1 || maxConnections > 100_000) {
+            throw ConfigException.of("ftp.max-connections", maxConnections, "allowed: 1-100000");
+        }
+        if (maxConnectionsPerIp < 1 || maxConnectionsPerIp > maxConnections) {
+            throw ConfigException.of("ftp.max-connections-per-ip", maxConnectionsPerIp,
+                    "allowed: 1 up to ftp.max-connections (" + maxConnections + ")");
         }
         if (idleTimeout.toSeconds() < 1) {
             throw ConfigException.of("ftp.idle-timeout", idleTimeout, "allowed: at least 1s");

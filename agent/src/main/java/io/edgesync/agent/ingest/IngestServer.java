@@ -13,7 +13,6 @@ import org.apache.ftpserver.ftplet.FtpException;
 import org.apache.ftpserver.ftplet.Ftplet;
 import org.apache.ftpserver.listener.Listener;
 import org.apache.ftpserver.listener.ListenerFactory;
-import org.apache.mina.transport.socket.SocketSessionConfig;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -106,13 +105,7 @@ public final class IngestServer {
         listener.setPort(settings.port());
         listener.setIdleTimeout((int) Math.max(1, settings.idleTimeout().toSeconds()));
         listener.setDataConnectionConfiguration(data.createDataConnectionConfiguration());
-        // Without TCP_NODELAY each reply waits for the client's delayed ACK (~40 ms per file).
-        listener.setSessionFilter(session -> {
-            if (session.getConfig() instanceof SocketSessionConfig socket) {
-                socket.setTcpNoDelay(true);
-            }
-            return true;
-        });
+        listener.setSessionFilter(new ConnectionLimiter(settings.maxConnections(), settings.maxConnectionsPerIp()));
         return listener.createListener();
     }
 

@@ -81,7 +81,7 @@ class IngestServerTest {
             server.stop();
         }
         int passive = PeerProcess.freeRange(8);
-        FtpSettings settings = new FtpSettings("127.0.0.1", 0, passive, passive + 7, "", 16, Duration.ofSeconds(30),
+        FtpSettings settings = new FtpSettings("127.0.0.1", 0, passive, passive + 7, "", 16, 64, 6, Duration.ofSeconds(30),
                 false, List.of("*.tmp", ".*"), new FtpSettings.LoginLimits(3, Duration.ofMillis(200), Duration.ofSeconds(2)),
                 List.of(
                 new FtpSettings.User("cam", Password.parse("cam-pw"), "cams/cam", "elradfmw"),
@@ -271,6 +271,40 @@ class IngestServerTest {
         });
         assertThat(registry.counter("edgesync.ftp.login.failures").count()).isEqualTo(3);
         assertThat(registry.counter("edgesync.ftp.login.bans").count()).isEqualTo(1);
+    }
+
+    @Test
+    void connectionsPerAddressAreLimitedBeforeLogin() throws Exception {
+        List<java.net.Socket> idle = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 6; i++) { // the limit in this test's settings
+                java.net.Socket s = new java.net.Socket(InetAddress.getByName("127.0.0.1"), server.port(),
+                        InetAddress.getByName("127.0.0.20"), 0);
+                s.setSoTimeout(5_000);
+                assertThat(new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream())).readLine())
+                        .startsWith("220");
+                idle.add(s);
+            }
+            java.net.Socket seventh = new java.net.Socket(InetAddress.getByName("127.0.0.1"), server.port(),
+                    InetAddress.getByName("127.0.0.20"), 0);
+            seventh.setSoTimeout(5_000);
+            assertThat(seventh.getInputStream().read()).as("closed without a greeting").isEqualTo(-1);
+            seventh.close();
+
+            FTPClient other = connectFrom("127.0.0.21");
+            assertThat(other.login("cam", "cam-pw")).as("another address still gets in").isTrue();
+            other.disconnect();
+        } finally {
+            for (java.net.Socket s : idle) {
+                s.close();
+            }
+        }
+        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> {
+            FTPClient again = connectFrom("127.0.0.20");
+            boolean in = again.login("cam", "cam-pw");
+            again.disconnect();
+            return in;
+        });
     }
 
     private FTPClient connectFrom(String localAddress) throws IOException {
