@@ -119,7 +119,8 @@ public final class ConfigLoader {
             throw ConfigException.of("ftp.passive-ports", range, "allowed: a range FROM-TO, e.g. 30000-30031");
         }
         List<FtpSettings.User> users = list("ftp.users", node -> new FtpSettings.User(
-                string(node, "name", null), password(node), string(node, "home", null), string(node, "perm", "elrw")));
+                string(node, "name", null), password(node), string(node, "home", null), string(node, "perm", "elrw"),
+                size(node, "max-file-size", 0)));
         return new FtpSettings(string("ftp.bind", "0.0.0.0"), integer("ftp.port", 2121), from, to,
                 string("ftp.passive-address", ""), integer("ftp.max-logins", 64),
                 integer("ftp.max-connections", 256), integer("ftp.max-connections-per-ip", 32),
@@ -240,7 +241,11 @@ public final class ConfigLoader {
     }
 
     private long size(String key, long def) {
-        String s = string(key, null);
+        return size(root, key, def);
+    }
+
+    private static long size(Config node, String key, long def) {
+        String s = string(node, key, null);
         if (s == null) {
             return def;
         }

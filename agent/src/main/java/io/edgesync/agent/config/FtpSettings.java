@@ -84,8 +84,9 @@ public record FtpSettings(String bind, int port, int passivePortsFrom, int passi
      *
      * @param home folder under the spool, relative, where this user's uploads land
      * @param perm pyftpdlib's permission letters
+     * @param maxFileSize larger uploads are refused with 552 and nothing is kept (0 = no limit)
      */
-    public record User(String name, Password password, String home, String perm) {
+    public record User(String name, Password password, String home, String perm, long maxFileSize) {
         /** pyftpdlib's letters: e cwd, l list, r retrieve, a append, d delete, f rename, m mkdir, w store, M chmod, T mtime. */
         public static final String PERM_LETTERS = "elradfmwMT";
 
@@ -103,10 +104,17 @@ public record FtpSettings(String bind, int port, int passivePortsFrom, int passi
                 throw ConfigException.of("home", home,
                         "allowed: a relative folder under the spool, without '..' or backslashes, e.g. cameras/gate");
             }
+            if (maxFileSize < 0) {
+                throw ConfigException.of("max-file-size", maxFileSize, "allowed: 0 (no limit) or a size such as 2GiB");
+            }
             if (perm == null || perm.isEmpty() || !perm.chars().allMatch(c -> PERM_LETTERS.indexOf(c) >= 0)) {
                 throw ConfigException.of("perm", perm, "allowed: one or more of the letters " + PERM_LETTERS
                         + " (e cwd, l list, r read, a append, d delete, f rename, m mkdir, w write, M chmod, T mtime)");
             }
+        }
+
+        public User(String name, Password password, String home, String perm) {
+            this(name, password, home, perm, 0);
         }
 
         public boolean may(char letter) {

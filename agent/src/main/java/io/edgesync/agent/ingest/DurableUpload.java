@@ -155,7 +155,7 @@ final class DurableUpload extends AbstractCommand {
         } catch (Exception e) {
             throw new UploadRefused(FtpReply.REPLY_425_CANT_OPEN_DATA_CONNECTION, "Cannot open data connection.");
         }
-        try (SpoolWriter writer = new SpoolWriter(intake.incoming())) {
+        try (SpoolWriter writer = new SpoolWriter(intake.incoming(), intake.maxFileSize(session.getUser()))) {
             transfer(session, data, writer, target, prefix);
             if (!session.isConnected()) {
                 // the control connection is gone: the device can never see a 226, so this is not an upload
@@ -175,10 +175,18 @@ final class DurableUpload extends AbstractCommand {
     private static void transfer(FtpIoSession session, DataConnection data, SpoolWriter writer, SpoolPath target,
                                  long prefix) throws UploadRefused, IOException {
         if (prefix > 0) {
-            writer.copyPrefix(target.file(), prefix);
+            try {
+                writer.copyPrefix(target.file(), prefix);
+            } catch (SpoolWriter.TooLargeException e) {
+                throw new UploadRefused(FtpReply.REPLY_552_REQUESTED_FILE_ACTION_ABORTED_EXCEEDED_STORAGE,
+                        "File too large for this account (" + e.getMessage() + "); nothing was stored.");
+            }
         }
         try (OutputStream out = writer.stream()) {
             data.transferFromClient(session.getFtpletSession(), out);
+        } catch (SpoolWriter.TooLargeException e) {
+            throw new UploadRefused(FtpReply.REPLY_552_REQUESTED_FILE_ACTION_ABORTED_EXCEEDED_STORAGE,
+                    "File too large for this account (" + e.getMessage() + "); nothing was stored.");
         } catch (SpoolWriter.LocalWriteException e) {
             throw new UploadRefused(FtpReply.REPLY_452_REQUESTED_ACTION_NOT_TAKEN,
                     "Cannot store the file here now (" + e.getMessage() + "); nothing was stored.", e);

@@ -54,7 +54,8 @@ public final class IngestServer {
         this.spool = spool.toAbsolutePath().normalize();
         this.incoming = incoming.toAbsolutePath().normalize();
         Intake intake = new Intake(this.spool, this.incoming, sink, disk, new IgnoredNames(settings.ignore()), events,
-                lock, clock);
+                lock, settings.users().stream().collect(Collectors.toMap(FtpSettings.User::name,
+                        FtpSettings.User::maxFileSize)), clock);
 
         FtpServerFactory factory = new FtpServerFactory();
         this.listener = listener(settings);

@@ -4,6 +4,7 @@ import io.edgesync.agent.telemetry.EventSink;
 
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Map;
 
 /**
  * What the commands that change the spool (STOR, APPE, STOU, RNTO, DELE) share.
@@ -13,7 +14,16 @@ import java.time.Clock;
  * @param lock     held while a new version enters the spool and the ledger, so retention never deletes it
  */
 record Intake(Path spool, Path incoming, UploadSink sink, DiskSpace disk, IgnoredNames ignored, EventSink events,
-              SpoolLock lock, Clock clock) {
+              SpoolLock lock, Map<String, Long> maxFileSizes, Clock clock) {
+
+    Intake {
+        maxFileSizes = Map.copyOf(maxFileSizes);
+    }
+
+    /** The user's {@code max-file-size} (0 = no limit). */
+    long maxFileSize(org.apache.ftpserver.ftplet.User user) {
+        return maxFileSizes.getOrDefault(user.getName(), 0L);
+    }
 
     /** The user's home relative to the spool, from FtpServer's absolute home folder. */
     String homeOf(org.apache.ftpserver.ftplet.User user) {

@@ -25,13 +25,16 @@ final class SpoolWriter implements AutoCloseable {
     private static final int BUFFER = 256 * 1024;
 
     private final Path temp;
+    private final long maxSize;
     private final FileChannel channel;
     private final MessageDigest sha256;
     private long size;
     private boolean published;
 
-    SpoolWriter(Path incomingDir) throws IOException {
+    /** @param maxSize the upload is refused past this many bytes (0 = no limit) */
+    SpoolWriter(Path incomingDir, long maxSize) throws IOException {
         this.temp = incomingDir.resolve(UUID.randomUUID() + ".part");
+        this.maxSize = maxSize;
         this.channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         this.sha256 = newSha256();
     }
@@ -69,6 +72,9 @@ final class SpoolWriter implements AutoCloseable {
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
+            if (maxSize > 0 && size + len > maxSize) {
+                throw new TooLargeException(maxSize);
+            }
             sha256.update(b, off, len);
             size += len;
             ByteBuffer buf = ByteBuffer.wrap(b, off, len);
@@ -79,6 +85,13 @@ final class SpoolWriter implements AutoCloseable {
             } catch (IOException e) {
                 throw new LocalWriteException(e);
             }
+        }
+    }
+
+    /** The upload passed the user's {@code max-file-size}. */
+    static final class TooLargeException extends IOException {
+        TooLargeException(long maxSize) {
+            super("larger than " + maxSize + " bytes");
         }
     }
 

@@ -85,7 +85,7 @@ class IngestServerTest {
                 false, List.of("*.tmp", ".*"), new FtpSettings.LoginLimits(3, Duration.ofMillis(200), Duration.ofSeconds(2)),
                 List.of(
                 new FtpSettings.User("cam", Password.parse("cam-pw"), "cams/cam", "elradfmw"),
-                new FtpSettings.User("drop", Password.parse("drop-pw"), "drop", "w"),
+                new FtpSettings.User("drop", Password.parse("drop-pw"), "drop", "w", 100_000),
                 new FtpSettings.User("viewer", Password.Pbkdf2.create("viewer-pw".toCharArray(), 20_000,
                         new java.security.SecureRandom()), "cams", "elr")));
         server = new IngestServer(settings, data.resolve("spool"), data.resolve("incoming"), new RecordingSink(),
@@ -184,6 +184,23 @@ class IngestServerTest {
         assertThat(client.makeDirectory("sub")).isFalse();
         assertThat(client.deleteFile("doc.pdf")).isFalse();
         assertThat(data.resolve("spool/drop/doc.pdf")).exists();
+    }
+
+    @Test
+    void anUploadOverTheUsersMaxFileSizeGets552AndLeavesNothing() throws Exception {
+        FTPClient client = login("drop", "drop-pw");
+        int code;
+        try {
+            client.storeFile("big.pdf", new ByteArrayInputStream(random(3_000_000)));
+            code = client.getReplyCode();
+        } catch (org.apache.commons.net.io.CopyStreamException e) {
+            code = client.getReply(); // the server stopped reading: its reply says why
+        }
+        assertThat(code).isEqualTo(552);
+        assertThat(data.resolve("spool/drop/big.pdf")).doesNotExist();
+        assertThat(data.resolve("incoming")).isEmptyDirectory();
+        assertThat(recorded).isEmpty();
+        assertThat(login("drop", "drop-pw").storeFile("small.pdf", new ByteArrayInputStream(random(100_000)))).isTrue();
     }
 
     @Test
