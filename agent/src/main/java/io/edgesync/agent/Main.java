@@ -4,6 +4,7 @@ import io.edgesync.agent.config.AgentConfig;
 import io.edgesync.agent.config.ConfigException;
 import io.edgesync.agent.config.ConfigLoader;
 import io.edgesync.agent.config.Password;
+import io.edgesync.agent.control.SiteReport;
 import io.edgesync.agent.control.StatusReporter;
 import io.edgesync.agent.demo.Demo;
 import io.edgesync.agent.http.HttpApi;
@@ -97,7 +98,8 @@ public final class Main {
         // retention hears of deliveries from sync; its own deletions go to metrics and MQTT
         SyncService sync = new SyncService(config, ledger, EventSink.fanOut(List.of(events, retention)), clock);
         IngestServer ingest = new IngestServer(config.ftp(), config.agent().spoolDir(), config.agent().incomingDir(),
-                sync, disk, spoolLock, events, metrics.registry(), clock);
+                sync, disk, spoolLock, events, metrics.registry(), new SiteReport(config.agent().id(), ledger, sync, clock),
+                clock);
         StatusReporter status = new StatusReporter(config.agent().id(), ingest, sync, ledger, disk, mqtt.isPresent(),
                 () -> mqtt.map(MqttTelemetry::connected).orElse(false), clock);
         sync.registerGauges(metrics);

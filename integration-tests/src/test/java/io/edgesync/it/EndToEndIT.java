@@ -112,6 +112,16 @@ class EndToEndIT {
                             .contains("\"online\":true");
                 });
 
+                org.apache.commons.net.ftp.FTPClient technician = new org.apache.commons.net.ftp.FTPClient();
+                technician.setDefaultTimeout(10_000);
+                technician.connect("127.0.0.1", ftp);
+                assertThat(technician.login("cam", "cam-pw-secret")).isTrue();
+                assertThat(technician.sendSiteCommand("SYNC batch/f0.dat")).isTrue();
+                assertThat(technician.getReplyString()).contains("hq: delivered at");
+                assertThat(technician.sendSiteCommand("QUEUE")).isTrue();
+                assertThat(technician.getReplyString()).contains("hq: up, 0 waiting, 0 parked");
+                technician.disconnect();
+
                 assertThat(Devices.curl(Devices.write(dir.resolve("src/x"), new byte[10]), ftp, "cam", "wrong-pw", "x"))
                         .as("curl's 'login denied'").isEqualTo(67);
 

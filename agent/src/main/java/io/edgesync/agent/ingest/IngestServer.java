@@ -47,9 +47,10 @@ public final class IngestServer {
      * @param lock shared with {@link Retention}
      * @param events told of refused uploads
      * @param registry where the login counters go
+     * @param siteInfo what SITE SYNC, SITE QUEUE and STAT report
      */
     public IngestServer(FtpSettings settings, Path spool, Path incoming, UploadSink sink, DiskSpace disk,
-                        SpoolLock lock, EventSink events, MeterRegistry registry, Clock clock) {
+                        SpoolLock lock, EventSink events, MeterRegistry registry, SiteInfo siteInfo, Clock clock) {
         this.settings = settings;
         this.spool = spool.toAbsolutePath().normalize();
         this.incoming = incoming.toAbsolutePath().normalize();
@@ -80,6 +81,7 @@ public final class IngestServer {
         commands.addCommand("RNTO", new DurableRename(intake));
         commands.addCommand("PASS", new GuardedPass(new LoginGuard(settings.login(), clock, registry)));
         commands.addCommand("FEAT", new Feat());
+        SiteCommands.all(intake, siteInfo).forEach(commands::addCommand);
         factory.setCommandFactory(commands.createCommandFactory());
 
         Map<String, FtpSettings.User> users = settings.users().stream()

@@ -33,7 +33,11 @@ final class Permissions {
             case "MDTM" -> Optional.of(arg.matches("\\d{14}\\s+.+") ? 'T' : 'l');
             // STAT with an argument lists a path; without one it reports the session
             case "STAT" -> arg.isEmpty() ? Optional.empty() : Optional.of('l');
-            case "SITE" -> arg.toUpperCase(Locale.ROOT).startsWith("CHMOD") ? Optional.of('M') : Optional.empty();
+            case "SITE" -> {
+                String sub = arg.toUpperCase(Locale.ROOT);
+                // SITE SYNC tells whether a file exists: a listing right
+                yield sub.startsWith("CHMOD") ? Optional.of('M') : sub.startsWith("SYNC") ? Optional.of('l') : Optional.empty();
+            }
             default -> Optional.ofNullable(LETTERS.get(cmd));
         };
     }

@@ -389,6 +389,32 @@ public final class Ledger implements AutoCloseable {
     public record Totals(long files, long bytes) {
     }
 
+    /** Where the current version of {@code path} stands with each upstream it is routed to. */
+    public List<DeliveryState> deliveriesOf(String path) throws LedgerException {
+        return database.read("look up deliveries of " + path, db -> {
+            try (PreparedStatement q = db.prepareStatement("""
+                    SELECT d.upstream, d.state, d.attempts, d.next_attempt_at, d.updated_at, d.last_error
+                    FROM deliveries d WHERE d.file_id = (SELECT MAX(id) FROM files WHERE path = ?)
+                    ORDER BY d.upstream""")) {
+                q.setString(1, path);
+                List<DeliveryState> out = new ArrayList<>();
+                try (ResultSet rs = q.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new DeliveryState(rs.getString(1), rs.getString(2), rs.getInt(3),
+                                Instant.ofEpochMilli(rs.getLong(4)), Instant.ofEpochMilli(rs.getLong(5)),
+                                Optional.ofNullable(rs.getString(6))));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    /** One delivery's state, for a technician's question about one file. */
+    public record DeliveryState(String upstream, String state, int attempts, Instant nextAttemptAt, Instant updatedAt,
+                                Optional<String> lastError) {
+    }
+
     /** The most recent finished deliveries (delivered or parked), newest first. */
     public List<Transfer> recentTransfers(int limit) throws LedgerException {
         return database.read("recent transfers", db -> {

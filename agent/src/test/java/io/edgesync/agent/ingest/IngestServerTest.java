@@ -50,6 +50,34 @@ class IngestServerTest {
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private IngestServer server;
 
+    /** Stands in for the rest of the agent in the technician commands. */
+    private final class FixedSiteInfo implements SiteInfo {
+        @Override
+        public String agentId() {
+            return "test-agent";
+        }
+
+        @Override
+        public String version() {
+            return "9.9";
+        }
+
+        @Override
+        public Duration uptime() {
+            return Duration.ofHours(26).plusMinutes(3);
+        }
+
+        @Override
+        public List<String> deliveries(String path) {
+            return recorded.stream().anyMatch(f -> f.path().equals(path)) ? List.of("hq: delivered at T") : List.of();
+        }
+
+        @Override
+        public List<String> queue() {
+            return List.of("hq: up, 0 waiting, 0 parked");
+        }
+    }
+
     /** Stands in for the ledger: records what ingest hands over. */
     private final class RecordingSink implements UploadSink {
         @Override
@@ -90,7 +118,7 @@ class IngestServerTest {
                         new java.security.SecureRandom()), "cams", "elr")));
         server = new IngestServer(settings, data.resolve("spool"), data.resolve("incoming"), new RecordingSink(),
                 new DiskSpace(data, new AgentConfig.Disk(floorBytes, 0)), new SpoolLock(), events::add,
-                registry, Clock.systemUTC());
+                registry, new FixedSiteInfo(), Clock.systemUTC());
         server.start();
     }
 
@@ -427,6 +455,32 @@ class IngestServerTest {
         assertThat(client.rename("batch", "moved")).isFalse();
         assertThat(client.getReplyCode()).isEqualTo(450);
         assertThat(data.resolve("spool/cams/cam/batch/x.jpg")).exists();
+    }
+
+    @Test
+    void techniciansCanAskForSpaceQueueAFilesDeliveryAndStatus() throws Exception {
+        FTPClient client = login("cam", "cam-pw");
+        assertThat(client.storeFile("a.jpg", new ByteArrayInputStream(random(10)))).isTrue();
+        assertThat(client.sendSiteCommand("DF")).isTrue();
+        assertThat(client.getReplyString()).contains("MiB free of").contains("refused below");
+        assertThat(client.sendSiteCommand("SYNC a.jpg")).isTrue();
+        assertThat(client.getReplyString()).contains("a.jpg:").contains("hq: delivered at T");
+        assertThat(client.sendSiteCommand("SYNC nope.jpg")).isFalse();
+        assertThat(client.getReplyCode()).isEqualTo(550);
+        assertThat(client.sendSiteCommand("QUEUE")).isTrue();
+        assertThat(client.getReplyString()).contains("hq: up, 0 waiting");
+        client.sendSiteCommand("HELP");
+        assertThat(client.getReplyCode()).isEqualTo(214);
+        assertThat(client.getReplyString()).contains("SYNC <file>");
+        client.sendCommand("STAT");
+        assertThat(client.getReplyCode()).isEqualTo(211);
+        assertThat(client.getReplyString()).contains("edgesync 9.9 on agent test-agent").contains("Up 1d 2h 3m")
+                .contains("logged in").contains("You: cam from 127.0.0.1");
+
+        FTPClient drop = login("drop", "drop-pw");
+        assertThat(drop.sendSiteCommand("SYNC doc.pdf")).as("SYNC needs the listing right").isFalse();
+        assertThat(drop.getReplyCode()).isEqualTo(550);
+        assertThat(drop.sendSiteCommand("DF")).isTrue();
     }
 
     @Test
