@@ -124,7 +124,7 @@ public final class ConfigLoader {
         return new FtpSettings(string("ftp.bind", "0.0.0.0"), integer("ftp.port", 2121), from, to,
                 string("ftp.passive-address", ""), integer("ftp.max-logins", 64),
                 integer("ftp.max-connections", 256), integer("ftp.max-connections-per-ip", 32),
-                duration("ftp.idle-timeout", Duration.ofMinutes(5)), bool("ftp.anonymous", false),
+                duration("ftp.idle-timeout", Duration.ofMinutes(5)), bool("ftp.anonymous", false), bool("ftp.active", true),
                 strings(root, "ftp.ignore", List.of("*.tmp", "*.part", ".*")),
                 new FtpSettings.LoginLimits(integer("ftp.login.max-failures", 5),
                         duration("ftp.login.delay", Duration.ofSeconds(1)), duration("ftp.login.ban", Duration.ofMinutes(15))),

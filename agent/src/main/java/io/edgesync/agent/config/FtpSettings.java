@@ -11,12 +11,13 @@ import java.util.Set;
  * @param passivePortsFrom first port of {@code ftp.passive-ports}
  * @param passivePortsTo last port of {@code ftp.passive-ports}
  * @param passiveAddress address announced in PASV replies (for NAT); empty = the address the client connected to
+ * @param active whether devices may use active mode (PORT/EPRT); passive always works
  * @param ignore glob patterns of file names that are stored but never delivered (device temporaries); a
  *               rename to a name outside them delivers the file
  */
 public record FtpSettings(String bind, int port, int passivePortsFrom, int passivePortsTo, String passiveAddress,
                           int maxLogins, int maxConnections, int maxConnectionsPerIp, Duration idleTimeout,
-                          boolean anonymous, List<String> ignore,
+                          boolean anonymous, boolean active, List<String> ignore,
                           LoginLimits login, List<User> users) {
 
     public FtpSettings {

@@ -80,6 +80,8 @@ public final class IngestServer {
         commands.addCommand("STOU", new DurableUpload(DurableUpload.Mode.UNIQUE, intake));
         commands.addCommand("RNTO", new DurableRename(intake));
         commands.addCommand("PASS", new GuardedPass(new LoginGuard(settings.login(), clock, registry)));
+        commands.addCommand("PORT", ActivePortGuard.port());
+        commands.addCommand("EPRT", ActivePortGuard.eprt());
         commands.addCommand("FEAT", new Feat());
         SiteCommands.all(intake, siteInfo).forEach(commands::addCommand);
         factory.setCommandFactory(commands.createCommandFactory());
@@ -99,6 +101,7 @@ public final class IngestServer {
         if (!settings.passiveAddress().isBlank()) {
             data.setPassiveExternalAddress(settings.passiveAddress());
         }
+        data.setActiveEnabled(settings.active());
         data.setActiveIpCheck(true);   // PORT/EPRT only to the client's own address (no FTP bounce)
         data.setPassiveIpCheck(true);  // passive data connections only from the control connection's address
         data.setIdleTime((int) Math.max(1, settings.idleTimeout().toSeconds()));

@@ -110,7 +110,7 @@ class IngestServerTest {
         }
         int passive = PeerProcess.freeRange(8);
         FtpSettings settings = new FtpSettings("127.0.0.1", 0, passive, passive + 7, "", 16, 64, 6, Duration.ofSeconds(30),
-                false, List.of("*.tmp", ".*"), new FtpSettings.LoginLimits(3, Duration.ofMillis(200), Duration.ofSeconds(2)),
+                false, true, List.of("*.tmp", ".*"), new FtpSettings.LoginLimits(3, Duration.ofMillis(200), Duration.ofSeconds(2)),
                 List.of(
                 new FtpSettings.User("cam", Password.parse("cam-pw"), "cams/cam", "elradfmw"),
                 new FtpSettings.User("drop", Password.parse("drop-pw"), "drop", "w", 100_000),
@@ -481,6 +481,21 @@ class IngestServerTest {
         assertThat(drop.sendSiteCommand("SYNC doc.pdf")).as("SYNC needs the listing right").isFalse();
         assertThat(drop.getReplyCode()).isEqualTo(550);
         assertThat(drop.sendSiteCommand("DF")).isTrue();
+    }
+
+    @Test
+    void activeModeConnectsOnlyToTheClientItselfOnUnprivilegedPorts() throws Exception {
+        FTPClient client = login("cam", "cam-pw");
+        assertThat(client.sendCommand("PORT 127,0,0,1,0,25")).as("privileged port (FTP bounce)").isEqualTo(504);
+        assertThat(client.sendCommand("EPRT |1|127.0.0.1|80|")).isEqualTo(504);
+        assertThat(client.sendCommand("PORT 127,0,0,7,200,10")).as("another host (FTP bounce)").isEqualTo(501);
+        assertThat(client.sendCommand("EPRT |1|127.0.0.7|51210|")).isEqualTo(501);
+        assertThat(client.sendCommand("PORT 127,0,0,1,200,10")).isEqualTo(200);
+
+        client.enterLocalActiveMode(); // a real active-mode upload back to this client
+        byte[] body = random(20_000);
+        assertThat(client.storeFile("active.bin", new ByteArrayInputStream(body))).isTrue();
+        assertThat(data.resolve("spool/cams/cam/active.bin")).hasBinaryContent(body);
     }
 
     @Test
