@@ -374,6 +374,24 @@ class IngestServerTest {
     }
 
     @Test
+    void aSymlinkPlantedInTheSpoolCannotCarryAnUploadOrRenameOutside() throws Exception {
+        Path outside = Files.createDirectories(data.resolve("outside"));
+        Files.createDirectories(data.resolve("spool/cams/cam"));
+        Files.createSymbolicLink(data.resolve("spool/cams/cam/escape"), outside);
+        Files.createSymbolicLink(data.resolve("spool/cams/cam/link.txt"), outside.resolve("target.txt"));
+        FTPClient client = login("cam", "cam-pw");
+        assertThat(client.storeFile("escape/x.bin", new ByteArrayInputStream(random(10)))).isFalse();
+        assertThat(client.getReplyCode()).isEqualTo(553);
+        assertThat(client.storeFile("link.txt", new ByteArrayInputStream(random(10)))).isFalse();
+        assertThat(client.storeFile("a.tmp", new ByteArrayInputStream(random(10)))).isTrue();
+        assertThat(client.rename("a.tmp", "escape/a.jpg")).isFalse();
+        try (var files = Files.list(outside)) {
+            assertThat(files).as("nothing written through the links").isEmpty();
+        }
+        assertThat(recorded).isEmpty();
+    }
+
+    @Test
     void curlUploadsIntoNewFolders() throws Exception {
         Path curl = Peers.require("curl", "curl");
         Path src = data.resolve("photo.jpg");
