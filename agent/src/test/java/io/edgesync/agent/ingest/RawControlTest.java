@@ -1,0 +1,206 @@
+package io.edgesync.agent.ingest;
+
+import io.edgesync.agent.config.AgentConfig;
+import io.edgesync.agent.config.FtpSettings;
+import io.edgesync.agent.config.Password;
+import io.edgesync.agent.ledger.ReceivedFile;
+import io.edgesync.testing.PeerProcess;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.commons.net.ftp.FTPClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Hostile and broken clients speaking raw to the control socket: each gets a 5xx (or is dropped), the
+ * server stays up, and the next client is served normally.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class RawControlTest {
+    @TempDir
+    Path data;
+    private final List<ReceivedFile> recorded = new CopyOnWriteArrayList<>();
+    private IngestServer server;
+
+    @BeforeEach
+    void start() throws IOException {
+        int passive = PeerProcess.freeRange(8);
+        FtpSettings settings = new FtpSettings("127.0.0.1", 0, passive, passive + 7, "", 64, 256, 200,
+                Duration.ofSeconds(5), false, true, List.of("*.tmp"),
+                new FtpSettings.LoginLimits(1000, Duration.ZERO, Duration.ofSeconds(1)),
+                List.of(new FtpSettings.User("cam", Password.parse("cam-pw"), "cam", "elradfmw")));
+        server = new IngestServer(settings, data.resolve("spool"), data.resolve("incoming"), new UploadSink() {
+            @Override
+            public void accept(ReceivedFile file) {
+                recorded.add(file);
+            }
+
+            @Override
+            public void withdraw(String path) {
+            }
+
+            @Override
+            public boolean pendingUnder(String folder) {
+                return false;
+            }
+        }, new DiskSpace(data, new AgentConfig.Disk(0, 0)), new SpoolLock(), e -> { },
+                new SimpleMeterRegistry(), null, Clock.systemUTC()); // no SITE SYNC here: not asked
+        server.start();
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop();
+    }
+
+    /** A raw control connection, past the greeting. */
+    private final class Raw implements AutoCloseable {
+        final Socket socket;
+        final BufferedReader in;
+        final OutputStream out;
+
+        Raw() throws IOException {
+            socket = new Socket(InetAddress.getLoopbackAddress(), server.port());
+            socket.setSoTimeout(10_000);
+            in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+            out = socket.getOutputStream();
+            assertThat(in.readLine()).startsWith("220");
+        }
+
+        /** Sends raw bytes; returns the first line of the reply, or null when the server hung up. */
+        String send(byte[] bytes) throws IOException {
+            out.write(bytes);
+            out.flush();
+            try {
+                String line = in.readLine();
+                while (line != null && line.length() > 3 && line.charAt(3) == '-') {
+                    line = in.readLine(); // the last line of a multi-line reply carries the code
+                }
+                return line;
+            } catch (SocketTimeoutException e) {
+                return "(no answer)";
+            } catch (IOException e) {
+                return null;
+            }
+        }
+
+        String send(String line) throws IOException {
+            return send((line + "\r\n").getBytes(StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+
+    /** The server still serves a normal client: login, upload, recorded. */
+    private void stillServes() throws IOException {
+        FTPClient client = new FTPClient();
+        client.setDefaultTimeout(10_000);
+        client.connect("127.0.0.1", server.port());
+        assertThat(client.login("cam", "cam-pw")).isTrue();
+        client.enterLocalPassiveMode();
+        int before = recorded.size();
+        assertThat(client.storeFile("ok-" + before + ".bin", new java.io.ByteArrayInputStream(new byte[100]))).isTrue();
+        assertThat(recorded).hasSize(before + 1);
+        client.disconnect();
+    }
+
+    private static void assertRefusedOrDropped(String reply) {
+        assertThat(reply).satisfiesAnyOf(
+                r -> assertThat(r).isNull(),
+                r -> assertThat(r).matches("^[45]\\d\\d.*"));
+    }
+
+    @Test
+    void commandsBeforeLoginAndPassWithoutUserAreRefused() throws Exception {
+        try (Raw raw = new Raw()) {
+            for (String cmd : List.of("LIST", "RETR x", "STOR x", "CWD /", "DELE x", "MKD x", "SITE SYNC x", "STAT")) {
+                assertThat(raw.send(cmd)).as(cmd).startsWith("530");
+            }
+            assertThat(raw.send("PASS cam-pw")).startsWith("503");
+        }
+        stillServes();
+    }
+
+    @Test
+    void hugeLinesGarbageAndInvalidUtf8AreRefusedOrDropped() throws Exception {
+        byte[] hundredKb = ("USER " + "A".repeat(100_000) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        byte[] garbage = new byte[4096];
+        new Random(1).nextBytes(garbage);
+        garbage[garbage.length - 2] = '\r';
+        garbage[garbage.length - 1] = '\n';
+        byte[] badUtf8 = {'M', 'K', 'D', ' ', (byte) 0xC3, (byte) 0x28, (byte) 0xFF, '\r', '\n'};
+        for (byte[] input : List.of(hundredKb, garbage, badUtf8, "\r\n".getBytes(), "NOSUCHCOMMAND\r\n".getBytes())) {
+            try (Raw raw = new Raw()) {
+                assertRefusedOrDropped(raw.send(input));
+            }
+        }
+        stillServes();
+    }
+
+    @Test
+    void restOffsetsOutOfRangeAreRefusedAndStoreNothing() throws Exception {
+        try (Raw raw = new Raw()) {
+            assertThat(raw.send("USER cam")).startsWith("331");
+            assertThat(raw.send("PASS cam-pw")).startsWith("230");
+            assertThat(raw.send("REST -5")).startsWith("5");
+            assertThat(raw.send("REST 99999999999999999999999")).startsWith("5");
+            assertThat(raw.send("PASV")).startsWith("227");
+            assertThat(raw.send("REST 1000")).startsWith("350");
+            assertThat(raw.send("STOR none.bin")).as("offset beyond a missing file").startsWith("554");
+        }
+        assertThat(recorded).isEmpty();
+        stillServes();
+    }
+
+    @Test
+    void aThousandConnectionsOpenedAndDroppedLeaveTheServerServing() throws Exception {
+        // 1,000 here: the server takes each at about 7-10 ms (measured), so 5,000 would cost the suite 40 s
+        long start = System.nanoTime();
+        for (int i = 0; i < 1_000; i++) {
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+                s.setSoLinger(i % 2 == 0, 0); // half of them reset, half closed
+            }
+            if (i % 250 == 249) {
+                System.out.printf("%d connections in %d ms%n", i + 1, (System.nanoTime() - start) / 1_000_000);
+            }
+        }
+        stillServes();
+    }
+
+    @Test
+    void aHalfOpenDataConnectionAndASlowClientDoNotStallOthers() throws Exception {
+        try (Raw slow = new Raw(); Raw halfOpen = new Raw()) {
+            slow.out.write("US".getBytes()); // slow-loris: a command that never ends
+            slow.out.flush();
+            assertThat(halfOpen.send("USER cam")).startsWith("331");
+            assertThat(halfOpen.send("PASS cam-pw")).startsWith("230");
+            assertThat(halfOpen.send("PASV")).startsWith("227");
+            assertThat(halfOpen.send("STOR never.bin")).as("150 then no data connection").isNotNull();
+            stillServes();
+        }
+        assertThat(recorded).noneMatch(f -> f.path().endsWith("never.bin"));
+    }
+}
