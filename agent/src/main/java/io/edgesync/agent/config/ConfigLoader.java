@@ -120,7 +120,7 @@ public final class ConfigLoader {
         }
         List<FtpSettings.User> users = list("ftp.users", node -> new FtpSettings.User(
                 string(node, "name", null), password(node), string(node, "home", null), string(node, "perm", "elrw"),
-                size(node, "max-file-size", 0)));
+                size(node, "max-file-size", 0), bool(node, "require-tls", false)));
         return new FtpSettings(string("ftp.bind", "0.0.0.0"), integer("ftp.port", 2121), from, to,
                 string("ftp.passive-address", ""), integer("ftp.max-logins", 64),
                 integer("ftp.max-connections", 256), integer("ftp.max-connections-per-ip", 32),
@@ -128,7 +128,16 @@ public final class ConfigLoader {
                 strings(root, "ftp.ignore", List.of("*.tmp", "*.part", ".*")),
                 new FtpSettings.LoginLimits(integer("ftp.login.max-failures", 5),
                         duration("ftp.login.delay", Duration.ofSeconds(1)), duration("ftp.login.ban", Duration.ofMinutes(15))),
-                users);
+                tls(), users);
+    }
+
+    private Optional<FtpSettings.Tls> tls() {
+        String keystore = string("ftp.tls.keystore", "");
+        if (keystore.isBlank()) {
+            return Optional.empty();
+        }
+        return Optional.of(new FtpSettings.Tls(Path.of(keystore), Secret.of(string("ftp.tls.keystore-password", "")),
+                integer("ftp.tls.implicit-port", 0)));
     }
 
     private static Password password(Config node) {
@@ -273,7 +282,11 @@ public final class ConfigLoader {
     }
 
     private boolean bool(String key, boolean def) {
-        String s = string(key, null);
+        return bool(root, key, def);
+    }
+
+    private static boolean bool(Config node, String key, boolean def) {
+        String s = string(node, key, null);
         if (s == null) {
             return def;
         }

@@ -3,6 +3,7 @@ package io.edgesync.agent.config;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -12,13 +13,14 @@ import java.util.Set;
  * @param passivePortsTo last port of {@code ftp.passive-ports}
  * @param passiveAddress address announced in PASV replies (for NAT); empty = the address the client connected to
  * @param active whether devices may use active mode (PORT/EPRT); passive always works
+ * @param tls FTPS towards devices ({@code ftp.tls.*}); empty = plain FTP only
  * @param ignore glob patterns of file names that are stored but never delivered (device temporaries); a
  *               rename to a name outside them delivers the file
  */
 public record FtpSettings(String bind, int port, int passivePortsFrom, int passivePortsTo, String passiveAddress,
                           int maxLogins, int maxConnections, int maxConnectionsPerIp, Duration idleTimeout,
                           boolean anonymous, boolean active, List<String> ignore,
-                          LoginLimits login, List<User> users) {
+                          LoginLimits login, Optional<Tls> tls, List<User> users) {
 
     public FtpSettings {
         AgentConfig.checkPort("ftp.port", port);
@@ -50,6 +52,10 @@ public record FtpSettings(String bind, int port, int passivePortsFrom, int passi
         }
         Set<String> names = new HashSet<>();
         for (int i = 0; i < users.size(); i++) {
+            if (users.get(i).requireTls() && tls.isEmpty()) {
+                throw ConfigException.of("ftp.users." + i + ".require-tls", true,
+                        "this needs FTPS: set ftp.tls.keystore (and ftp.tls.keystore-password)");
+            }
             if (!names.add(users.get(i).name())) {
                 throw ConfigException.of("ftp.users." + i + ".name", users.get(i).name(),
                         "each user needs a name of its own");
@@ -58,6 +64,22 @@ public record FtpSettings(String bind, int port, int passivePortsFrom, int passi
                 throw ConfigException.of("ftp.users." + i + ".name", "anonymous",
                         "anonymous login is off; set ftp.anonymous: true to allow it, or pick another name");
             }
+        }
+    }
+
+    /**
+     * {@code ftp.tls.*}: explicit FTPS (AUTH TLS) on {@code ftp.port}, and implicit FTPS on
+     * {@code implicitPort} when it is set; the server's key and certificate come from a PKCS12 keystore.
+     *
+     * @param implicitPort 0 = no implicit-TLS listener
+     */
+    public record Tls(java.nio.file.Path keystore, Secret keystorePassword, int implicitPort) {
+        public Tls {
+            if (!java.nio.file.Files.isReadable(keystore)) {
+                throw ConfigException.of("ftp.tls.keystore", keystore,
+                        "no readable PKCS12 file there; make one with keytool or openssl pkcs12 -export");
+            }
+            AgentConfig.checkPort("ftp.tls.implicit-port", implicitPort);
         }
     }
 
@@ -86,8 +108,10 @@ public record FtpSettings(String bind, int port, int passivePortsFrom, int passi
      * @param home folder under the spool, relative, where this user's uploads land
      * @param perm pyftpdlib's permission letters
      * @param maxFileSize larger uploads are refused with 552 and nothing is kept (0 = no limit)
+     * @param requireTls this account logs in only over TLS (AUTH TLS, or the implicit-TLS port)
      */
-    public record User(String name, Password password, String home, String perm, long maxFileSize) {
+    public record User(String name, Password password, String home, String perm, long maxFileSize,
+                       boolean requireTls) {
         /** pyftpdlib's letters: e cwd, l list, r retrieve, a append, d delete, f rename, m mkdir, w store, M chmod, T mtime. */
         public static final String PERM_LETTERS = "elradfmwMT";
 
@@ -115,7 +139,7 @@ public record FtpSettings(String bind, int port, int passivePortsFrom, int passi
         }
 
         public User(String name, Password password, String home, String perm) {
-            this(name, password, home, perm, 0);
+            this(name, password, home, perm, 0, false);
         }
 
         public boolean may(char letter) {

@@ -9,10 +9,16 @@ import org.apache.ftpserver.impl.FtpServerContext;
 
 /**
  * FEAT without {@code MODE Z}: FtpServer advertises deflate, and clients such as lftp then compress every
- * upload, which costs a small board far more CPU than the LAN saves. Also without the AUTH lines while
- * this server has no TLS configured.
+ * upload, which costs a small board far more CPU than the LAN saves. The AUTH TLS, PBSZ and PROT lines
+ * only when FTPS is configured.
  */
 final class Feat extends AbstractCommand {
+    private final String features;
+
+    Feat(boolean tls) {
+        this.features = tls ? FEATURES.replace(" UTF8", " AUTH TLS\n PBSZ\n PROT\n UTF8") : FEATURES;
+    }
+
     private static final String FEATURES = String.join("\n",
             "Extensions supported",
             " SIZE",
@@ -29,6 +35,6 @@ final class Feat extends AbstractCommand {
     @Override
     public void execute(FtpIoSession session, FtpServerContext context, FtpRequest request) {
         session.resetState();
-        session.write(new DefaultFtpReply(FtpReply.REPLY_211_SYSTEM_STATUS_REPLY, FEATURES));
+        session.write(new DefaultFtpReply(FtpReply.REPLY_211_SYSTEM_STATUS_REPLY, features));
     }
 }

@@ -10,19 +10,23 @@ import org.apache.ftpserver.impl.FtpIoSession;
 import org.apache.ftpserver.impl.FtpServerContext;
 
 import java.io.IOException;
+import java.util.Set;
 
 /**
  * PASS behind the {@link LoginGuard}: a banned address gets 421 and is disconnected, one that tries too
- * soon after a failure gets 530 without its password being looked at, anything else goes to FtpServer's
- * own PASS and its outcome is counted.
+ * soon after a failure gets 530 without its password being looked at, an account with
+ * {@code require-tls} gets 530 on a plain connection; anything else goes to FtpServer's own PASS and its
+ * outcome is counted.
  */
 final class GuardedPass extends AbstractCommand {
     private static final System.Logger LOG = System.getLogger(GuardedPass.class.getName());
     private final PASS delegate = new PASS();
     private final LoginGuard guard;
+    private final Set<String> requireTls;
 
-    GuardedPass(LoginGuard guard) {
+    GuardedPass(LoginGuard guard, Set<String> requireTls) {
         this.guard = guard;
+        this.requireTls = Set.copyOf(requireTls);
     }
 
     @Override
@@ -42,6 +46,12 @@ final class GuardedPass extends AbstractCommand {
             }
             case LoginGuard.Decision.Allowed allowed -> {
                 String user = session.getUserArgument();
+                if (user != null && requireTls.contains(user) && !session.isSecure()) {
+                    session.resetState();
+                    session.write(new DefaultFtpReply(FtpReply.REPLY_530_NOT_LOGGED_IN,
+                            "This account logs in over TLS only: use AUTH TLS (FTPS)."));
+                    return;
+                }
                 delegate.execute(session, context, request);
                 if (session.isLoggedIn()) {
                     guard.succeeded(address);

@@ -13,6 +13,8 @@ import org.apache.ftpserver.ftplet.FtpException;
 import org.apache.ftpserver.ftplet.Ftplet;
 import org.apache.ftpserver.listener.Listener;
 import org.apache.ftpserver.listener.ListenerFactory;
+import org.apache.ftpserver.ssl.SslConfiguration;
+import org.apache.ftpserver.ssl.SslConfigurationFactory;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -21,6 +23,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -59,8 +62,11 @@ public final class IngestServer {
                         FtpSettings.User::maxFileSize)), clock);
 
         FtpServerFactory factory = new FtpServerFactory();
-        this.listener = listener(settings);
+        Optional<SslConfiguration> ssl = settings.tls().map(IngestServer::ssl);
+        this.listener = listener(settings, settings.port(), ssl, false);
         factory.addListener(LISTENER, listener);
+        ssl.filter(x -> settings.tls().orElseThrow().implicitPort() > 0).ifPresent(x -> factory.addListener("implicit",
+                listener(settings, settings.tls().orElseThrow().implicitPort(), ssl, true)));
 
         ConnectionConfigFactory connections = new ConnectionConfigFactory();
         connections.setAnonymousLoginEnabled(settings.anonymous());
@@ -79,10 +85,12 @@ public final class IngestServer {
         commands.addCommand("APPE", new DurableUpload(DurableUpload.Mode.APPEND, intake));
         commands.addCommand("STOU", new DurableUpload(DurableUpload.Mode.UNIQUE, intake));
         commands.addCommand("RNTO", new DurableRename(intake));
-        commands.addCommand("PASS", new GuardedPass(new LoginGuard(settings.login(), clock, registry)));
+        commands.addCommand("PASS", new GuardedPass(new LoginGuard(settings.login(), clock, registry),
+                settings.users().stream().filter(FtpSettings.User::requireTls).map(FtpSettings.User::name)
+                        .collect(Collectors.toUnmodifiableSet())));
         commands.addCommand("PORT", ActivePortGuard.port());
         commands.addCommand("EPRT", ActivePortGuard.eprt());
-        commands.addCommand("FEAT", new Feat());
+        commands.addCommand("FEAT", new Feat(ssl.isPresent()));
         SiteCommands.all(intake, siteInfo).forEach(commands::addCommand);
         factory.setCommandFactory(commands.createCommandFactory());
 
@@ -95,8 +103,20 @@ public final class IngestServer {
         this.server = factory.createServer();
     }
 
-    private static Listener listener(FtpSettings settings) {
+    /** TLS 1.3 or 1.2 with the PKCS12 key and certificate of {@code ftp.tls.keystore}. */
+    private static SslConfiguration ssl(FtpSettings.Tls tls) {
+        SslConfigurationFactory ssl = new SslConfigurationFactory();
+        ssl.setKeystoreFile(tls.keystore().toFile());
+        ssl.setKeystorePassword(tls.keystorePassword().reveal());
+        ssl.setKeystoreType("PKCS12");
+        ssl.setSslProtocol("TLSv1.3", "TLSv1.2");
+        return ssl.createSslConfiguration();
+    }
+
+    private static Listener listener(FtpSettings settings, int port, Optional<SslConfiguration> ssl, boolean implicit) {
         DataConnectionConfigurationFactory data = new DataConnectionConfigurationFactory();
+        ssl.ifPresent(data::setSslConfiguration);
+        data.setImplicitSsl(implicit);
         data.setPassivePorts(settings.passivePortsFrom() + "-" + settings.passivePortsTo());
         if (!settings.passiveAddress().isBlank()) {
             data.setPassiveExternalAddress(settings.passiveAddress());
@@ -108,7 +128,9 @@ public final class IngestServer {
 
         ListenerFactory listener = new ListenerFactory();
         listener.setServerAddress(settings.bind());
-        listener.setPort(settings.port());
+        listener.setPort(port);
+        ssl.ifPresent(listener::setSslConfiguration);
+        listener.setImplicitSsl(implicit);
         listener.setIdleTimeout((int) Math.max(1, settings.idleTimeout().toSeconds()));
         listener.setDataConnectionConfiguration(data.createDataConnectionConfiguration());
         listener.setSessionFilter(new ConnectionLimiter(settings.maxConnections(), settings.maxConnectionsPerIp()));

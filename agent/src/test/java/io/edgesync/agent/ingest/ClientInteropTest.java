@@ -42,7 +42,7 @@ class ClientInteropTest {
         int passive = PeerProcess.freeRange(16);
         FtpSettings settings = new FtpSettings(bind, 0, passive, passive + 15, "", 64, 256, 64, Duration.ofSeconds(30),
                 false, true, List.of("*.tmp"), new FtpSettings.LoginLimits(100, Duration.ZERO, Duration.ofSeconds(1)),
-                List.of(new FtpSettings.User("cam", Password.parse("cam-pw"), "cam", "elradfmw")));
+                java.util.Optional.empty(), List.of(new FtpSettings.User("cam", Password.parse("cam-pw"), "cam", "elradfmw")));
         server = new IngestServer(settings, data.resolve("spool"), data.resolve("incoming"), new UploadSink() {
             @Override
             public void accept(ReceivedFile file) {

@@ -111,9 +111,9 @@ class IngestServerTest {
         int passive = PeerProcess.freeRange(8);
         FtpSettings settings = new FtpSettings("127.0.0.1", 0, passive, passive + 7, "", 16, 64, 6, Duration.ofSeconds(30),
                 false, true, List.of("*.tmp", ".*"), new FtpSettings.LoginLimits(3, Duration.ofMillis(200), Duration.ofSeconds(2)),
-                List.of(
+                java.util.Optional.empty(), List.of(
                 new FtpSettings.User("cam", Password.parse("cam-pw"), "cams/cam", "elradfmw"),
-                new FtpSettings.User("drop", Password.parse("drop-pw"), "drop", "w", 100_000),
+                new FtpSettings.User("drop", Password.parse("drop-pw"), "drop", "w", 100_000, false),
                 new FtpSettings.User("viewer", Password.Pbkdf2.create("viewer-pw".toCharArray(), 20_000,
                         new java.security.SecureRandom()), "cams", "elr")));
         server = new IngestServer(settings, data.resolve("spool"), data.resolve("incoming"), new RecordingSink(),

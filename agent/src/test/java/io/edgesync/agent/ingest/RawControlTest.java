@@ -48,7 +48,7 @@ class RawControlTest {
         FtpSettings settings = new FtpSettings("127.0.0.1", 0, passive, passive + 7, "", 64, 256, 200,
                 Duration.ofSeconds(5), false, true, List.of("*.tmp"),
                 new FtpSettings.LoginLimits(1000, Duration.ZERO, Duration.ofSeconds(1)),
-                List.of(new FtpSettings.User("cam", Password.parse("cam-pw"), "cam", "elradfmw")));
+                java.util.Optional.empty(), List.of(new FtpSettings.User("cam", Password.parse("cam-pw"), "cam", "elradfmw")));
         server = new IngestServer(settings, data.resolve("spool"), data.resolve("incoming"), new UploadSink() {
             @Override
             public void accept(ReceivedFile file) {
