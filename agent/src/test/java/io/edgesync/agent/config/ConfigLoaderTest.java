@@ -158,6 +158,17 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void tlsSettingsAreChecked() {
+        assertThat(problems("""
+                ftp:
+                  users:
+                    - {name: cam, password: p, home: cam, require-tls: true}
+                """).getMessage()).contains("ftp.users.0.require-tls: 'true' is not valid; this needs FTPS");
+        assertThat(problems("ftp:\n  tls:\n    keystore: /nonexistent/ftp.p12\n").getMessage())
+                .contains("ftp.tls.keystore: '/nonexistent/ftp.p12' is not valid; no readable PKCS12 file");
+    }
+
+    @Test
     void durationsAcceptUnitsAndIso() {
         assertThat(Durations.parse("500ms")).isEqualTo(Duration.ofMillis(500));
         assertThat(Durations.parse("30s")).isEqualTo(Duration.ofSeconds(30));
