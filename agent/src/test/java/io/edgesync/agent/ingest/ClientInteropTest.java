@@ -1,12 +1,10 @@
 package io.edgesync.agent.ingest;
 
-import io.edgesync.agent.config.AgentConfig;
 import io.edgesync.agent.config.FtpSettings;
 import io.edgesync.agent.config.Password;
 import io.edgesync.agent.ledger.ReceivedFile;
 import io.edgesync.testing.PeerProcess;
 import io.edgesync.testing.Peers;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -16,12 +14,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -35,7 +31,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ClientInteropTest {
     @TempDir
     Path data;
-    private final List<ReceivedFile> recorded = new CopyOnWriteArrayList<>();
+    private final RecordingSink sink = new RecordingSink();
+    private final List<ReceivedFile> recorded = sink.recorded;
     private IngestServer server;
 
     private IngestServer start(String bind) throws IOException {
@@ -43,23 +40,7 @@ class ClientInteropTest {
         FtpSettings settings = new FtpSettings(bind, 0, passive, passive + 15, "", 64, 256, 64, Duration.ofSeconds(30),
                 false, true, List.of("*.tmp"), new FtpSettings.LoginLimits(100, Duration.ZERO, Duration.ofSeconds(1)),
                 java.util.Optional.empty(), List.of(new FtpSettings.User("cam", Password.parse("cam-pw"), "cam", "elradfmw")));
-        server = new IngestServer(settings, data.resolve("spool"), data.resolve("incoming"), new UploadSink() {
-            @Override
-            public void accept(ReceivedFile file) {
-                recorded.add(file);
-            }
-
-            @Override
-            public void withdraw(String path) {
-            }
-
-            @Override
-            public boolean pendingUnder(String folder) {
-                return false;
-            }
-        }, new DiskSpace(data, new AgentConfig.Disk(0, 0)), new SpoolLock(), e -> { }, new SimpleMeterRegistry(),
-                null, Clock.systemUTC());
-        server.start();
+        server = sink.start(data, settings);
         return server;
     }
 

@@ -1,13 +1,11 @@
 package io.edgesync.agent.ingest;
 
-import io.edgesync.agent.config.AgentConfig;
 import io.edgesync.agent.config.FtpSettings;
 import io.edgesync.agent.config.Password;
 import io.edgesync.agent.config.Secret;
 import io.edgesync.agent.ledger.ReceivedFile;
 import io.edgesync.testing.PeerProcess;
 import io.edgesync.testing.Peers;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.commons.net.ftp.FTP;
 import org.apache.commons.net.ftp.FTPClient;
 import org.apache.commons.net.ftp.FTPSClient;
@@ -21,11 +19,9 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -35,7 +31,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class FtpsTest {
     @TempDir
     Path data;
-    private final List<ReceivedFile> recorded = new CopyOnWriteArrayList<>();
+    private final RecordingSink sink = new RecordingSink();
+    private final List<ReceivedFile> recorded = sink.recorded;
     private IngestServer server;
     private int implicitPort;
 
@@ -55,23 +52,7 @@ class FtpsTest {
                 Duration.ofSeconds(1)), Optional.of(new FtpSettings.Tls(keystore, Secret.of("ks-pass"), implicitPort)),
                 List.of(new FtpSettings.User("cam", Password.parse("cam-pw"), "cam", "elrw"),
                         new FtpSettings.User("secure", Password.parse("secure-pw"), "secure", "elrw", 0, true)));
-        server = new IngestServer(settings, data.resolve("spool"), data.resolve("incoming"), new UploadSink() {
-            @Override
-            public void accept(ReceivedFile file) {
-                recorded.add(file);
-            }
-
-            @Override
-            public void withdraw(String path) {
-            }
-
-            @Override
-            public boolean pendingUnder(String folder) {
-                return false;
-            }
-        }, new DiskSpace(data, new AgentConfig.Disk(0, 0)), new SpoolLock(), e -> { }, new SimpleMeterRegistry(),
-                null, Clock.systemUTC());
-        server.start();
+        server = sink.start(data, settings);
     }
 
     @AfterEach

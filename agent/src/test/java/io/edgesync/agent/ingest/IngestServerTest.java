@@ -43,9 +43,9 @@ import static org.awaitility.Awaitility.await;
 class IngestServerTest {
     @TempDir
     Path data;
-    private final List<ReceivedFile> recorded = new CopyOnWriteArrayList<>();
-    private volatile IOException sinkFailure;
-    private final List<String> withdrawn = new CopyOnWriteArrayList<>();
+    private final RecordingSink sink = new RecordingSink();
+    private final List<ReceivedFile> recorded = sink.recorded;
+    private final List<String> withdrawn = sink.withdrawn;
     private final List<AgentEvent> events = new CopyOnWriteArrayList<>();
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private IngestServer server;
@@ -78,27 +78,6 @@ class IngestServerTest {
         }
     }
 
-    /** Stands in for the ledger: records what ingest hands over. */
-    private final class RecordingSink implements UploadSink {
-        @Override
-        public void accept(ReceivedFile file) throws IOException {
-            if (sinkFailure != null) {
-                throw sinkFailure;
-            }
-            recorded.add(file);
-        }
-
-        @Override
-        public void withdraw(String path) {
-            withdrawn.add(path);
-        }
-
-        @Override
-        public boolean pendingUnder(String folder) {
-            return recorded.stream().anyMatch(f -> f.path().startsWith(folder + "/"));
-        }
-    }
-
     @BeforeEach
     void start() throws IOException {
         startWithFloor(0);
@@ -116,7 +95,7 @@ class IngestServerTest {
                 new FtpSettings.User("drop", Password.parse("drop-pw"), "drop", "w", 100_000, false),
                 new FtpSettings.User("viewer", Password.Pbkdf2.create("viewer-pw".toCharArray(), 20_000,
                         new java.security.SecureRandom()), "cams", "elr")));
-        server = new IngestServer(settings, data.resolve("spool"), data.resolve("incoming"), new RecordingSink(),
+        server = new IngestServer(settings, data.resolve("spool"), data.resolve("incoming"), sink,
                 new DiskSpace(data, new AgentConfig.Disk(floorBytes, 0)), new SpoolLock(), events::add,
                 registry, new FixedSiteInfo(), Clock.systemUTC());
         server.start();
@@ -171,12 +150,12 @@ class IngestServerTest {
 
     @Test
     void aFailedLedgerCommitGets451AndTheDeviceMaySendAgain() throws Exception {
-        sinkFailure = new IOException("disk I/O error");
+        sink.failure = new IOException("disk I/O error");
         FTPClient client = login("cam", "cam-pw");
         assertThat(client.storeFile("a.jpg", new ByteArrayInputStream(random(1000)))).isFalse();
         assertThat(client.getReplyCode()).isEqualTo(451);
 
-        sinkFailure = null;
+        sink.failure = null;
         assertThat(client.storeFile("a.jpg", new ByteArrayInputStream(random(1000)))).isTrue();
         assertThat(recorded).hasSize(1);
     }

@@ -1,11 +1,9 @@
 package io.edgesync.agent.ingest;
 
-import io.edgesync.agent.config.AgentConfig;
 import io.edgesync.agent.config.FtpSettings;
 import io.edgesync.agent.config.Password;
 import io.edgesync.agent.ledger.ReceivedFile;
 import io.edgesync.testing.PeerProcess;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.commons.net.ftp.FTPClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -22,11 +20,9 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -39,7 +35,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RawControlTest {
     @TempDir
     Path data;
-    private final List<ReceivedFile> recorded = new CopyOnWriteArrayList<>();
+    private final RecordingSink sink = new RecordingSink();
+    private final List<ReceivedFile> recorded = sink.recorded;
     private IngestServer server;
 
     @BeforeEach
@@ -49,23 +46,7 @@ class RawControlTest {
                 Duration.ofSeconds(5), false, true, List.of("*.tmp"),
                 new FtpSettings.LoginLimits(1000, Duration.ZERO, Duration.ofSeconds(1)),
                 java.util.Optional.empty(), List.of(new FtpSettings.User("cam", Password.parse("cam-pw"), "cam", "elradfmw")));
-        server = new IngestServer(settings, data.resolve("spool"), data.resolve("incoming"), new UploadSink() {
-            @Override
-            public void accept(ReceivedFile file) {
-                recorded.add(file);
-            }
-
-            @Override
-            public void withdraw(String path) {
-            }
-
-            @Override
-            public boolean pendingUnder(String folder) {
-                return false;
-            }
-        }, new DiskSpace(data, new AgentConfig.Disk(0, 0)), new SpoolLock(), e -> { },
-                new SimpleMeterRegistry(), null, Clock.systemUTC()); // no SITE SYNC here: not asked
-        server.start();
+        server = sink.start(data, settings);
     }
 
     @AfterEach
