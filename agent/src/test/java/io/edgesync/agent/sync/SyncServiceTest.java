@@ -107,4 +107,31 @@ class SyncServiceTest {
             assertThat(sync.status().getFirst().state()).isEqualTo("up");
         }
     }
+
+    @Test
+    void temporariesLeftByWithdrawnDeliveriesAreDeletedUpstreamByTheNextSession() throws Exception {
+        try (PyFtpd upstream = PyFtpd.start(dir.resolve("upstream"))) {
+            AgentConfig config = config(upstream.port());
+            ledger = Ledger.open(config.agent().ledgerFile());
+            // an earlier attempt left a partial temporary upstream, then the device deleted its file
+            ledger.recordReceived(spoolFile(config, "cam/gone.bin", 100), List.of("hq"));
+            var claimed = ledger.claimNext("hq", Clock.systemUTC().instant()).orElseThrow();
+            String temp = "/in/cam/.edgesync-" + claimed.id() + ".part";
+            Path leftover = upstream.root().resolve(temp.substring(1));
+            Files.createDirectories(leftover.getParent());
+            Files.write(leftover, new byte[40]);
+            ledger.retryLater(claimed.id(), Clock.systemUTC().instant(), Clock.systemUTC().instant(), "cut",
+                    java.util.Optional.of(temp));
+            ledger.withdraw("cam/gone.bin", Clock.systemUTC().instant());
+            assertThat(ledger.staleTemps("hq", 10)).hasSize(1);
+
+            sync = new SyncService(config, ledger, events::add, Clock.systemUTC());
+            sync.start();
+            sync.accept(spoolFile(config, "cam/next.bin", 200)); // opens a session to hq
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(upstream.root().resolve("in/cam/next.bin")));
+            await().atMost(Duration.ofSeconds(10)).until(() -> !Files.exists(leftover));
+            assertThat(ledger.staleTemps("hq", 10)).isEmpty();
+        }
+    }
 }
