@@ -109,9 +109,10 @@ public record FtpSettings(String bind, int port, int passivePortsFrom, int passi
      * @param perm pyftpdlib's permission letters
      * @param maxFileSize larger uploads are refused with 552 and nothing is kept (0 = no limit)
      * @param requireTls this account logs in only over TLS (AUTH TLS, or the implicit-TLS port)
+     * @param allow client addresses or CIDR blocks this account may log in from (empty = any)
      */
     public record User(String name, Password password, String home, String perm, long maxFileSize,
-                       boolean requireTls) {
+                       boolean requireTls, List<String> allow) {
         /** pyftpdlib's letters: e cwd, l list, r retrieve, a append, d delete, f rename, m mkdir, w store, M chmod, T mtime. */
         public static final String PERM_LETTERS = "elradfmwMT";
 
@@ -129,6 +130,13 @@ public record FtpSettings(String bind, int port, int passivePortsFrom, int passi
                 throw ConfigException.of("home", home,
                         "allowed: a relative folder under the spool, without '..' or backslashes, e.g. cameras/gate");
             }
+            allow = List.copyOf(allow);
+            for (int i = 0; i < allow.size(); i++) {
+                if (!allow.get(i).matches("[0-9.]+(/\\d{1,2})?|[0-9a-fA-F:]*:[0-9a-fA-F:.]*(/\\d{1,3})?")) {
+                    throw ConfigException.of("allow." + i, allow.get(i),
+                            "allowed: an IP address or CIDR block such as 192.168.10.0/24 or fd00::/8 (no host names)");
+                }
+            }
             if (maxFileSize < 0) {
                 throw ConfigException.of("max-file-size", maxFileSize, "allowed: 0 (no limit) or a size such as 2GiB");
             }
@@ -139,7 +147,7 @@ public record FtpSettings(String bind, int port, int passivePortsFrom, int passi
         }
 
         public User(String name, Password password, String home, String perm) {
-            this(name, password, home, perm, 0, false);
+            this(name, password, home, perm, 0, false, List.of());
         }
 
         public boolean may(char letter) {

@@ -15,18 +15,20 @@ import java.util.Set;
 /**
  * PASS behind the {@link LoginGuard}: a banned address gets 421 and is disconnected, one that tries too
  * soon after a failure gets 530 without its password being looked at, an account with
- * {@code require-tls} gets 530 on a plain connection; anything else goes to FtpServer's own PASS and its
- * outcome is counted.
+ * {@code require-tls} gets 530 on a plain connection, one with an allow list gets 530 from outside it;
+ * anything else goes to FtpServer's own PASS and its outcome is counted.
  */
 final class GuardedPass extends AbstractCommand {
     private static final System.Logger LOG = System.getLogger(GuardedPass.class.getName());
     private final PASS delegate = new PASS();
     private final LoginGuard guard;
     private final Set<String> requireTls;
+    private final AddressRules addresses;
 
-    GuardedPass(LoginGuard guard, Set<String> requireTls) {
+    GuardedPass(LoginGuard guard, Set<String> requireTls, AddressRules addresses) {
         this.guard = guard;
         this.requireTls = Set.copyOf(requireTls);
+        this.addresses = addresses;
     }
 
     @Override
@@ -50,6 +52,15 @@ final class GuardedPass extends AbstractCommand {
                     session.resetState();
                     session.write(new DefaultFtpReply(FtpReply.REPLY_530_NOT_LOGGED_IN,
                             "This account logs in over TLS only: use AUTH TLS (FTPS)."));
+                    return;
+                }
+                if (user != null && !addresses.allows(user, address)) {
+                    // the same reply as a wrong password: the list is not advertised
+                    session.resetState();
+                    session.write(new DefaultFtpReply(FtpReply.REPLY_530_NOT_LOGGED_IN, "Login incorrect."));
+                    LOG.log(System.Logger.Level.WARNING, "login as ''{0}'' from {1} refused: outside its allow list",
+                            user, address);
+                    guard.failed(address);
                     return;
                 }
                 delegate.execute(session, context, request);

@@ -87,7 +87,7 @@ public final class IngestServer {
         commands.addCommand("RNTO", new DurableRename(intake));
         commands.addCommand("PASS", new GuardedPass(new LoginGuard(settings.login(), clock, registry),
                 settings.users().stream().filter(FtpSettings.User::requireTls).map(FtpSettings.User::name)
-                        .collect(Collectors.toUnmodifiableSet())));
+                        .collect(Collectors.toUnmodifiableSet()), new AddressRules(settings.users())));
         commands.addCommand("PORT", ActivePortGuard.port());
         commands.addCommand("EPRT", ActivePortGuard.eprt());
         commands.addCommand("FEAT", new Feat(ssl.isPresent()));

@@ -158,6 +158,14 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void allowListsTakeAddressesAndBlocksButNoHostNames() throws IOException {
+        AgentConfig config = load("ftp:\n  users:\n    - {name: cam, password: p, home: cam, allow: [10.1.2.0/24, 'fd00::/8', 10.9.9.9]}\n");
+        assertThat(config.ftp().users().getFirst().allow()).containsExactly("10.1.2.0/24", "fd00::/8", "10.9.9.9");
+        assertThat(problems("ftp:\n  users:\n    - {name: cam, password: p, home: cam, allow: [camera.local]}\n")
+                .getMessage()).contains("ftp.users.0.allow.0: 'camera.local' is not valid").contains("no host names");
+    }
+
+    @Test
     void tlsSettingsAreChecked() {
         assertThat(problems("""
                 ftp:

@@ -92,9 +92,10 @@ class IngestServerTest {
                 false, true, List.of("*.tmp", ".*"), new FtpSettings.LoginLimits(3, Duration.ofMillis(200), Duration.ofSeconds(2)),
                 java.util.Optional.empty(), List.of(
                 new FtpSettings.User("cam", Password.parse("cam-pw"), "cams/cam", "elradfmw"),
-                new FtpSettings.User("drop", Password.parse("drop-pw"), "drop", "w", 100_000, false),
+                new FtpSettings.User("drop", Password.parse("drop-pw"), "drop", "w", 100_000, false, List.of()),
                 new FtpSettings.User("viewer", Password.Pbkdf2.create("viewer-pw".toCharArray(), 20_000,
-                        new java.security.SecureRandom()), "cams", "elr")));
+                        new java.security.SecureRandom()), "cams", "elr"),
+                new FtpSettings.User("gate", Password.parse("gate-pw"), "gate", "w", 0, false, List.of("127.0.0.30/31"))));
         server = new IngestServer(settings, data.resolve("spool"), data.resolve("incoming"), sink,
                 new DiskSpace(data, new AgentConfig.Disk(floorBytes, 0)), new SpoolLock(), events::add,
                 registry, new FixedSiteInfo(), Clock.systemUTC());
@@ -295,6 +296,19 @@ class IngestServerTest {
         });
         assertThat(registry.counter("edgesync.ftp.login.failures").count()).isEqualTo(3);
         assertThat(registry.counter("edgesync.ftp.login.bans").count()).isEqualTo(1);
+    }
+
+    @Test
+    void anAccountWithAnAllowListLogsInOnlyFromInsideIt() throws Exception {
+        for (String inside : List.of("127.0.0.30", "127.0.0.31")) {
+            FTPClient client = connectFrom(inside);
+            assertThat(client.login("gate", "gate-pw")).as(inside).isTrue();
+            client.disconnect();
+        }
+        FTPClient outside = connectFrom("127.0.0.32");
+        assertThat(outside.login("gate", "gate-pw")).isFalse();
+        assertThat(outside.getReplyString()).contains("530 Login incorrect.");
+        outside.disconnect();
     }
 
     @Test
