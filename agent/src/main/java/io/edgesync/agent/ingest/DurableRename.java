@@ -46,14 +46,6 @@ final class DurableRename extends AbstractCommand {
             String home = intake.homeOf(session.getUser());
             SpoolPath source = spoolPath(home, from.getAbsolutePath());
             SpoolPath target = spoolPath(home, to.getAbsolutePath());
-            for (SpoolPath p : new SpoolPath[] {source, target}) {
-                try {
-                    intake.checkInsideHome(session.getUser(), p);
-                } catch (IOException e) {
-                    throw new UploadRefused(FtpReply.REPLY_553_REQUESTED_ACTION_NOT_TAKEN_FILE_NAME_NOT_ALLOWED,
-                            "File name not allowed.", e);
-                }
-            }
             intake.lock().locked(() -> {
                 rename(source, target);
                 record(session, source, target);

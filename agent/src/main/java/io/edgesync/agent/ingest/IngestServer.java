@@ -8,7 +8,6 @@ import org.apache.ftpserver.DataConnectionConfigurationFactory;
 import org.apache.ftpserver.FtpServer;
 import org.apache.ftpserver.FtpServerFactory;
 import org.apache.ftpserver.command.CommandFactoryFactory;
-import org.apache.ftpserver.filesystem.nativefs.NativeFileSystemFactory;
 import org.apache.ftpserver.ftplet.FtpException;
 import org.apache.ftpserver.ftplet.Ftplet;
 import org.apache.ftpserver.listener.Listener;
@@ -76,9 +75,7 @@ public final class IngestServer {
 
         factory.setUserManager(new ConfigUserManager(settings.users(), this.spool, settings.maxLogins(),
                 settings.anonymous()));
-        NativeFileSystemFactory files = new NativeFileSystemFactory();
-        files.setCreateHome(true);
-        factory.setFileSystem(files);
+        factory.setFileSystem(new ConfinedFileSystem());
 
         CommandFactoryFactory commands = new CommandFactoryFactory();
         commands.addCommand("STOR", new DurableUpload(DurableUpload.Mode.STORE, intake));

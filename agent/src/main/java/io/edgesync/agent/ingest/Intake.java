@@ -25,17 +25,6 @@ record Intake(Path spool, Path incoming, UploadSink sink, DiskSpace disk, Ignore
         return maxFileSizes.getOrDefault(user.getName(), 0L);
     }
 
-    /**
-     * Refuses a path whose folder, once symbolic links are followed, is not inside the user's home: a link
-     * planted in the spool must not carry an upload or a rename elsewhere.
-     */
-    void checkInsideHome(org.apache.ftpserver.ftplet.User user, SpoolPath path) throws java.io.IOException {
-        Path home = spool.resolve(homeOf(user)).toRealPath();
-        if (!path.file().getParent().toRealPath().startsWith(home)) {
-            throw new java.io.IOException("folder of " + path.relative() + " leads outside the home " + home);
-        }
-    }
-
     /** The user's home relative to the spool, from FtpServer's absolute home folder. */
     String homeOf(org.apache.ftpserver.ftplet.User user) {
         return spool.relativize(Path.of(user.getHomeDirectory())).toString();

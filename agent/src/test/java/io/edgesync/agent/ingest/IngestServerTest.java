@@ -374,7 +374,7 @@ class IngestServerTest {
         Files.createSymbolicLink(data.resolve("spool/cams/cam/link.txt"), outside.resolve("target.txt"));
         FTPClient client = login("cam", "cam-pw");
         assertThat(client.storeFile("escape/x.bin", new ByteArrayInputStream(random(10)))).isFalse();
-        assertThat(client.getReplyCode()).isEqualTo(553);
+        assertThat(client.getReplyCode()).as("the confined file system says it is not writable").isEqualTo(550);
         assertThat(client.storeFile("link.txt", new ByteArrayInputStream(random(10)))).isFalse();
         assertThat(client.storeFile("a.tmp", new ByteArrayInputStream(random(10)))).isTrue();
         assertThat(client.rename("a.tmp", "escape/a.jpg")).isFalse();
@@ -382,6 +382,30 @@ class IngestServerTest {
             assertThat(files).as("nothing written through the links").isEmpty();
         }
         assertThat(recorded).isEmpty();
+    }
+
+    @Test
+    void aSymlinkPlantedInTheSpoolShowsNothingOutside() throws Exception {
+        Path outside = Files.createDirectories(data.resolve("outside"));
+        Files.writeString(outside.resolve("secret.txt"), "not for devices");
+        Files.createDirectories(data.resolve("spool/cams/cam"));
+        Files.createSymbolicLink(data.resolve("spool/cams/cam/escape"), outside);
+        Files.createSymbolicLink(data.resolve("spool/cams/cam/link.txt"), outside.resolve("secret.txt"));
+        Files.writeString(data.resolve("spool/cams/cam/mine.txt"), "mine");
+        Files.createSymbolicLink(data.resolve("spool/cams/cam/inside.txt"), data.resolve("spool/cams/cam/mine.txt"));
+        Files.createSymbolicLink(data.resolve("spool/cams/cam/loop"), data.resolve("spool/cams/cam/loop"));
+        FTPClient client = login("cam", "cam-pw");
+
+        assertThat(client.listNames()).as("links that lead out, and a loop, are not there")
+                .containsExactlyInAnyOrder("mine.txt", "inside.txt");
+        assertThat(client.changeWorkingDirectory("escape")).isFalse();
+        assertThat(client.retrieveFile("link.txt", new ByteArrayOutputStream())).isFalse();
+        assertThat(client.retrieveFile("escape/secret.txt", new ByteArrayOutputStream())).isFalse();
+        assertThat(client.deleteFile("escape/secret.txt")).isFalse();
+        ByteArrayOutputStream ok = new ByteArrayOutputStream();
+        assertThat(client.retrieveFile("inside.txt", ok)).as("a link that stays inside the home works").isTrue();
+        assertThat(ok.toString()).isEqualTo("mine");
+        assertThat(outside.resolve("secret.txt")).hasContent("not for devices");
     }
 
     @Test
