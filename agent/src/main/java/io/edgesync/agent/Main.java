@@ -31,6 +31,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 
 /**
  * Wiring only: reads the configuration, builds each part with its constructor, starts them in order and
@@ -100,12 +101,13 @@ public final class Main {
         IngestServer ingest = new IngestServer(config.ftp(), config.agent().spoolDir(), config.agent().incomingDir(),
                 sync, disk, spoolLock, events, metrics.registry(), new SiteReport(config.agent().id(), ledger, sync, clock),
                 clock);
+        BooleanSupplier mqttConnected = () -> mqtt.map(MqttTelemetry::connected).orElse(false);
         StatusReporter status = new StatusReporter(config.agent().id(), ingest, sync, ledger, disk, mqtt.isPresent(),
-                () -> mqtt.map(MqttTelemetry::connected).orElse(false), clock);
+                mqttConnected, clock);
         sync.registerGauges(metrics);
         disk.registerGauges(metrics);
         HttpApi http = new HttpApi(config.http(), metrics, status, sync, HealthChecks.all(ingest, ledger, sync, disk,
-                mqtt.isPresent(), () -> mqtt.map(MqttTelemetry::connected).orElse(false)));
+                mqtt.isPresent(), mqttConnected));
 
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.log(System.Logger.Level.INFO, "stopping");
