@@ -17,6 +17,9 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static io.edgesync.testing.Sockets.abort;
+import static io.edgesync.testing.Sockets.closeQuietly;
+
 /**
  * An FTP-aware fault proxy between a client and a real FTP server on loopback. It relays the control
  * connection line by line, rewrites each {@code 227} PASV reply to a data port of its own, and relays
@@ -103,35 +106,36 @@ public final class FtpFaultProxy implements AutoCloseable {
         }
 
         void clientToServer() {
-            try (BufferedReader in = reader(client); OutputStream out = server.getOutputStream()) {
-                String line;
-                while ((line = in.readLine()) != null) {
-                    out.write((line + "\r\n").getBytes(StandardCharsets.UTF_8));
-                    out.flush();
-                }
-            } catch (IOException e) {
-                // either side went away
-            } finally {
-                closeQuietly(client);
-                closeQuietly(server);
-            }
+            relayLines(client, server, line -> line);
         }
 
+        /** Rewrites PASV replies to the proxy's own data ports; drops the connection instead of a lost 226. */
         void serverToClient() {
-            try (BufferedReader in = reader(server); OutputStream out = client.getOutputStream()) {
+            relayLines(server, client, line -> {
+                Matcher pasv = PASV.matcher(line);
+                if (pasv.find()) {
+                    int port = Integer.parseInt(pasv.group(5)) * 256 + Integer.parseInt(pasv.group(6));
+                    return "227 Entering Passive Mode (127,0,0,1," + relayData(port) + ")";
+                }
+                if (dropOnNextReply && line.startsWith("226")) {
+                    faultsFired.incrementAndGet();
+                    abort(client);
+                    return null;
+                }
+                return line;
+            });
+        }
+
+        /** Copies control lines from one side to the other through {@code rewrite}; null ends the relay. */
+        private void relayLines(Socket from, Socket to, LineRewrite rewrite) {
+            try (BufferedReader in = reader(from); OutputStream out = to.getOutputStream()) {
                 String line;
                 while ((line = in.readLine()) != null) {
-                    Matcher pasv = PASV.matcher(line);
-                    if (pasv.find()) {
-                        int port = Integer.parseInt(pasv.group(5)) * 256 + Integer.parseInt(pasv.group(6));
-                        line = "227 Entering Passive Mode (127,0,0,1," + relayData(port) + ")";
-                    }
-                    if (dropOnNextReply && line.startsWith("226")) {
-                        faultsFired.incrementAndGet();
-                        abort(client);
+                    String relayed = rewrite.apply(line);
+                    if (relayed == null) {
                         return;
                     }
-                    out.write((line + "\r\n").getBytes(StandardCharsets.UTF_8));
+                    out.write((relayed + "\r\n").getBytes(StandardCharsets.UTF_8));
                     out.flush();
                 }
             } catch (IOException e) {
@@ -221,31 +225,18 @@ public final class FtpFaultProxy implements AutoCloseable {
         }
     }
 
+    @FunctionalInterface
+    private interface LineRewrite {
+        String apply(String line) throws IOException;
+    }
+
     private static BufferedReader reader(Socket s) throws IOException {
         return new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
-    }
-
-    /** Closes with RST, as a lost connection looks to both ends. */
-    private static void abort(Socket s) {
-        try {
-            s.setSoLinger(true, 0);
-        } catch (IOException e) {
-            // already closed
-        }
-        closeQuietly(s);
-    }
-
-    private static void closeQuietly(AutoCloseable c) {
-        try {
-            c.close();
-        } catch (Exception e) {
-            // already closed
-        }
     }
 
     @Override
     public void close() {
         closeQuietly(control);
-        sockets.forEach(FtpFaultProxy::closeQuietly);
+        sockets.forEach(Sockets::closeQuietly);
     }
 }

@@ -10,6 +10,8 @@ import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import static io.edgesync.testing.Sockets.closeQuietly;
+
 /**
  * A loopback TCP relay that a test opens and cuts: while open it forwards every connection on
  * {@code port} to {@code target}; {@link #cut()} closes the listener and every relayed connection, as a
@@ -72,16 +74,8 @@ public final class TcpRelay implements AutoCloseable {
             closeQuietly(listener);
             listener = null;
         }
-        sockets.forEach(TcpRelay::closeQuietly);
+        sockets.forEach(Sockets::closeQuietly);
         sockets.clear();
-    }
-
-    private static void closeQuietly(AutoCloseable c) {
-        try {
-            c.close();
-        } catch (Exception e) {
-            // already closed
-        }
     }
 
     @Override

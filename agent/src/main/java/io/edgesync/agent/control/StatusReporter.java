@@ -47,8 +47,14 @@ public final class StatusReporter {
         this.clock = clock;
     }
 
-    /** The agent's version, from the build. */
+    /** The agent's version, from the build (read once). */
     public static String version() {
+        return VERSION;
+    }
+
+    private static final String VERSION = readVersion();
+
+    private static String readVersion() {
         try (InputStream in = StatusReporter.class.getResourceAsStream("/io/edgesync/agent/version.properties")) {
             Properties p = new Properties();
             if (in != null) {

@@ -41,24 +41,24 @@ final class ConfinedFileSystem implements FileSystemFactory {
     private record View(FileSystemView view, Path home) implements FileSystemView {
         @Override
         public FtpFile getHomeDirectory() throws FtpException {
-            return new Confined(view.getHomeDirectory(), home);
+            return Confined.of(view.getHomeDirectory(), home);
         }
 
         @Override
         public FtpFile getWorkingDirectory() throws FtpException {
-            return new Confined(view.getWorkingDirectory(), home);
+            return Confined.of(view.getWorkingDirectory(), home);
         }
 
         @Override
         public boolean changeWorkingDirectory(String dir) throws FtpException {
             FtpFile target = view.getFile(dir);
-            return target != null && !new Confined(target, home).escapes() && view.changeWorkingDirectory(dir);
+            return target != null && !Confined.of(target, home).escapes() && view.changeWorkingDirectory(dir);
         }
 
         @Override
         public FtpFile getFile(String file) throws FtpException {
             FtpFile f = view.getFile(file);
-            return f == null ? null : new Confined(f, home);
+            return f == null ? null : Confined.of(f, home);
         }
 
         @Override
@@ -72,13 +72,21 @@ final class ConfinedFileSystem implements FileSystemFactory {
         }
     }
 
-    /** One file seen through the confinement: if it leads outside the home, it is not there. */
-    private record Confined(FtpFile file, Path home) implements FtpFile {
+    /**
+     * One file seen through the confinement: if it leads outside the home, it is not there. Whether it does
+     * is resolved once, when FtpServer hands out the file for one command (a listing asks each file half a
+     * dozen questions).
+     */
+    private record Confined(FtpFile file, Path home, boolean escapes) implements FtpFile {
+        static Confined of(FtpFile file, Path home) {
+            return new Confined(file, home, leadsOutside(file, home));
+        }
+
         /**
          * Whether the file leads outside the home: the file itself when it exists, a symbolic link's target
          * even when dangling, else the nearest folder above it that exists.
          */
-        boolean escapes() {
+        private static boolean leadsOutside(FtpFile file, Path home) {
             if (!(file.getPhysicalFile() instanceof File physical)) {
                 return true;
             }
@@ -198,7 +206,7 @@ final class ConfinedFileSystem implements FileSystemFactory {
         @Override
         public boolean move(FtpFile destination) {
             FtpFile target = destination instanceof Confined c ? c.file() : destination;
-            return !escapes() && !(destination instanceof Confined c && c.escapes()) && file.move(target);
+            return !escapes && !(destination instanceof Confined c && c.escapes()) && file.move(target);
         }
 
         @Override
@@ -208,7 +216,7 @@ final class ConfinedFileSystem implements FileSystemFactory {
             }
             List<? extends FtpFile> children = file.listFiles();
             return children == null ? null
-                    : children.stream().map(c -> new Confined(c, home)).filter(c -> !c.escapes()).toList();
+                    : children.stream().map(c -> Confined.of(c, home)).filter(c -> !c.escapes()).toList();
         }
 
         @Override

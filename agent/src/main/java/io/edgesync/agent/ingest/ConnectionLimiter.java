@@ -4,7 +4,6 @@ import org.apache.ftpserver.ipfilter.SessionFilter;
 import org.apache.mina.core.session.IoSession;
 import org.apache.mina.transport.socket.SocketSessionConfig;
 
-import java.net.InetSocketAddress;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -32,8 +31,7 @@ final class ConnectionLimiter implements SessionFilter {
         if (session.getConfig() instanceof SocketSessionConfig socket) {
             socket.setTcpNoDelay(true);
         }
-        String address = session.getRemoteAddress() instanceof InetSocketAddress a
-                ? a.getAddress().getHostAddress() : "?";
+        String address = Sessions.address(session.getRemoteAddress());
         AtomicInteger mine = perAddress.computeIfAbsent(address, k -> new AtomicInteger());
         int all = total.incrementAndGet();
         int fromAddress = mine.incrementAndGet();

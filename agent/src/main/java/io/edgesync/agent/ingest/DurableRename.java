@@ -54,7 +54,7 @@ final class DurableRename extends AbstractCommand {
             session.write(new DefaultFtpReply(FtpReply.REPLY_250_REQUESTED_FILE_ACTION_OKAY, "Rename successful."));
         } catch (UploadRefused e) {
             LOG.log(e.code() >= 500 ? System.Logger.Level.INFO : System.Logger.Level.WARNING,
-                    "RNTO {0} by {1} refused: {2} {3}", request.getArgument(), DurableUpload.userName(session),
+                    "RNTO {0} by {1} refused: {2} {3}", request.getArgument(), Sessions.userName(session),
                     e.code(), e.getMessage());
             session.write(new DefaultFtpReply(e.code(), e.getMessage()));
         } catch (Exception e) {
@@ -107,8 +107,8 @@ final class DurableRename extends AbstractCommand {
         }
         if (!intake.ignored().ignored(target.relative())) {
             intake.sink().accept(new ReceivedFile(target.relative(), Files.size(target.file()),
-                    SpoolWriter.sha256Of(target.file()), intake.clock().instant(), DurableUpload.userName(session),
-                    DurableUpload.clientIp(session)));
+                    SpoolWriter.sha256Of(target.file()), intake.clock().instant(), Sessions.userName(session),
+                    Sessions.clientIp(session)));
         }
     }
 }

@@ -15,7 +15,6 @@ import org.apache.ftpserver.impl.IODataConnectionFactory;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
@@ -57,7 +56,7 @@ final class DurableUpload extends AbstractCommand {
         } catch (UploadRefused e) {
             LOG.log(e.code() >= 500 || e.getCause() != null ? System.Logger.Level.WARNING : System.Logger.Level.INFO,
                     "{0} {1} by {2} from {3} refused: {4} {5}", request.getCommand(), request.getArgument(),
-                    userName(session), clientIp(session), e.code(), e.getMessage());
+                    Sessions.userName(session), Sessions.clientIp(session), e.code(), e.getMessage());
             session.write(new DefaultFtpReply(e.code(), e.getMessage()));
         } finally {
             session.resetState();
@@ -119,7 +118,7 @@ final class DurableUpload extends AbstractCommand {
             throw new UploadRefused(FtpReply.REPLY_451_REQUESTED_ACTION_ABORTED, "Cannot check free space; try later.", e);
         }
         if (disk.belowFloor()) {
-            intake.events().publish(new AgentEvent.UploadRefused(target.relative(), userName(session), clientIp(session),
+            intake.events().publish(new AgentEvent.UploadRefused(target.relative(), Sessions.userName(session), Sessions.clientIp(session),
                     FtpReply.REPLY_452_REQUESTED_ACTION_NOT_TAKEN, "disk-floor", intake.clock().instant()));
             throw new UploadRefused(FtpReply.REPLY_452_REQUESTED_ACTION_NOT_TAKEN,
                     "Insufficient storage space; nothing was stored, try again later.");
@@ -163,7 +162,7 @@ final class DurableUpload extends AbstractCommand {
                         "Control connection closed during transfer.");
             }
             ReceivedFile received = new ReceivedFile(target.relative(), writer.size(), writer.sha256Hex(),
-                    intake.clock().instant(), userName(session), clientIp(session));
+                    intake.clock().instant(), Sessions.userName(session), Sessions.clientIp(session));
             commit(writer, target, received);
             return received;
         } catch (IOException e) {
@@ -214,13 +213,5 @@ final class DurableUpload extends AbstractCommand {
         });
         LOG.log(System.Logger.Level.DEBUG, "received {0} ({1} bytes) from {2}", received.path(), received.size(),
                 received.user());
-    }
-
-    static String userName(FtpIoSession session) {
-        return session.getUser() == null ? "-" : session.getUser().getName();
-    }
-
-    static String clientIp(FtpIoSession session) {
-        return session.getRemoteAddress() instanceof InetSocketAddress a ? a.getAddress().getHostAddress() : "-";
     }
 }

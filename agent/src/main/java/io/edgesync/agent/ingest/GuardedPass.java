@@ -34,7 +34,7 @@ final class GuardedPass extends AbstractCommand {
     @Override
     public void execute(FtpIoSession session, FtpServerContext context, FtpRequest request)
             throws IOException, FtpException {
-        String address = DurableUpload.clientIp(session);
+        String address = Sessions.clientIp(session);
         switch (guard.check(address)) {
             case LoginGuard.Decision.Banned banned -> {
                 session.write(new DefaultFtpReply(FtpReply.REPLY_421_SERVICE_NOT_AVAILABLE_CLOSING_CONTROL_CONNECTION,

@@ -158,7 +158,7 @@ final class SiteCommands {
                     " Up " + (up / 86_400) + "d " + (up % 86_400 / 3_600) + "h " + (up % 3_600 / 60) + "m",
                     " Sessions: " + context.getFtpStatistics().getCurrentConnectionNumber() + " connected, "
                             + context.getFtpStatistics().getCurrentLoginNumber() + " logged in",
-                    " You: " + session.getUser().getName() + " from " + DurableUpload.clientIp(session),
+                    " You: " + session.getUser().getName() + " from " + Sessions.clientIp(session),
                     "End of status")));
         }
     }

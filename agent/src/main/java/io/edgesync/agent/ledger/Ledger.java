@@ -45,15 +45,7 @@ public final class Ledger implements AutoCloseable {
     public long recordReceived(ReceivedFile file, List<String> upstreams) throws LedgerException {
         return database.write("record " + file.path(), db -> {
             long now = file.receivedAt().toEpochMilli();
-            moveTempsToStale(db, "state IN ('pending', 'parked') AND file_id IN (SELECT id FROM files WHERE path = ?)",
-                    file.path());
-            try (PreparedStatement old = db.prepareStatement("""
-                    UPDATE deliveries SET state = 'superseded', updated_at = ?
-                    WHERE state IN ('pending', 'parked') AND file_id IN (SELECT id FROM files WHERE path = ?)""")) {
-                old.setLong(1, now);
-                old.setString(2, file.path());
-                old.executeUpdate();
-            }
+            supersedeOwed(db, file.path(), now);
             long fileId;
             try (PreparedStatement ins = db.prepareStatement("""
                     INSERT INTO files (path, size, sha256, received_at, user, client_ip) VALUES (?, ?, ?, ?, ?, ?)""",
@@ -152,7 +144,7 @@ public final class Ledger implements AutoCloseable {
     }
 
     public void delivered(long deliveryId, Instant at, Duration took) throws LedgerException {
-        finish(deliveryId, "state = 'delivered', delivered_at = ?, updated_at = ?, duration_ms = ?, last_error = NULL",
+        finish(deliveryId, false, "state = 'delivered', delivered_at = ?, updated_at = ?, duration_ms = ?, last_error = NULL",
                 at.toEpochMilli(), at.toEpochMilli(), took.toMillis());
     }
 
@@ -163,20 +155,20 @@ public final class Ledger implements AutoCloseable {
      */
     public void retryLater(long deliveryId, Instant now, Instant next, String error, Optional<String> tempWritten)
             throws LedgerException {
-        finish(deliveryId, "state = 'pending', next_attempt_at = ?, updated_at = ?, last_error = ?,"
+        finish(deliveryId, false, "state = 'pending', next_attempt_at = ?, updated_at = ?, last_error = ?,"
                 + " temp_path = COALESCE(?, temp_path)", next.toEpochMilli(), now.toEpochMilli(), error,
                 tempWritten.orElse(null));
     }
 
     /** Gives up on a delivery until an operator retries it; its upstream temporary, if any, is to be removed. */
     public void park(long deliveryId, Instant now, String reason, Optional<String> tempWritten) throws LedgerException {
-        finish(deliveryId, "state = 'parked', updated_at = ?, last_error = ?, temp_path = COALESCE(?, temp_path)",
+        finish(deliveryId, true, "state = 'parked', updated_at = ?, last_error = ?, temp_path = COALESCE(?, temp_path)",
                 now.toEpochMilli(), reason, tempWritten.orElse(null));
     }
 
     /** The spool now holds a newer version of this path, recorded with deliveries of its own. */
     public void supersede(long deliveryId, Instant now) throws LedgerException {
-        finish(deliveryId, "state = 'superseded', updated_at = ?", now.toEpochMilli());
+        finish(deliveryId, true, "state = 'superseded', updated_at = ?", now.toEpochMilli());
     }
 
     /**
@@ -201,16 +193,24 @@ public final class Ledger implements AutoCloseable {
      * @return how many deliveries were withdrawn
      */
     public int withdraw(String path, Instant now) throws LedgerException {
-        return database.write("withdraw " + path, db -> {
-            String which = "state IN ('pending', 'parked') AND file_id IN (SELECT id FROM files WHERE path = ?)";
-            moveTempsToStale(db, which, path);
-            try (PreparedStatement st = db.prepareStatement(
-                    "UPDATE deliveries SET state = 'superseded', updated_at = ? WHERE " + which)) {
-                st.setLong(1, now.toEpochMilli());
-                st.setString(2, path);
-                return st.executeUpdate();
-            }
-        });
+        return database.write("withdraw " + path, db -> supersedeOwed(db, path, now.toEpochMilli()));
+    }
+
+    /**
+     * What is still owed (pending or parked) for the files at {@code path} becomes superseded, their upstream
+     * temporaries left for cleanup; deliveries in flight finish.
+     *
+     * @return how many deliveries
+     */
+    private static int supersedeOwed(Connection db, String path, long now) throws SQLException {
+        String owed = "state IN ('pending', 'parked') AND file_id IN (SELECT id FROM files WHERE path = ?)";
+        moveTempsToStale(db, owed, path);
+        try (PreparedStatement st = db.prepareStatement(
+                "UPDATE deliveries SET state = 'superseded', updated_at = ? WHERE " + owed)) {
+            st.setLong(1, now);
+            st.setString(2, path);
+            return st.executeUpdate();
+        }
     }
 
     /** Parked deliveries (of one upstream, or all) become pending and due now. */
@@ -326,19 +326,21 @@ public final class Ledger implements AutoCloseable {
         });
     }
 
-    private static void moveTempsToStale(Connection db, String whichDeliveries, String param) throws SQLException {
+    private static void moveTempsToStale(Connection db, String whichDeliveries, Object param) throws SQLException {
         try (PreparedStatement st = db.prepareStatement("INSERT INTO stale_temps (upstream, path)"
                 + " SELECT upstream, temp_path FROM deliveries WHERE temp_path IS NOT NULL AND " + whichDeliveries)) {
-            st.setString(1, param);
+            st.setObject(1, param);
             st.executeUpdate();
         }
     }
 
     /**
-     * Ends an {@code active} delivery; one that is not active (e.g. cancelled meanwhile) is an error. A
-     * delivery that ends other than delivered leaves its upstream temporary, if any, for cleanup.
+     * Ends an {@code active} delivery; one that is not active (e.g. cancelled meanwhile) is an error.
+     *
+     * @param abandonsTemp the delivery will not finish its upstream temporary (parked, superseded): it is
+     *                     left for cleanup
      */
-    private void finish(long id, String assignments, Object... values) throws LedgerException {
+    private void finish(long id, boolean abandonsTemp, String assignments, Object... values) throws LedgerException {
         database.write("update delivery " + id, db -> {
             try (PreparedStatement st = db.prepareStatement(
                     "UPDATE deliveries SET " + assignments + " WHERE id = ? AND state = 'active'")) {
@@ -350,8 +352,8 @@ public final class Ledger implements AutoCloseable {
                     throw new SQLException("delivery " + id + " is not active");
                 }
             }
-            if (!assignments.startsWith("state = 'delivered'") && !assignments.startsWith("state = 'pending'")) {
-                moveTempsToStale(db, "id = ?", Long.toString(id));
+            if (abandonsTemp) {
+                moveTempsToStale(db, "id = ?", id);
             }
             return null;
         });

@@ -102,11 +102,16 @@ public final class MqttTelemetry implements EventSink, AutoCloseable {
             options.setUserName(settings.username());
             options.setPassword(settings.password().reveal().getBytes(StandardCharsets.UTF_8));
         }
-        MqttMessage will = new MqttMessage(Json.bytes(Map.of("agent", agentId, "online", false)));
-        will.setQos(1);
-        will.setRetained(true);
-        options.setWill(statusTopic, will);
+        options.setWill(statusTopic, offline());
         return options;
+    }
+
+    /** The retained status of an agent that is gone: the last will, and the last word of a clean stop. */
+    private MqttMessage offline() {
+        MqttMessage message = new MqttMessage(Json.bytes(Map.of("agent", agentId, "online", false)));
+        message.setQos(1);
+        message.setRetained(true);
+        return message;
     }
 
     /** Paho retries only after a first success; this loop covers the first connect. */
@@ -201,10 +206,7 @@ public final class MqttTelemetry implements EventSink, AutoCloseable {
         timer.shutdownNow();
         try {
             if (client.isConnected()) {
-                MqttMessage offline = new MqttMessage(Json.bytes(Map.of("agent", agentId, "online", false)));
-                offline.setQos(1);
-                offline.setRetained(true);
-                client.publish(statusTopic, offline).waitForCompletion(2_000);
+                client.publish(statusTopic, offline()).waitForCompletion(2_000);
                 client.disconnect(2_000).waitForCompletion(3_000);
             }
             client.close(true);
