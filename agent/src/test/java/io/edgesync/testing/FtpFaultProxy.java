@@ -24,9 +24,10 @@ import static io.edgesync.testing.Sockets.closeQuietly;
  * An FTP-aware fault proxy between a client and a real FTP server on loopback. It relays the control
  * connection line by line, rewrites each {@code 227} PASV reply to a data port of its own, and relays
  * data connections, counting the bytes sent towards the server. A test arms one fault at a time:
- * cut the next upload's data connection after N bytes, drop the control connection right after an
- * upload's data connection closes (the 226 is lost), or stall data (a blackhole: nothing forwarded,
- * nothing closed). Passive mode over IPv4 only (what Commons Net uses by default).
+ * cut the next upload's data connection after N bytes (the server gets exactly N, the client a reset),
+ * drop the control connection right after an upload's data connection closes (the 226 is lost), or
+ * stall data (a blackhole: nothing forwarded, nothing closed). Passive mode over IPv4 only (what
+ * Commons Net uses by default).
  */
 public final class FtpFaultProxy implements AutoCloseable {
     /** The fault armed for the next upload, consumed when it fires. */
@@ -191,8 +192,10 @@ public final class FtpFaultProxy implements AutoCloseable {
                         uploadedBytes.addAndGet(keep);
                         fault.compareAndSet(Fault.CUT_DATA, Fault.NONE);
                         faultsFired.incrementAndGet();
+                        // The server keeps what it was sent (FIN: an RST would make its kernel drop what it has
+                        // not read yet, and the test could not tell how much is upstream); the client sees a reset.
+                        to.shutdownOutput();
                         abort(from);
-                        abort(to);
                         return;
                     }
                     out.write(buf, 0, n);
