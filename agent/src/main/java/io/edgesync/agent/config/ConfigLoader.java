@@ -120,7 +120,9 @@ public final class ConfigLoader {
         }
         List<FtpSettings.User> users = list("ftp.users", node -> new FtpSettings.User(
                 string(node, "name", null), password(node), string(node, "home", null), string(node, "perm", "elrw"),
-                size(node, "max-file-size", 0), bool(node, "require-tls", false), strings(node, "allow", List.of())));
+                new FtpSettings.Limits(size(node, "max-file-size", 0), size(node, "quota-bytes", 0),
+                        integer(node, "quota-files", 0)),
+                bool(node, "require-tls", false), strings(node, "allow", List.of())));
         return new FtpSettings(string("ftp.bind", "0.0.0.0"), integer("ftp.port", 2121), from, to,
                 string("ftp.passive-address", ""), integer("ftp.max-logins", 64),
                 integer("ftp.max-connections", 256), integer("ftp.max-connections-per-ip", 32),

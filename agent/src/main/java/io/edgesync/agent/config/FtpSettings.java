@@ -3,6 +3,7 @@ package io.edgesync.agent.config;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
@@ -107,11 +108,11 @@ public record FtpSettings(String bind, int port, int passivePortsFrom, int passi
      *
      * @param home folder under the spool, relative, where this user's uploads land
      * @param perm pyftpdlib's permission letters
-     * @param maxFileSize larger uploads are refused with 552 and nothing is kept (0 = no limit)
+     * @param limits what one upload and the whole home may hold
      * @param requireTls this account logs in only over TLS (AUTH TLS, or the implicit-TLS port)
      * @param allow client addresses or CIDR blocks this account may log in from (empty = any)
      */
-    public record User(String name, Password password, String home, String perm, long maxFileSize,
+    public record User(String name, Password password, String home, String perm, Limits limits,
                        boolean requireTls, List<String> allow) {
         /** pyftpdlib's letters: e cwd, l list, r retrieve, a append, d delete, f rename, m mkdir, w store, M chmod, T mtime. */
         public static final String PERM_LETTERS = "elradfmwMT";
@@ -137,9 +138,7 @@ public record FtpSettings(String bind, int port, int passivePortsFrom, int passi
                             "allowed: an IP address or CIDR block such as 192.168.10.0/24 or fd00::/8 (no host names)");
                 }
             }
-            if (maxFileSize < 0) {
-                throw ConfigException.of("max-file-size", maxFileSize, "allowed: 0 (no limit) or a size such as 2GiB");
-            }
+            Objects.requireNonNull(limits, "limits");
             if (perm == null || perm.isEmpty() || !perm.chars().allMatch(c -> PERM_LETTERS.indexOf(c) >= 0)) {
                 throw ConfigException.of("perm", perm, "allowed: one or more of the letters " + PERM_LETTERS
                         + " (e cwd, l list, r read, a append, d delete, f rename, m mkdir, w write, M chmod, T mtime)");
@@ -147,11 +146,39 @@ public record FtpSettings(String bind, int port, int passivePortsFrom, int passi
         }
 
         public User(String name, Password password, String home, String perm) {
-            this(name, password, home, perm, 0, false, List.of());
+            this(name, password, home, perm, Limits.NONE, false, List.of());
         }
 
         public boolean may(char letter) {
             return perm.indexOf(letter) >= 0;
+        }
+    }
+
+    /**
+     * Per-user storage limits; 0 means no limit. Uploads past any of them are refused with 552 and
+     * nothing is kept.
+     *
+     * @param maxFileSize the largest single upload ({@code max-file-size})
+     * @param quotaBytes  what the user's home may hold in all ({@code quota-bytes})
+     * @param quotaFiles  how many files the user's home may hold ({@code quota-files})
+     */
+    public record Limits(long maxFileSize, long quotaBytes, long quotaFiles) {
+        public static final Limits NONE = new Limits(0, 0, 0);
+
+        public Limits {
+            if (maxFileSize < 0) {
+                throw ConfigException.of("max-file-size", maxFileSize, "allowed: 0 (no limit) or a size such as 2GiB");
+            }
+            if (quotaBytes < 0) {
+                throw ConfigException.of("quota-bytes", quotaBytes, "allowed: 0 (no limit) or a size such as 20GiB");
+            }
+            if (quotaFiles < 0) {
+                throw ConfigException.of("quota-files", quotaFiles, "allowed: 0 (no limit) or a number of files");
+            }
+        }
+
+        public boolean hasQuota() {
+            return quotaBytes > 0 || quotaFiles > 0;
         }
     }
 }

@@ -47,10 +47,12 @@ final class DurableUpload extends AbstractCommand {
             checkDataConnectionRequested(session);
             checkDiskFloor(session, target);
             long prefix = prefixLength(target, offset);
+            Quota.Allowance allowance = Quota.allowance(intake.limits(session.getUser()),
+                    Path.of(session.getUser().getHomeDirectory()), target.file());
             session.write(new DefaultFtpReply(FtpReply.REPLY_150_FILE_STATUS_OKAY,
                     (mode == Mode.UNIQUE ? "FILE: " + Path.of(target.relative()).getFileName() : "Opening data connection")
                             + " for " + request.getCommand() + "."));
-            ReceivedFile received = receive(session, target, prefix);
+            ReceivedFile received = receive(session, target, prefix, allowance);
             session.write(new DefaultFtpReply(FtpReply.REPLY_226_CLOSING_DATA_CONNECTION,
                     "Transfer complete; " + received.size() + " bytes stored durably."));
         } catch (UploadRefused e) {
@@ -147,15 +149,16 @@ final class DurableUpload extends AbstractCommand {
         return restOffset;
     }
 
-    private ReceivedFile receive(FtpIoSession session, SpoolPath target, long prefix) throws UploadRefused {
+    private ReceivedFile receive(FtpIoSession session, SpoolPath target, long prefix, Quota.Allowance allowance)
+            throws UploadRefused {
         DataConnection data;
         try {
             data = session.getDataConnection().openConnection();
         } catch (Exception e) {
             throw new UploadRefused(FtpReply.REPLY_425_CANT_OPEN_DATA_CONNECTION, "Cannot open data connection.");
         }
-        try (SpoolWriter writer = new SpoolWriter(intake.incoming(), intake.maxFileSize(session.getUser()))) {
-            transfer(session, data, writer, target, prefix);
+        try (SpoolWriter writer = new SpoolWriter(intake.incoming(), allowance.maxBytes())) {
+            transfer(session, data, writer, target, prefix, allowance);
             if (!session.isConnected()) {
                 // the control connection is gone: the device can never see a 226, so this is not an upload
                 throw new UploadRefused(FtpReply.REPLY_426_CONNECTION_CLOSED_TRANSFER_ABORTED,
@@ -172,20 +175,20 @@ final class DurableUpload extends AbstractCommand {
     }
 
     private static void transfer(FtpIoSession session, DataConnection data, SpoolWriter writer, SpoolPath target,
-                                 long prefix) throws UploadRefused, IOException {
+                                 long prefix, Quota.Allowance allowance) throws UploadRefused, IOException {
         if (prefix > 0) {
             try {
                 writer.copyPrefix(target.file(), prefix);
             } catch (SpoolWriter.TooLargeException e) {
                 throw new UploadRefused(FtpReply.REPLY_552_REQUESTED_FILE_ACTION_ABORTED_EXCEEDED_STORAGE,
-                        "File too large for this account (" + e.getMessage() + "); nothing was stored.");
+                        allowance.exceeded());
             }
         }
         try (OutputStream out = writer.stream()) {
             data.transferFromClient(session.getFtpletSession(), out);
         } catch (SpoolWriter.TooLargeException e) {
             throw new UploadRefused(FtpReply.REPLY_552_REQUESTED_FILE_ACTION_ABORTED_EXCEEDED_STORAGE,
-                    "File too large for this account (" + e.getMessage() + "); nothing was stored.");
+                    allowance.exceeded());
         } catch (SpoolWriter.LocalWriteException e) {
             throw new UploadRefused(FtpReply.REPLY_452_REQUESTED_ACTION_NOT_TAKEN,
                     "Cannot store the file here now (" + e.getMessage() + "); nothing was stored.", e);

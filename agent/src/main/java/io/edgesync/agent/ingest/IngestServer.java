@@ -58,7 +58,7 @@ public final class IngestServer {
         this.incoming = incoming.toAbsolutePath().normalize();
         Intake intake = new Intake(this.spool, this.incoming, sink, disk, new IgnoredNames(settings.ignore()), events,
                 lock, settings.users().stream().collect(Collectors.toMap(FtpSettings.User::name,
-                        FtpSettings.User::maxFileSize)), clock);
+                        FtpSettings.User::limits)), clock);
 
         FtpServerFactory factory = new FtpServerFactory();
         Optional<SslConfiguration> ssl = settings.tls().map(IngestServer::ssl);

@@ -1,5 +1,6 @@
 package io.edgesync.agent.ingest;
 
+import io.edgesync.agent.config.FtpSettings;
 import io.edgesync.agent.telemetry.EventSink;
 
 import java.nio.file.Path;
@@ -14,15 +15,15 @@ import java.util.Map;
  * @param lock     held while a new version enters the spool and the ledger, so retention never deletes it
  */
 record Intake(Path spool, Path incoming, UploadSink sink, DiskSpace disk, IgnoredNames ignored, EventSink events,
-              SpoolLock lock, Map<String, Long> maxFileSizes, Clock clock) {
+              SpoolLock lock, Map<String, FtpSettings.Limits> limits, Clock clock) {
 
     Intake {
-        maxFileSizes = Map.copyOf(maxFileSizes);
+        limits = Map.copyOf(limits);
     }
 
-    /** The user's {@code max-file-size} (0 = no limit). */
-    long maxFileSize(org.apache.ftpserver.ftplet.User user) {
-        return maxFileSizes.getOrDefault(user.getName(), 0L);
+    /** The user's {@code max-file-size} and quota. */
+    FtpSettings.Limits limits(org.apache.ftpserver.ftplet.User user) {
+        return limits.getOrDefault(user.getName(), FtpSettings.Limits.NONE);
     }
 
     /** The user's home relative to the spool, from FtpServer's absolute home folder. */

@@ -51,7 +51,8 @@ class FtpsTest {
                 Duration.ofSeconds(30), false, true, List.of(), new FtpSettings.LoginLimits(100, Duration.ZERO,
                 Duration.ofSeconds(1)), Optional.of(new FtpSettings.Tls(keystore, Secret.of("ks-pass"), implicitPort)),
                 List.of(new FtpSettings.User("cam", Password.parse("cam-pw"), "cam", "elrw"),
-                        new FtpSettings.User("secure", Password.parse("secure-pw"), "secure", "elrw", 0, true, List.of())));
+                        new FtpSettings.User("secure", Password.parse("secure-pw"), "secure", "elrw", FtpSettings.Limits.NONE, true,
+                                List.of())));
         server = sink.start(data, settings);
     }
 

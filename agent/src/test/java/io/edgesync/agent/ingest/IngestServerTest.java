@@ -92,10 +92,14 @@ class IngestServerTest {
                 false, true, List.of("*.tmp", ".*"), new FtpSettings.LoginLimits(3, Duration.ofMillis(200), Duration.ofSeconds(2)),
                 java.util.Optional.empty(), List.of(
                 new FtpSettings.User("cam", Password.parse("cam-pw"), "cams/cam", "elradfmw"),
-                new FtpSettings.User("drop", Password.parse("drop-pw"), "drop", "w", 100_000, false, List.of()),
+                new FtpSettings.User("drop", Password.parse("drop-pw"), "drop", "w",
+                        new FtpSettings.Limits(100_000, 0, 0), false, List.of()),
+                new FtpSettings.User("quota", Password.parse("quota-pw"), "quota", "elrwd",
+                        new FtpSettings.Limits(0, 250_000, 3), false, List.of()),
                 new FtpSettings.User("viewer", Password.Pbkdf2.create("viewer-pw".toCharArray(), 20_000,
                         new java.security.SecureRandom()), "cams", "elr"),
-                new FtpSettings.User("gate", Password.parse("gate-pw"), "gate", "w", 0, false, List.of("127.0.0.30/31"))));
+                new FtpSettings.User("gate", Password.parse("gate-pw"), "gate", "w", FtpSettings.Limits.NONE, false,
+                        List.of("127.0.0.30/31"))));
         server = new IngestServer(settings, data.resolve("spool"), data.resolve("incoming"), sink,
                 new DiskSpace(data, new AgentConfig.Disk(floorBytes, 0)), new SpoolLock(), events::add,
                 registry, new FixedSiteInfo(), Clock.systemUTC());
@@ -209,6 +213,40 @@ class IngestServerTest {
         assertThat(data.resolve("incoming")).isEmptyDirectory();
         assertThat(recorded).isEmpty();
         assertThat(login("drop", "drop-pw").storeFile("small.pdf", new ByteArrayInputStream(random(100_000)))).isTrue();
+    }
+
+    @Test
+    void theQuotaCountsWhatTheHomeHoldsAndRefusesWhatWouldPassItWith552() throws Exception {
+        FTPClient client = login("quota", "quota-pw");
+        assertThat(client.storeFile("a.jpg", new ByteArrayInputStream(random(100_000)))).isTrue();
+        assertThat(client.storeFile("b.jpg", new ByteArrayInputStream(random(100_000)))).isTrue();
+        // 200,000 of 250,000 bytes held: a file that would pass the quota is cut off where it passes it
+        int code;
+        try {
+            client.storeFile("c.jpg", new ByteArrayInputStream(random(60_000)));
+            code = client.getReplyCode();
+        } catch (org.apache.commons.net.io.CopyStreamException e) {
+            code = client.getReply();
+        }
+        assertThat(code).isEqualTo(552);
+        assertThat(client.getReplyString()).contains("Quota exceeded");
+        assertThat(data.resolve("spool/quota/c.jpg")).doesNotExist();
+        assertThat(data.resolve("incoming")).isEmptyDirectory();
+
+        client = login("quota", "quota-pw");
+        // replacing a file frees its bytes first
+        assertThat(client.storeFile("b.jpg", new ByteArrayInputStream(random(140_000)))).isTrue();
+        assertThat(client.storeFile("c.jpg", new ByteArrayInputStream(random(10_000)))).isTrue();
+        // three files held: a fourth is refused before any byte moves, replacing one is still allowed
+        assertThat(client.storeFile("d.jpg", new ByteArrayInputStream(random(10)))).isFalse();
+        assertThat(client.getReplyCode()).isEqualTo(552);
+        assertThat(client.getReplyString()).contains("3 of its 3 files");
+        assertThat(client.storeFile("c.jpg", new ByteArrayInputStream(random(20)))).isTrue();
+        // deleting frees room at once
+        assertThat(client.deleteFile("a.jpg")).isTrue();
+        assertThat(client.storeFile("d.jpg", new ByteArrayInputStream(random(10)))).isTrue();
+        assertThat(recorded).extracting(ReceivedFile::path)
+                .containsExactly("quota/a.jpg", "quota/b.jpg", "quota/b.jpg", "quota/c.jpg", "quota/c.jpg", "quota/d.jpg");
     }
 
     @Test
