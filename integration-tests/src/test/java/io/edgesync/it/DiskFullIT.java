@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.edgesync.testing.PeerProcess;
 import io.edgesync.testing.Peers;
+import io.edgesync.testing.Tmpfs;
 import io.edgesync.testing.Vsftpd;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -35,14 +36,14 @@ class DiskFullIT {
     @Test
     void belowTheFloorUploadsAre452AndResumeByThemselvesWhenSpaceReturns() throws Exception {
         Path data = Files.createDirectories(dir.resolve("data"));
-        mountTmpfs(data, "48m");
         int upstreamPort = PeerProcess.freePort();
         int ftp = PeerProcess.freePort();
         int http = PeerProcess.freePort();
         String yaml = AgentProcess.yaml(data, ftp, http,
                 AgentProcess.upstream("hq", upstreamPort, Vsftpd.USER, Vsftpd.PASSWORD), "broker: \"\"",
                 "disk:\n  floor-bytes: 16MiB\n  floor-percent: 0\nretention:\n  policy: until-floor");
-        try (AgentProcess agent = new AgentProcess(dir.resolve("agent"), yaml, ftp, http, Map.of()).start(true)) {
+        try (Tmpfs disk = Tmpfs.mount(data, "48m");
+             AgentProcess agent = new AgentProcess(dir.resolve("agent"), yaml, ftp, http, Map.of()).start(true)) {
             assertThat(Devices.upload(ftp, "cam", "cam-pw-secret", "", "huge.bin", Devices.randomBytes(60 * MIB, 1)))
                     .as("the disk fills mid-transfer").isEqualTo(452);
             assertThat(data.resolve("incoming")).isEmptyDirectory();
@@ -80,17 +81,6 @@ class DiskFullIT {
                 assertThat(agent.get("/metrics").body()).containsPattern("edgesync_spool_deleted_files_total\\{policy=\"until-floor\"} [1-9]");
             }
             assertThat(integrityCheck(data.resolve("ledger.db"))).isEqualTo("ok");
-        } finally {
-            new ProcessBuilder("umount", "-l", data.toString()).start().waitFor(10, TimeUnit.SECONDS);
-        }
-    }
-
-    private static void mountTmpfs(Path at, String size) throws Exception {
-        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", at.toString())
-                .redirectErrorStream(true).start();
-        boolean ok = mount.waitFor(10, TimeUnit.SECONDS) && mount.exitValue() == 0;
-        if (!ok) {
-            Peers.missingSetup("a tmpfs mount (needs root): " + new String(mount.getInputStream().readAllBytes()).trim());
         }
     }
 

@@ -5,6 +5,7 @@ import io.edgesync.agent.config.Password;
 import io.edgesync.agent.ledger.ReceivedFile;
 import io.edgesync.testing.PeerProcess;
 import io.edgesync.testing.Peers;
+import io.edgesync.testing.Tmpfs;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -24,8 +25,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Real FTP clients against the embedded server: lftp (mirror, passive and active), curl (EPSV, active,
- * listing, download, IPv6 on ::1), wget (download) and Debian's Python ftplib (UTF-8 names, MLSD, SIZE,
- * MDTM, an empty file, TYPE A).
+ * listing, download, IPv6 on ::1, a file over 4 GiB), wget (download), tnftp (BSD ftp, scripted, passive
+ * and active) and Debian's Python ftplib (UTF-8 names, MLSD, SIZE, MDTM, an empty file, TYPE A).
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ClientInteropTest {
@@ -52,9 +53,15 @@ class ClientInteropTest {
     }
 
     private static String run(List<String> command, Path cwd) throws Exception {
+        return run(command, cwd, "");
+    }
+
+    private static String run(List<String> command, Path cwd, String input) throws Exception {
         Process p = new ProcessBuilder(command).directory(cwd.toFile()).redirectErrorStream(true).start();
-        p.getOutputStream().close();
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        try (var stdin = p.getOutputStream()) {
+            stdin.write(input.getBytes(StandardCharsets.UTF_8));
+        }
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new AssertionError("timed out: " + command);
         }
@@ -129,6 +136,74 @@ class ClientInteropTest {
     }
 
     @Test
+    void tnftpScriptedInPassiveAndActiveMode() throws Exception {
+        Path tnftp = Peers.require("tnftp", "tnftp");
+        start("127.0.0.1");
+        Path file = Files.write(data.resolve("shot.jpg"), random(90_000, 5));
+        for (String passive : List.of("on", "off")) {
+            String dir = "tn-" + passive;
+            String out = run(List.of(tnftp.toString(), "-n", "-v", "127.0.0.1", Integer.toString(server.port())), data,
+                    String.join("\n", "user cam cam-pw", "binary", "passive " + passive, "mkdir " + dir, "cd " + dir,
+                            "put shot.jpg x.tmp", "rename x.tmp shot.jpg", "put shot.jpg gone.jpg", "delete gone.jpg",
+                            "ls", "get shot.jpg back-" + passive + ".jpg", "quit", ""));
+            assertThat(out).contains("250 Rename successful").containsPattern(":\\d\\d shot\\.jpg\n")
+                    .doesNotContainPattern(":\\d\\d gone\\.jpg");
+            assertThat(data.resolve("spool/cam/" + dir + "/shot.jpg")).hasSameBinaryContentAs(file);
+            assertThat(data.resolve("spool/cam/" + dir + "/gone.jpg")).doesNotExist();
+            assertThat(data.resolve("back-" + passive + ".jpg")).hasSameBinaryContentAs(file);
+        }
+        // x.tmp is a device temporary (ftp.ignore): recorded once renamed; gone.jpg was recorded, then withdrawn
+        assertThat(recorded).extracting(ReceivedFile::path).containsExactlyInAnyOrder(
+                "cam/tn-on/shot.jpg", "cam/tn-on/gone.jpg", "cam/tn-off/shot.jpg", "cam/tn-off/gone.jpg");
+        assertThat(sink.withdrawn).containsExactlyInAnyOrder("cam/tn-on/gone.jpg", "cam/tn-off/gone.jpg");
+    }
+
+    /**
+     * Sizes and offsets past 2^32 (a 32-bit counter anywhere would wrap): curl uploads a sparse 4 GiB +
+     * 1 MiB file with marks on both sides of the 4 GiB line, into a spool on a tmpfs (RAM, so no disk has
+     * to have 4 GiB free), and reads SIZE back.
+     */
+    @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    void curlUploadsAFileOver4GiB() throws Exception {
+        Path curl = Peers.require("curl", "curl");
+        long size = (4L << 30) + (1 << 20) + 7;
+        Path source = data.resolve("sparse.bin");
+        byte[] mark = random(4096, 11);
+        try (var ch = java.nio.channels.FileChannel.open(source, java.nio.file.StandardOpenOption.CREATE_NEW,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(mark), 0);
+            ch.write(java.nio.ByteBuffer.wrap(mark), (4L << 30) - 100); // across the 4 GiB line
+            ch.write(java.nio.ByteBuffer.wrap(mark), size - mark.length);
+        }
+        String expected = sha256(source);
+        Path ram = Files.createDirectories(data.resolve("ram"));
+        try (Tmpfs mounted = Tmpfs.mount(ram, "4200m")) {
+            int passive = PeerProcess.freeRange(4);
+            server = sink.start(ram, new FtpSettings("127.0.0.1", 0, passive, passive + 3, "", 4, 8, 8,
+                    Duration.ofSeconds(30), false, true, List.of(), new FtpSettings.LoginLimits(5, Duration.ZERO,
+                    Duration.ofSeconds(1)), java.util.Optional.empty(),
+                    List.of(new FtpSettings.User("cam", Password.parse("cam-pw"), "cam", "elrw"))));
+            String url = "ftp://cam:cam-pw@127.0.0.1:" + server.port() + "/big.bin";
+            run(List.of(curl.toString(), "-sS", "-T", source.toString(), url), data);
+            assertThat(run(List.of(curl.toString(), "-sS", "-I", url), data)).contains("Content-Length: " + size);
+            Path stored = ram.resolve("spool/cam/big.bin");
+            assertThat(Files.size(stored)).isEqualTo(size);
+            try (var ch = java.nio.channels.FileChannel.open(stored)) {
+                java.nio.ByteBuffer back = java.nio.ByteBuffer.allocate(mark.length);
+                ch.read(back, (4L << 30) - 100);
+                assertThat(back.array()).isEqualTo(mark);
+            }
+            assertThat(recorded).singleElement().satisfies(f -> {
+                assertThat(f.size()).isEqualTo(size);
+                assertThat(f.sha256()).isEqualTo(expected);
+            });
+            server.stop();
+            server = null;
+        }
+    }
+
+    @Test
     void pythonFtplibWithUtf8NamesEmptyFilesMachineListingsAndAscii() throws Exception {
         Path python = Peers.pyftpdlib(); // Debian's python3, which has ftplib too
         start("127.0.0.1");
@@ -158,5 +233,22 @@ class ClientInteropTest {
         assertThat(recorded).filteredOn(f -> f.path().endsWith("empty.dat")).singleElement()
                 .satisfies(f -> assertThat(f.sha256()).isEqualTo(
                         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
+    }
+
+    private static byte[] random(int size, long seed) {
+        byte[] b = new byte[size];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    private static String sha256(Path file) throws Exception {
+        java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+        try (var in = Files.newInputStream(file)) {
+            byte[] buf = new byte[1 << 20];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                digest.update(buf, 0, n);
+            }
+        }
+        return java.util.HexFormat.of().formatHex(digest.digest());
     }
 }
