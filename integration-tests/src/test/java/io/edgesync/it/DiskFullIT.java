@@ -42,7 +42,7 @@ class DiskFullIT {
         String yaml = AgentProcess.yaml(data, ftp, http,
                 AgentProcess.upstream("hq", upstreamPort, Vsftpd.USER, Vsftpd.PASSWORD), "broker: \"\"",
                 "disk:\n  floor-bytes: 16MiB\n  floor-percent: 0\nretention:\n  policy: until-floor");
-        try (Tmpfs disk = Tmpfs.mount(data, "48m");
+        try (Tmpfs small = Tmpfs.mount(data, "48m");
              AgentProcess agent = new AgentProcess(dir.resolve("agent"), yaml, ftp, http, Map.of()).start(true)) {
             assertThat(Devices.upload(ftp, "cam", "cam-pw-secret", "", "huge.bin", Devices.randomBytes(60 * MIB, 1)))
                     .as("the disk fills mid-transfer").isEqualTo(452);

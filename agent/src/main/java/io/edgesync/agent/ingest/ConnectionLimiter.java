@@ -1,11 +1,15 @@
 package io.edgesync.agent.ingest;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.ftpserver.ipfilter.SessionFilter;
 import org.apache.mina.core.session.IoSession;
 import org.apache.mina.transport.socket.SocketSessionConfig;
 
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Admits a new control connection only while fewer than {@code ftp.max-connections} are open in all and
@@ -20,10 +24,19 @@ final class ConnectionLimiter implements SessionFilter {
     private final int maxPerAddress;
     private final AtomicInteger total = new AtomicInteger();
     private final ConcurrentHashMap<String, AtomicInteger> perAddress = new ConcurrentHashMap<>();
+    /** A flood is one warning every 10 s with a count, not a line per connection. */
+    private static final long WARN_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
+    private final AtomicLong refused = new AtomicLong();
+    private final AtomicLong lastWarning = new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
 
-    ConnectionLimiter(int maxTotal, int maxPerAddress) {
+    private final Counter refusedTotal;
+
+    ConnectionLimiter(int maxTotal, int maxPerAddress, MeterRegistry registry) {
         this.maxTotal = maxTotal;
         this.maxPerAddress = maxPerAddress;
+        this.refusedTotal = Counter.builder("edgesync.ftp.connections.refused")
+                .description("FTP connections closed before the greeting: ftp.max-connections or"
+                        + " ftp.max-connections-per-ip reached").register(registry);
     }
 
     @Override
@@ -37,8 +50,16 @@ final class ConnectionLimiter implements SessionFilter {
         int fromAddress = mine.incrementAndGet();
         if (all > maxTotal || fromAddress > maxPerAddress) {
             release(address, mine);
-            LOG.log(System.Logger.Level.WARNING, "connection from {0} refused: {1} open from it (limit {2}), {3} in all"
-                    + " (limit {4})", address, fromAddress - 1, maxPerAddress, all - 1, maxTotal);
+            refusedTotal.increment();
+            long refusals = refused.incrementAndGet();
+            long now = System.nanoTime();
+            long last = lastWarning.get();
+            if (now - last >= WARN_EVERY_NANOS && lastWarning.compareAndSet(last, now)) {
+                refused.addAndGet(-refusals);
+                LOG.log(System.Logger.Level.WARNING, "{0} connection(s) refused since the last warning; latest from {1}:"
+                        + " {2} open from it (limit {3}), {4} in all (limit {5})", refusals, address, fromAddress - 1,
+                        maxPerAddress, all - 1, maxTotal);
+            }
             return false; // MINA closes it before the greeting
         }
         session.getCloseFuture().addListener(future -> release(address, mine));
