@@ -11,15 +11,20 @@ import org.apache.ftpserver.ftplet.FtpletResult;
 import org.apache.ftpserver.ftplet.User;
 
 import java.io.IOException;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Enforces each user's permission letters before any command runs (FtpServer itself only knows
- * "writable or not"). A refused command gets 550 and is not executed.
+ * "writable or not"): a refused command gets 550 and is not executed. For a {@code require-tls} user it
+ * also refuses transfers over an unprotected data channel with 521 (PROT P first), as vsftpd's
+ * {@code force_local_data_ssl} does: a TLS login alone would still send the files in clear.
  */
 final class PermissionFtplet extends DefaultFtplet {
     private static final System.Logger LOG = System.getLogger(PermissionFtplet.class.getName());
+    private static final Set<String> TRANSFERS = Set.of("STOR", "STOU", "APPE", "RETR", "LIST", "NLST", "MLSD");
     private final Map<String, FtpSettings.User> users;
 
     PermissionFtplet(Map<String, FtpSettings.User> users) {
@@ -37,6 +42,13 @@ final class PermissionFtplet extends DefaultFtplet {
             return FtpletResult.DEFAULT;
         }
         FtpSettings.User settings = users.get(user.getName());
+        if (settings != null && settings.requireTls() && TRANSFERS.contains(request.getCommand().toUpperCase(Locale.ROOT))
+                && !session.getDataConnection().isSecure()) {
+            LOG.log(System.Logger.Level.INFO, "refused {0} for user {1} from {2}: data channel not protected (PROT P)",
+                    request.getCommand(), user.getName(), session.getClientAddress());
+            session.write(new DefaultFtpReply(521, "Data connections must be protected for this account; send PROT P."));
+            return FtpletResult.SKIP;
+        }
         if (settings != null && settings.may(needed.get())) {
             return FtpletResult.DEFAULT;
         }

@@ -87,6 +87,26 @@ class FtpsTest {
     }
 
     @Test
+    void anAccountThatRequiresTlsCannotTransferOverAClearDataChannel() throws Exception {
+        FTPSClient client = ftps(false);
+        client.connect("127.0.0.1", server.port());
+        assertThat(client.login("secure", "secure-pw")).isTrue();
+        client.setFileType(FTP.BINARY_FILE_TYPE);
+        client.enterLocalPassiveMode();
+        client.execPBSZ(0);
+        client.execPROT("C");
+        assertThat(client.storeFile("clear.bin", new ByteArrayInputStream(new byte[1000]))).isFalse();
+        assertThat(client.getReplyCode()).isEqualTo(521);
+        assertThat(client.listNames()).isNull();
+        assertThat(client.getReplyCode()).isEqualTo(521);
+        assertThat(data.resolve("spool/secure/clear.bin")).doesNotExist();
+        client.execPROT("P");
+        assertThat(client.storeFile("private.bin", new ByteArrayInputStream(new byte[1000]))).isTrue();
+        assertThat(client.listNames()).containsExactly("private.bin");
+        client.disconnect();
+    }
+
+    @Test
     void implicitTlsOnItsOwnPort() throws Exception {
         FTPSClient client = ftps(true);
         client.connect("127.0.0.1", implicitPort);
