@@ -4,6 +4,10 @@ import io.edgesync.agent.config.AgentConfig;
 import io.edgesync.agent.config.ConfigException;
 import io.edgesync.agent.config.ConfigLoader;
 import io.edgesync.agent.config.Password;
+import io.edgesync.agent.control.AgentCommands;
+import io.edgesync.agent.control.CommandRegistry;
+import io.edgesync.agent.control.MqttCommands;
+import io.edgesync.agent.control.SilenceWatch;
 import io.edgesync.agent.control.SiteReport;
 import io.edgesync.agent.control.StatusReporter;
 import io.edgesync.agent.demo.Demo;
@@ -19,7 +23,10 @@ import io.edgesync.agent.ledger.LedgerException;
 import io.edgesync.agent.sync.SyncService;
 import io.edgesync.agent.telemetry.EventSink;
 import io.edgesync.agent.telemetry.Metrics;
+import io.edgesync.agent.telemetry.MqttLink;
 import io.edgesync.agent.telemetry.MqttTelemetry;
+import io.edgesync.agent.telemetry.PahoLink;
+import io.edgesync.agent.telemetry.Topics;
 import io.helidon.logging.common.LogConfig;
 
 import java.io.IOException;
@@ -31,6 +38,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -55,8 +63,7 @@ public final class Main {
                 System.exit(HashPasswordCommand.run(System.console(), System.in, System.out, System.err));
                 return;
             }
-            config = arguments.demo() ? ConfigLoader.loadResource("edgesync-demo.yaml")
-                    : ConfigLoader.load(Optional.of(arguments.config()));
+            config = configSource(arguments).call();
         } catch (IOException e) {
             LOG.log(System.Logger.Level.ERROR, "hash-password: cannot read the password: {0}", e.getMessage());
             System.exit(2);
@@ -69,14 +76,27 @@ public final class Main {
         }
         warnAboutPlainPasswords(config);
         try {
-            run(config, arguments.demo());
+            run(config, arguments.demo(), configSource(arguments));
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "not started: " + e.getMessage(), e);
             System.exit(3);
         }
     }
 
-    private static void run(AgentConfig config, boolean demo) throws IOException {
+    /** Where the configuration comes from, at start and for {@code reload-config}. */
+    private static ConfigSource configSource(Arguments arguments) {
+        return arguments.demo() ? () -> ConfigLoader.loadResource("edgesync-demo.yaml")
+                : () -> ConfigLoader.load(Optional.of(arguments.config()));
+    }
+
+    /** Reads the configuration; {@link ConfigException} names every problem. */
+    @FunctionalInterface
+    private interface ConfigSource extends Callable<AgentConfig> {
+        @Override
+        AgentConfig call() throws ConfigException;
+    }
+
+    private static void run(AgentConfig config, boolean demo, Callable<AgentConfig> configSource) throws IOException {
         Clock clock = Clock.systemUTC();
         Path dataDir = config.agent().dataDir();
         prepareDataDir(dataDir);
@@ -86,14 +106,19 @@ public final class Main {
         Metrics metrics = new Metrics();
         DiskSpace disk = new DiskSpace(dataDir, config.disk());
         SpoolLock spoolLock = new SpoolLock();
-        Optional<MqttTelemetry> mqtt = config.mqtt().enabled()
-                ? Optional.of(new MqttTelemetry(config.mqtt(), config.agent().id(), metrics.registry()))
+        Topics topics = new Topics(config.mqtt().topicPrefix(), config.agent().id());
+        Optional<MqttLink> link = config.mqtt().enabled()
+                ? Optional.of(new PahoLink(config.mqtt(), MqttTelemetry.will(topics)))
                 : Optional.empty();
+        Optional<MqttTelemetry> mqtt = link.map(l -> new MqttTelemetry(config.mqtt(), topics, l, metrics::snapshot,
+                metrics.registry()));
         Optional<Demo> demoParts = demo ? Optional.of(new Demo(config)) : Optional.empty();
-        List<EventSink> sinks = new ArrayList<>(List.of(metrics));
-        mqtt.ifPresent(sinks::add);
-        demoParts.ifPresent(sinks::add);
-        EventSink events = EventSink.fanOut(sinks);
+        List<EventSink> outwardSinks = new ArrayList<>(List.of(metrics));
+        mqtt.ifPresent(outwardSinks::add);
+        demoParts.ifPresent(outwardSinks::add);
+        EventSink outward = EventSink.fanOut(outwardSinks);
+        SilenceWatch silence = new SilenceWatch(config.ftp().users(), ledger, outward, clock);
+        EventSink events = EventSink.fanOut(List.of(outward, silence));
         Retention retention = new Retention(config.retention(), disk, spoolLock, ledger, config.agent().spoolDir(),
                 events, clock);
         // retention hears of deliveries from sync; its own deletions go to metrics and MQTT
@@ -101,19 +126,24 @@ public final class Main {
         IngestServer ingest = new IngestServer(config.ftp(), config.agent().spoolDir(), config.agent().incomingDir(),
                 sync, disk, spoolLock, events, metrics.registry(), new SiteReport(config.agent().id(), ledger, sync, clock),
                 clock);
-        BooleanSupplier mqttConnected = () -> mqtt.map(MqttTelemetry::connected).orElse(false);
+        BooleanSupplier mqttConnected = () -> link.map(MqttLink::connected).orElse(false);
         StatusReporter status = new StatusReporter(config.agent().id(), ingest, sync, ledger, disk, mqtt.isPresent(),
-                mqttConnected, clock);
+                mqttConnected, Optional.of(silence), clock);
         sync.registerGauges(metrics);
         disk.registerGauges(metrics);
-        HttpApi http = new HttpApi(config.http(), metrics, status, sync, HealthChecks.all(ingest, ledger, sync, disk,
-                mqtt.isPresent(), mqttConnected));
+        CommandRegistry commands = new AgentCommands(status, sync, ingest, disk, retention, ledger, silence, config,
+                configSource, clock).registry(config.agent().id());
+        Optional<MqttCommands> mqttCommands = link.map(l -> new MqttCommands(commands, l, topics, config.mqtt().groups()));
+        HttpApi http = new HttpApi(config.http(), metrics, status, commands, HealthChecks.all(ingest, ledger, sync, disk,
+                mqtt.isPresent(), mqttConnected, silence::silent));
 
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.log(System.Logger.Level.INFO, "stopping");
             ingest.stop();
             sync.stop(STOP_GRACE);
             retention.close();
+            silence.close();
+            mqttCommands.ifPresent(MqttCommands::close);
             mqtt.ifPresent(MqttTelemetry::close);
             http.stop();
             demoParts.ifPresent(Demo::stop);
@@ -128,6 +158,7 @@ public final class Main {
         demoParts.ifPresent(Demo::startUpstream);
         sync.start();
         retention.start();
+        silence.start();
         ingest.start();
         mqtt.ifPresent(m -> m.start(() -> {
             try {
@@ -136,6 +167,8 @@ public final class Main {
                 throw new UncheckedIOException(e);
             }
         }));
+        mqttCommands.ifPresent(MqttCommands::start);
+        link.ifPresent(MqttLink::start);
         http.start();
         LOG.log(System.Logger.Level.INFO, "edgesync {0} started as agent {1}, data in {2}", StatusReporter.version(),
                 config.agent().id(), dataDir);

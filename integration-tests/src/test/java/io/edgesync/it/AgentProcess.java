@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import static org.awaitility.Awaitility.await;
@@ -24,6 +25,8 @@ import static org.awaitility.Awaitility.await;
 final class AgentProcess implements AutoCloseable {
     static final Path JAR = Path.of(System.getProperty("edgesync.agent.jar", "../agent/target/edgesync-agent.jar"));
     static final String JAVA = System.getProperty("edgesync.java", "java");
+    /** Every test config's {@code http.token}: HTTP commands need it. */
+    static final String TOKEN = "it-token-0123456789abcdef";
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     final Path dir;
@@ -77,11 +80,13 @@ final class AgentProcess implements AutoCloseable {
                 http:
                   bind: 127.0.0.1
                   port: %d
+                  token: %s
                 mqtt:
                 %s
                 %s
                 """.formatted(dataDir, ftpPort, passive, passive + 7, upstreams.indent(2).stripTrailing(),
-                syncLines(more).indent(2).stripTrailing(), httpPort, mqtt.indent(2).stripTrailing(), otherLines(more));
+                syncLines(more).indent(2).stripTrailing(), httpPort, TOKEN, mqtt.indent(2).stripTrailing(),
+                otherLines(more));
     }
 
     private static String syncLines(String more) {
@@ -132,6 +137,18 @@ final class AgentProcess implements AutoCloseable {
     HttpResponse<String> get(String path) throws IOException, InterruptedException {
         return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** {@code POST} with the test token, as an operator's script would. */
+    HttpResponse<String> post(String path, String body) throws IOException, InterruptedException {
+        return post(path, body, Optional.of(TOKEN));
+    }
+
+    HttpResponse<String> post(String path, String body, Optional<String> token) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+                .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString(body));
+        token.ifPresent(t -> request.header("Authorization", "Bearer " + t));
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     String log() {

@@ -8,9 +8,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,14 +45,14 @@ class ParkingIT {
             assertThat(agent.get("/metrics").body()).contains("edgesync_parked_files{upstream=\"hq\"} 1.0");
             assertThat(agent.log()).containsPattern("p.bin to hq parked after attempt \\d+ \\(max-age\\)");
 
-            HttpResponse<String> bad = post(agent, "/api/v1/commands/retry", "{\"upstream\": 7}");
+            HttpResponse<String> bad = agent.post("/api/v1/commands/retry", "{\"upstream\": 7}");
             assertThat(bad.statusCode()).isEqualTo(400);
             assertThat(bad.body()).contains("\"ok\":false").contains("bad-arguments");
-            assertThat(post(agent, "/api/v1/commands/retry", "not json").body()).contains("bad-json");
-            assertThat(post(agent, "/api/v1/commands/retry", "{\"upstream\":\"nope\"}").statusCode()).isEqualTo(404);
+            assertThat(agent.post("/api/v1/commands/retry", "not json").body()).contains("bad-json");
+            assertThat(agent.post("/api/v1/commands/retry", "{\"upstream\":\"nope\"}").statusCode()).isEqualTo(404);
 
             try (PyFtpd upstream = PyFtpd.start(dir.resolve("upstream"), upstreamPort)) {
-                HttpResponse<String> ok = post(agent, "/api/v1/commands/retry", "{\"upstream\":\"hq\"}");
+                HttpResponse<String> ok = agent.post("/api/v1/commands/retry", "{\"upstream\":\"hq\"}");
                 assertThat(ok.statusCode()).isEqualTo(200);
                 assertThat(JSON.readTree(ok.body()).path("result").path("retried").asInt()).isEqualTo(1);
                 Path arrived = upstream.root().resolve("in/cams/cam/p.bin");
@@ -89,11 +86,5 @@ class ParkingIT {
                         .containsPattern("edgesync_sync_failures_total\\{reason=\"refused\",upstream=\"hq\"} 1.0");
             }
         }
-    }
-
-    private static HttpResponse<String> post(AgentProcess agent, String path, String body) throws Exception {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + agent.httpPort + path))
-                .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
     }
 }

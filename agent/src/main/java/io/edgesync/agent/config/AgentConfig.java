@@ -121,9 +121,26 @@ public record AgentConfig(Agent agent, FtpSettings ftp, List<UpstreamSettings> u
     }
 
     /** {@code http.*}: where health, metrics and the status API listen. */
-    public record Http(String bind, int port) {
+    /**
+     * {@code http.*}.
+     *
+     * @param token         bearer token for {@code POST /api/v1/commands/*} (empty: HTTP commands are refused)
+     * @param tokenForReads the status and metrics endpoints need the token too ({@code /health} never does)
+     */
+    public record Http(String bind, int port, Secret token, boolean tokenForReads) {
         public Http {
             checkPort("http.port", port);
+            if (tokenForReads && token.isEmpty()) {
+                throw ConfigException.of("http.token-for-reads", true, "needs http.token to be set");
+            }
+            if (!token.isEmpty() && token.reveal().length() < 16) {
+                throw ConfigException.of("http.token", token, "allowed: at least 16 characters, e.g. from"
+                        + " 'openssl rand -hex 24'");
+            }
+        }
+
+        public Http(String bind, int port) {
+            this(bind, port, Secret.of(""), false);
         }
     }
 

@@ -88,7 +88,8 @@ public final class ConfigLoader {
         AgentConfig.Retention retention = section("", n -> new AgentConfig.Retention(
                 string("retention.policy", "until-floor"), duration("retention.keep", Duration.ofDays(7))));
         AgentConfig.Http http = section("", n -> new AgentConfig.Http(
-                string("http.bind", "0.0.0.0"), integer("http.port", 8080)));
+                string("http.bind", "0.0.0.0"), integer("http.port", 8080), Secret.of(string("http.token", "")),
+                bool("http.token-for-reads", false)));
         MqttSettings mqtt = section("", n -> mqtt(agent));
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
@@ -122,7 +123,8 @@ public final class ConfigLoader {
                 string(node, "name", null), password(node), string(node, "home", null), string(node, "perm", "elrw"),
                 new FtpSettings.Limits(size(node, "max-file-size", 0), size(node, "quota-bytes", 0),
                         integer(node, "quota-files", 0)),
-                bool(node, "require-tls", false), strings(node, "allow", List.of())));
+                bool(node, "require-tls", false), strings(node, "allow", List.of()),
+                duration(node, "expect-every", Duration.ZERO)));
         return new FtpSettings(string("ftp.bind", "0.0.0.0"), integer("ftp.port", 2121), from, to,
                 string("ftp.passive-address", ""), integer("ftp.max-logins", 64),
                 integer("ftp.max-connections", 256), integer("ftp.max-connections-per-ip", 32),
@@ -184,7 +186,30 @@ public final class ConfigLoader {
         String clientIdDefault = "edgesync-" + (agent == null ? "agent" : agent.id());
         return new MqttSettings(uri, string("mqtt.topic-prefix", "edgesync"), string("mqtt.client-id", clientIdDefault),
                 string("mqtt.username", ""), Secret.of(string("mqtt.password", "")),
-                duration("mqtt.status-interval", Duration.ofSeconds(60)));
+                duration("mqtt.status-interval", Duration.ofSeconds(60)),
+                duration("mqtt.metrics-interval", Duration.ofSeconds(60)), strings(root, "mqtt.groups", List.of()),
+                mqttTls());
+    }
+
+    private Optional<MqttSettings.Tls> mqttTls() {
+        if (!root.get("mqtt.tls").exists()) {
+            return Optional.empty();
+        }
+        return Optional.of(new MqttSettings.Tls(file("mqtt.tls.ca-file"), file("mqtt.tls.cert-file"),
+                file("mqtt.tls.key-file"), bool("mqtt.tls.verify-hostname", true)));
+    }
+
+    /** An optional file that must be readable now, so a typo fails at start, not at the first connect. */
+    private Optional<Path> file(String key) {
+        String value = string(key, "");
+        if (value.isBlank()) {
+            return Optional.empty();
+        }
+        Path path = Path.of(value.trim());
+        if (!Files.isReadable(path)) {
+            throw ConfigException.of(key, value, "allowed: a readable file (this one does not exist or cannot be read)");
+        }
+        return Optional.of(path);
     }
 
     /** Runs one section's reader; its problems are collected so that all of them are reported together. */

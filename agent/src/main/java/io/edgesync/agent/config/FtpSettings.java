@@ -74,6 +74,12 @@ public record FtpSettings(String bind, int port, int passivePortsFrom, int passi
      *
      * @param implicitPort 0 = no implicit-TLS listener
      */
+    /** The same settings with other users ({@code reload-config} compares what is left). */
+    public FtpSettings withUsers(List<User> other) {
+        return new FtpSettings(bind, port, passivePortsFrom, passivePortsTo, passiveAddress, maxLogins, maxConnections,
+                maxConnectionsPerIp, idleTimeout, anonymous, active, ignore, login, tls, other);
+    }
+
     public record Tls(java.nio.file.Path keystore, Secret keystorePassword, int implicitPort) {
         public Tls {
             if (!java.nio.file.Files.isReadable(keystore)) {
@@ -111,9 +117,10 @@ public record FtpSettings(String bind, int port, int passivePortsFrom, int passi
      * @param limits what one upload and the whole home may hold
      * @param requireTls this account logs in only over TLS (AUTH TLS, or the implicit-TLS port)
      * @param allow client addresses or CIDR blocks this account may log in from (empty = any)
+     * @param expectEvery the silence alarm: the device should upload at least this often (zero = no alarm)
      */
     public record User(String name, Password password, String home, String perm, Limits limits,
-                       boolean requireTls, List<String> allow) {
+                       boolean requireTls, List<String> allow, Duration expectEvery) {
         /** pyftpdlib's letters: e cwd, l list, r retrieve, a append, d delete, f rename, m mkdir, w store, M chmod, T mtime. */
         public static final String PERM_LETTERS = "elradfmwMT";
 
@@ -139,6 +146,9 @@ public record FtpSettings(String bind, int port, int passivePortsFrom, int passi
                 }
             }
             Objects.requireNonNull(limits, "limits");
+            if (expectEvery.isNegative() || !expectEvery.isZero() && expectEvery.toSeconds() < 1) {
+                throw ConfigException.of("expect-every", expectEvery, "allowed: 0 (no alarm) or a duration such as 2h");
+            }
             if (perm == null || perm.isEmpty() || !perm.chars().allMatch(c -> PERM_LETTERS.indexOf(c) >= 0)) {
                 throw ConfigException.of("perm", perm, "allowed: one or more of the letters " + PERM_LETTERS
                         + " (e cwd, l list, r read, a append, d delete, f rename, m mkdir, w write, M chmod, T mtime)");
@@ -147,6 +157,11 @@ public record FtpSettings(String bind, int port, int passivePortsFrom, int passi
 
         public User(String name, Password password, String home, String perm) {
             this(name, password, home, perm, Limits.NONE, false, List.of());
+        }
+
+        public User(String name, Password password, String home, String perm, Limits limits, boolean requireTls,
+                    List<String> allow) {
+            this(name, password, home, perm, limits, requireTls, allow, Duration.ZERO);
         }
 
         public boolean may(char letter) {

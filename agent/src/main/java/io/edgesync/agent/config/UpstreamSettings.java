@@ -88,4 +88,10 @@ public record UpstreamSettings(String name, URI url, String user, Secret passwor
     public String displayUrl() {
         return url.toString();
     }
+
+    /** The same settings without the login ({@code reload-config} compares what is left). */
+    public UpstreamSettings withoutCredentials() {
+        return new UpstreamSettings(name, url, "", Secret.of(""), workers, connectTimeout, controlTimeout, dataTimeout,
+                include);
+    }
 }

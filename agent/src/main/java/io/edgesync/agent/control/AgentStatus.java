@@ -8,17 +8,18 @@ import java.util.List;
  */
 public record AgentStatus(String agent, String version, boolean online, String startedAt, long uptimeSeconds,
                           Ingest ingest, List<Upstream> upstreams, Mqtt mqtt, Disk disk,
-                          List<RecentTransfer> recentTransfers) {
+                          List<SilenceWatch.Silent> silentDevices, List<RecentTransfer> recentTransfers) {
 
     public AgentStatus {
         upstreams = List.copyOf(upstreams);
+        silentDevices = List.copyOf(silentDevices);
         recentTransfers = List.copyOf(recentTransfers);
     }
 
     /** The same without the transfer history, for the retained MQTT status. */
     public AgentStatus withoutHistory() {
         return new AgentStatus(agent, version, online, startedAt, uptimeSeconds, ingest, upstreams, mqtt, disk,
-                List.of());
+                silentDevices, List.of());
     }
 
     public record Ingest(boolean running, int port, long filesReceived, long bytesReceived) {
@@ -28,9 +29,18 @@ public record AgentStatus(String agent, String version, boolean online, String s
      * @param state unknown, up or down (see the README)
      * @param backlog deliveries still owed (waiting or in flight)
      */
-    public record Upstream(String name, String url, String state, long backlog, long parked, long delivered,
-                           Long oldestPendingAgeSeconds, int inFlight, int consecutiveFailures, String lastSuccess,
-                           String lastFailure, String lastError, String retryAt) {
+    public record Upstream(String name, String url, String state, boolean paused, long backlog, long parked,
+                           long delivered, Long oldestPendingAgeSeconds, int inFlight, int consecutiveFailures,
+                           String lastSuccess, String lastFailure, String lastError, String retryAt,
+                           List<Transfer> transfers) {
+        public Upstream {
+            transfers = List.copyOf(transfers);
+        }
+    }
+
+    /** A transfer in flight: bytes of the file upstream so far, of how many, and this attempt's speed. */
+    public record Transfer(long delivery, String path, long bytesDone, long bytesTotal, long bytesPerSecond,
+                           String startedAt) {
     }
 
     public record Mqtt(boolean enabled, boolean connected) {

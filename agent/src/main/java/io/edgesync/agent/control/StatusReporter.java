@@ -32,10 +32,13 @@ public final class StatusReporter {
     private final DiskSpace disk;
     private final boolean mqttEnabled;
     private final BooleanSupplier mqttConnected;
+    private final Optional<SilenceWatch> silence;
     private final Clock clock;
 
     public StatusReporter(String agentId, IngestServer ingest, SyncService sync, Ledger ledger, DiskSpace disk,
-                          boolean mqttEnabled, BooleanSupplier mqttConnected, Clock clock) {
+                          boolean mqttEnabled, BooleanSupplier mqttConnected, Optional<SilenceWatch> silence,
+                          Clock clock) {
+        this.silence = silence;
         this.agentId = agentId;
         this.startedAt = clock.instant();
         this.ingest = ingest;
@@ -72,10 +75,12 @@ public final class StatusReporter {
         List<AgentStatus.Upstream> upstreams = new ArrayList<>();
         for (UpstreamStatus u : sync.status()) {
             Backlog b = ledger.backlog(u.name());
-            upstreams.add(new AgentStatus.Upstream(u.name(), u.url(), u.state(), b.pending(), b.parked(),
+            upstreams.add(new AgentStatus.Upstream(u.name(), u.url(), u.state(), u.paused(), b.pending(), b.parked(),
                     b.delivered(), b.oldestPending().map(t -> Math.max(0, Duration.between(t, now).toSeconds())).orElse(null),
                     u.inFlight(), u.consecutiveFailures(), text(u.lastSuccess()), text(u.lastFailure()),
-                    u.lastError().orElse(null), text(u.retryAt())));
+                    u.lastError().orElse(null), text(u.retryAt()), u.transfers().stream()
+                    .map(t -> new AgentStatus.Transfer(t.deliveryId(), t.path(), t.bytesDone(), t.bytesTotal(),
+                            t.bytesPerSecond(), t.startedAt().toString())).toList()));
         }
         List<AgentStatus.RecentTransfer> history = new ArrayList<>();
         for (Transfer t : ledger.recentTransfers(HISTORY)) {
@@ -86,7 +91,7 @@ public final class StatusReporter {
                 Duration.between(startedAt, now).toSeconds(),
                 new AgentStatus.Ingest(ingest.running(), ingest.port(), received.files(), received.bytes()),
                 upstreams, new AgentStatus.Mqtt(mqttEnabled, mqttEnabled && mqttConnected.getAsBoolean()),
-                disk(), history);
+                disk(), silence.map(SilenceWatch::silent).orElse(List.of()), history);
     }
 
     private AgentStatus.Disk disk() {

@@ -1,5 +1,6 @@
 package io.edgesync.agent.http;
 
+import io.edgesync.agent.control.SilenceWatch;
 import io.edgesync.agent.ingest.DiskSpace;
 import io.edgesync.agent.ingest.IngestServer;
 import io.edgesync.agent.ledger.Backlog;
@@ -15,17 +16,20 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * One {@link PartCheck} per part. Liveness: the FTP server and the ledger (restart if they are gone).
- * Readiness adds the disk, each upstream (down while it cannot be reached) and MQTT when configured.
+ * Readiness adds the disk, each upstream (down while it cannot be reached) and MQTT when configured;
+ * silent devices ({@code expect-every}) are listed as a warning that keeps the check up.
  */
 public final class HealthChecks {
     private HealthChecks() {
     }
 
     public static List<PartCheck> all(IngestServer ingest, Ledger ledger, SyncService sync, DiskSpace disk,
-                                      boolean mqttEnabled, BooleanSupplier mqttConnected) {
+                                      boolean mqttEnabled, BooleanSupplier mqttConnected,
+                                      Supplier<List<SilenceWatch.Silent>> silent) {
         List<PartCheck> checks = new ArrayList<>();
         checks.add(PartCheck.liveness("ftp", () -> new PartCheck.Result(ingest.running(), Map.of("port", ingest.port()))));
         checks.add(PartCheck.liveness("ledger", () -> {
@@ -43,6 +47,12 @@ public final class HealthChecks {
         checks.add(PartCheck.readiness("mqtt", () -> mqttEnabled
                 ? new PartCheck.Result(mqttConnected.getAsBoolean(), Map.of("connected", mqttConnected.getAsBoolean()))
                 : new PartCheck.Result(true, Map.of("enabled", false))));
+        // a warning, not a failure: a dead camera is news for the operator, the board itself is fine
+        checks.add(PartCheck.readiness("devices", () -> {
+            List<String> names = silent.get().stream().map(SilenceWatch.Silent::user).toList();
+            return new PartCheck.Result(true, names.isEmpty() ? Map.of("silent", List.of())
+                    : Map.of("silent", names, "warning", names.size() + " device(s) silent past their expect-every"));
+        }));
         return checks;
     }
 

@@ -1,8 +1,8 @@
 package io.edgesync.agent.http;
 
 import io.edgesync.agent.config.AgentConfig;
+import io.edgesync.agent.control.CommandRegistry;
 import io.edgesync.agent.control.StatusReporter;
-import io.edgesync.agent.sync.SyncService;
 import io.edgesync.agent.telemetry.Metrics;
 import io.helidon.health.HealthCheck;
 import io.helidon.webserver.WebServer;
@@ -21,7 +21,7 @@ public final class HttpApi {
     private static final System.Logger LOG = System.getLogger(HttpApi.class.getName());
     private final WebServer server;
 
-    public HttpApi(AgentConfig.Http settings, Metrics metrics, StatusReporter status, SyncService sync,
+    public HttpApi(AgentConfig.Http settings, Metrics metrics, StatusReporter status, CommandRegistry commands,
                    List<? extends HealthCheck> checks) {
         HealthObserver health = HealthObserver.builder()
                 .endpoint("/health")
@@ -39,19 +39,21 @@ public final class HttpApi {
                         .endpoint("/")
                         .addObserver(health)
                         .build())
-                .routing(routing -> routing(routing, metrics, status, sync))
+                .routing(routing -> routing(routing, settings, metrics, status, commands))
                 .build();
     }
 
     /** The routes besides health; static so tests can serve them without the rest of the agent. */
-    static void routing(HttpRouting.Builder routing, Metrics metrics, StatusReporter status, SyncService sync) {
-        routing.register("/metrics", new MetricsService(metrics))
-                .register("/api/v1", new StatusService(status), new CommandService(sync));
+    static void routing(HttpRouting.Builder routing, AgentConfig.Http settings, Metrics metrics,
+                        StatusReporter status, CommandRegistry commands) {
+        routing.addFilter(new BearerToken(settings))
+                .register("/metrics", new MetricsService(metrics))
+                .register("/api/v1", new StatusService(status), new CommandService(commands));
     }
 
     public void start() {
         server.start();
-        LOG.log(System.Logger.Level.INFO, "HTTP on port {0,number,#}: /health, /metrics, /api/v1/status", server.port());
+        LOG.log(System.Logger.Level.INFO, "HTTP on port {0,number,#}: /health, /metrics, /api/v1/status, /api/v1/commands", server.port());
     }
 
     public int port() {

@@ -18,27 +18,23 @@ import org.apache.ftpserver.usermanager.impl.WritePermission;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.function.Function;
-import java.util.stream.Collectors;
+import java.util.Optional;
 
 /**
- * The device accounts from {@code ftp.users}, read-only. An unknown user and a wrong password fail the
+ * The device accounts from {@code ftp.users} ({@link Accounts}), read-only over FTP. An unknown user and a wrong password fail the
  * same way and take the same work (a password check against a dummy secret), so a client cannot tell
- * which names exist. Thread-safe (immutable).
+ * which names exist. Thread-safe.
  */
 final class ConfigUserManager implements UserManager {
     private static final String WRITE_LETTERS = "adfmwMT";
 
-    private final Map<String, FtpSettings.User> users;
-    private final Password decoy; // checked for unknown users: same kind and cost as a real check
+    private final Accounts accounts;
     private final Path spool;
     private final int maxLogins;
     private final boolean anonymous;
 
-    ConfigUserManager(List<FtpSettings.User> users, Path spool, int maxLogins, boolean anonymous) {
-        this.users = users.stream().collect(Collectors.toUnmodifiableMap(FtpSettings.User::name, Function.identity()));
-        this.decoy = users.isEmpty() ? Password.parse("\u0000decoy\u0000") : users.getFirst().password().decoy();
+    ConfigUserManager(Accounts accounts, Path spool, int maxLogins, boolean anonymous) {
+        this.accounts = accounts;
         this.spool = spool;
         this.maxLogins = maxLogins;
         this.anonymous = anonymous;
@@ -47,13 +43,16 @@ final class ConfigUserManager implements UserManager {
     @Override
     public User authenticate(Authentication authentication) throws AuthenticationFailedException {
         if (authentication instanceof UsernamePasswordAuthentication login) {
-            FtpSettings.User user = users.get(login.getUsername());
-            boolean ok = (user == null ? decoy : user.password()).matches(login.getPassword());
+            FtpSettings.User user = accounts.get(login.getUsername()).orElse(null);
+            boolean ok = (user == null ? accounts.decoy() : user.password()).matches(login.getPassword());
             if (user != null && ok) {
                 return toFtpUser(user);
             }
-        } else if (authentication instanceof AnonymousAuthentication && anonymous && users.containsKey("anonymous")) {
-            return toFtpUser(users.get("anonymous"));
+        } else if (authentication instanceof AnonymousAuthentication && anonymous) {
+            Optional<FtpSettings.User> user = accounts.get("anonymous");
+            if (user.isPresent()) {
+                return toFtpUser(user.get());
+            }
         }
         throw new AuthenticationFailedException("Authentication failed");
     }
@@ -75,18 +74,17 @@ final class ConfigUserManager implements UserManager {
 
     @Override
     public User getUserByName(String name) {
-        FtpSettings.User user = users.get(name);
-        return user == null ? null : toFtpUser(user);
+        return accounts.get(name).map(this::toFtpUser).orElse(null);
     }
 
     @Override
     public String[] getAllUserNames() {
-        return users.keySet().toArray(String[]::new);
+        return accounts.all().stream().map(FtpSettings.User::name).toArray(String[]::new);
     }
 
     @Override
     public boolean doesExist(String name) {
-        return users.containsKey(name);
+        return accounts.get(name).isPresent();
     }
 
     @Override

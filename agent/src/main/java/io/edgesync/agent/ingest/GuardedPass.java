@@ -22,13 +22,11 @@ final class GuardedPass extends AbstractCommand {
     private static final System.Logger LOG = System.getLogger(GuardedPass.class.getName());
     private final PASS delegate = new PASS();
     private final LoginGuard guard;
-    private final Set<String> requireTls;
-    private final AddressRules addresses;
+    private final Accounts accounts;
 
-    GuardedPass(LoginGuard guard, Set<String> requireTls, AddressRules addresses) {
+    GuardedPass(LoginGuard guard, Accounts accounts) {
         this.guard = guard;
-        this.requireTls = Set.copyOf(requireTls);
-        this.addresses = addresses;
+        this.accounts = accounts;
     }
 
     @Override
@@ -48,13 +46,13 @@ final class GuardedPass extends AbstractCommand {
             }
             case LoginGuard.Decision.Allowed allowed -> {
                 String user = session.getUserArgument();
-                if (user != null && requireTls.contains(user) && !session.isSecure()) {
+                if (user != null && accounts.requiresTls(user) && !session.isSecure()) {
                     session.resetState();
                     session.write(new DefaultFtpReply(FtpReply.REPLY_530_NOT_LOGGED_IN,
                             "This account logs in over TLS only: use AUTH TLS (FTPS)."));
                     return;
                 }
-                if (user != null && !addresses.allows(user, address)) {
+                if (user != null && !accounts.allows(user, address)) {
                     // the same reply as a wrong password: the list is not advertised
                     session.resetState();
                     session.write(new DefaultFtpReply(FtpReply.REPLY_530_NOT_LOGGED_IN, "Login incorrect."));

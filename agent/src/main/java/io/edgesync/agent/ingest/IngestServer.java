@@ -10,6 +10,7 @@ import org.apache.ftpserver.FtpServerFactory;
 import org.apache.ftpserver.command.CommandFactoryFactory;
 import org.apache.ftpserver.ftplet.FtpException;
 import org.apache.ftpserver.ftplet.Ftplet;
+import org.apache.ftpserver.impl.FtpIoSession;
 import org.apache.ftpserver.listener.Listener;
 import org.apache.ftpserver.listener.ListenerFactory;
 import org.apache.ftpserver.listener.nio.NioListener;
@@ -24,6 +25,9 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -49,6 +53,7 @@ public final class IngestServer {
     private final FtpServer server;
     private final Listener listener;
     private final Map<String, Listener> listeners = new LinkedHashMap<>();
+    private final Accounts accounts;
 
     /**
      * @param lock shared with {@link Retention}
@@ -61,9 +66,9 @@ public final class IngestServer {
         this.settings = settings;
         this.spool = spool.toAbsolutePath().normalize();
         this.incoming = incoming.toAbsolutePath().normalize();
+        this.accounts = new Accounts(settings.users());
         Intake intake = new Intake(this.spool, this.incoming, sink, disk, new IgnoredNames(settings.ignore()), events,
-                lock, settings.users().stream().collect(Collectors.toMap(FtpSettings.User::name,
-                        FtpSettings.User::limits)), clock);
+                lock, accounts, clock);
 
         FtpServerFactory factory = new FtpServerFactory();
         Optional<SslConfiguration> ssl = settings.tls().map(IngestServer::ssl);
@@ -79,7 +84,7 @@ public final class IngestServer {
         connections.setLoginFailureDelay(0); // FtpServer sleeps in a server thread; LoginGuard delays without one
         factory.setConnectionConfig(connections.createConnectionConfig());
 
-        factory.setUserManager(new ConfigUserManager(settings.users(), this.spool, settings.maxLogins(),
+        factory.setUserManager(new ConfigUserManager(accounts, this.spool, settings.maxLogins(),
                 settings.anonymous()));
         factory.setFileSystem(new ConfinedFileSystem());
 
@@ -88,19 +93,15 @@ public final class IngestServer {
         commands.addCommand("APPE", new DurableUpload(DurableUpload.Mode.APPEND, intake));
         commands.addCommand("STOU", new DurableUpload(DurableUpload.Mode.UNIQUE, intake));
         commands.addCommand("RNTO", new DurableRename(intake));
-        commands.addCommand("PASS", new GuardedPass(new LoginGuard(settings.login(), clock, registry),
-                settings.users().stream().filter(FtpSettings.User::requireTls).map(FtpSettings.User::name)
-                        .collect(Collectors.toUnmodifiableSet()), new AddressRules(settings.users())));
+        commands.addCommand("PASS", new GuardedPass(new LoginGuard(settings.login(), clock, registry), accounts));
         commands.addCommand("PORT", ActivePortGuard.port());
         commands.addCommand("EPRT", ActivePortGuard.eprt());
         commands.addCommand("FEAT", new Feat(ssl.isPresent()));
         SiteCommands.all(intake, siteInfo).forEach(commands::addCommand);
         factory.setCommandFactory(commands.createCommandFactory());
 
-        Map<String, FtpSettings.User> users = settings.users().stream()
-                .collect(Collectors.toMap(FtpSettings.User::name, Function.identity()));
         Map<String, Ftplet> ftplets = new LinkedHashMap<>(); // FtpServer clears it on stop: not Map.of
-        ftplets.put("permissions", new PermissionFtplet(users));
+        ftplets.put("permissions", new PermissionFtplet(accounts));
         ftplets.put("delete", new DeleteFtplet(intake));
         factory.setFtplets(ftplets);
         this.server = factory.createServer();
@@ -211,6 +212,67 @@ public final class IngestServer {
             t = t.getCause();
         }
         return t.getMessage() == null ? t.toString() : t.getMessage();
+    }
+
+    /**
+     * A connected FTP client, for the {@code sessions} command.
+     *
+     * @param user null before login
+     */
+    public record SessionInfo(String id, String user, String clientAddress, boolean secure, Instant connectedAt,
+                              Instant lastActivityAt) {
+    }
+
+    /** The connected FTP clients on every listener, oldest first. */
+    public List<SessionInfo> sessions() {
+        return listeners.values().stream().flatMap(l -> l.getActiveSessions().stream())
+                .map(IngestServer::info)
+                .sorted(Comparator.comparing(SessionInfo::connectedAt))
+                .toList();
+    }
+
+    /**
+     * Closes one client's connection at once (an upload it was sending is not acknowledged, and so not kept).
+     *
+     * @return the session that was closed, if one had that id
+     */
+    public Optional<SessionInfo> kick(String id) {
+        for (Listener l : listeners.values()) {
+            for (FtpIoSession s : l.getActiveSessions()) {
+                if (s.getSessionId().toString().equals(id)) {
+                    SessionInfo info = info(s);
+                    LOG.log(System.Logger.Level.INFO, "session {0} ({1} from {2}) closed by operator", id,
+                            info.user(), info.clientAddress());
+                    s.closeNow();
+                    return Optional.of(info);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static SessionInfo info(FtpIoSession s) {
+        return new SessionInfo(s.getSessionId().toString(), s.getUser() == null ? null : s.getUser().getName(),
+                Sessions.clientIp(s), s.isSecure(), Instant.ofEpochMilli(s.getCreationTime()),
+                Instant.ofEpochMilli(s.getLastIoTime()));
+    }
+
+    /**
+     * Replaces the device accounts ({@code reload-config}): new homes are created, logins from now on use the
+     * new set; sessions of accounts that no longer exist are closed, other sessions keep going.
+     *
+     * @throws IOException when a new home cannot be created (nothing is changed then)
+     */
+    public void replaceUsers(List<FtpSettings.User> users) throws IOException {
+        for (FtpSettings.User user : users) {
+            Files.createDirectories(spool.resolve(user.home()));
+        }
+        accounts.replace(users);
+        for (SessionInfo session : sessions()) {
+            if (session.user() != null && accounts.get(session.user()).isEmpty()) {
+                kick(session.id());
+            }
+        }
     }
 
     /** The bound port (the real one when configured as 0). */

@@ -5,7 +5,6 @@ import io.edgesync.agent.telemetry.EventSink;
 
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.Map;
 
 /**
  * What the commands that change the spool (STOR, APPE, STOU, RNTO, DELE) share.
@@ -15,15 +14,11 @@ import java.util.Map;
  * @param lock     held while a new version enters the spool and the ledger, so retention never deletes it
  */
 record Intake(Path spool, Path incoming, UploadSink sink, DiskSpace disk, IgnoredNames ignored, EventSink events,
-              SpoolLock lock, Map<String, FtpSettings.Limits> limits, Clock clock) {
-
-    Intake {
-        limits = Map.copyOf(limits);
-    }
+              SpoolLock lock, Accounts accounts, Clock clock) {
 
     /** The user's {@code max-file-size} and quota. */
     FtpSettings.Limits limits(org.apache.ftpserver.ftplet.User user) {
-        return limits.getOrDefault(user.getName(), FtpSettings.Limits.NONE);
+        return accounts.limits(user.getName());
     }
 
     /** The user's home relative to the spool, from FtpServer's absolute home folder. */

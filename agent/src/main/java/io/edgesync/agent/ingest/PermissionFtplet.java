@@ -25,10 +25,10 @@ import java.util.Set;
 final class PermissionFtplet extends DefaultFtplet {
     private static final System.Logger LOG = System.getLogger(PermissionFtplet.class.getName());
     private static final Set<String> TRANSFERS = Set.of("STOR", "STOU", "APPE", "RETR", "LIST", "NLST", "MLSD");
-    private final Map<String, FtpSettings.User> users;
+    private final Accounts accounts;
 
-    PermissionFtplet(Map<String, FtpSettings.User> users) {
-        this.users = Map.copyOf(users);
+    PermissionFtplet(Accounts accounts) {
+        this.accounts = accounts;
     }
 
     @Override
@@ -41,7 +41,7 @@ final class PermissionFtplet extends DefaultFtplet {
         if (needed.isEmpty()) {
             return FtpletResult.DEFAULT;
         }
-        FtpSettings.User settings = users.get(user.getName());
+        FtpSettings.User settings = accounts.get(user.getName()).orElse(null);
         if (settings != null && settings.requireTls() && TRANSFERS.contains(request.getCommand().toUpperCase(Locale.ROOT))
                 && !session.getDataConnection().isSecure()) {
             LOG.log(System.Logger.Level.INFO, "refused {0} for user {1} from {2}: data channel not protected (PROT P)",

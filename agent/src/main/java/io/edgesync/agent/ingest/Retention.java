@@ -89,8 +89,26 @@ public final class Retention implements EventSink, AutoCloseable {
         };
     }
 
-    /** Deletes deletable files received before {@code before}, oldest first, until {@code bytes} are freed. */
+    /**
+     * The {@code purge-delivered} command: deletes the spool copy of every file all its upstreams have now,
+     * whatever the policy; runs on the retention thread, after any sweep in progress.
+     *
+     * @return files deleted
+     */
+    public int purgeDelivered() throws IOException, InterruptedException {
+        try {
+            return runner.submit(() -> deleteAll(Instant.ofEpochMilli(Long.MAX_VALUE), Long.MAX_VALUE, "purge")).get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        }
+    }
+
     private int deleteAll(Instant before, long bytes) throws IOException {
+        return deleteAll(before, bytes, settings.policy());
+    }
+
+    /** Deletes deletable files received before {@code before}, oldest first, until {@code bytes} are freed. */
+    private int deleteAll(Instant before, long bytes, String why) throws IOException {
         int deleted = 0;
         long freed = 0;
         while (freed < bytes) {
@@ -102,7 +120,7 @@ public final class Retention implements EventSink, AutoCloseable {
                 if (freed >= bytes) {
                     break;
                 }
-                if (delete(file)) {
+                if (delete(file, why)) {
                     freed += file.size();
                     deleted++;
                 }
@@ -110,13 +128,13 @@ public final class Retention implements EventSink, AutoCloseable {
         }
         if (deleted > 0) {
             LOG.log(System.Logger.Level.INFO, "retention ({0}): deleted {1} delivered file(s), {2} bytes",
-                    settings.policy(), deleted, freed);
+                    why, deleted, freed);
         }
         return deleted;
     }
 
     /** Deletes one file if it is still deletable now that no upload can publish over it. */
-    private boolean delete(Ledger.SpoolFile file) throws IOException {
+    private boolean delete(Ledger.SpoolFile file, String why) throws IOException {
         boolean deleted = lock.locked(() -> {
             if (!ledger.stillDeletable(file.id())) {
                 return false;
@@ -126,7 +144,7 @@ public final class Retention implements EventSink, AutoCloseable {
             return true;
         });
         if (deleted) {
-            events.publish(new AgentEvent.SpoolDeleted(file.path(), file.size(), settings.policy(), clock.instant()));
+            events.publish(new AgentEvent.SpoolDeleted(file.path(), file.size(), why, clock.instant()));
         }
         return deleted;
     }

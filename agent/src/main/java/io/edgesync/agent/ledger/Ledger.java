@@ -9,6 +9,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 
@@ -213,17 +214,166 @@ public final class Ledger implements AutoCloseable {
         }
     }
 
-    /** Parked deliveries (of one upstream, or all) become pending and due now. */
-    public int retryParked(Optional<String> upstream, Instant now) throws LedgerException {
+    /**
+     * Parked deliveries (of one upstream, or all) become pending and due now.
+     *
+     * @return the deliveries retried, as they were before (parked)
+     */
+    public List<OwedDelivery> retryParked(Optional<String> upstream, Instant now) throws LedgerException {
         return database.write("retry parked deliveries", db -> {
+            List<OwedDelivery> parked = owed(db, "d.state = 'parked' AND (? IS NULL OR d.upstream = ?)",
+                    upstream.orElse(null), upstream.orElse(null));
             try (PreparedStatement st = db.prepareStatement("UPDATE deliveries SET state = 'pending', attempts = 0,"
                     + " next_attempt_at = ?, updated_at = ? WHERE state = 'parked' AND (? IS NULL OR upstream = ?)")) {
-                st.setLong(1, now.toEpochMilli());
-                st.setLong(2, now.toEpochMilli());
-                st.setString(3, upstream.orElse(null));
-                st.setString(4, upstream.orElse(null));
-                return st.executeUpdate();
+                bind(st, now.toEpochMilli(), now.toEpochMilli(), upstream.orElse(null), upstream.orElse(null));
+                st.executeUpdate();
             }
+            return parked;
+        });
+    }
+
+    /** One delivery, in any state. */
+    public Optional<OwedDelivery> delivery(long id) throws LedgerException {
+        return database.read("look up delivery " + id, db -> owed(db, "d.id = ?", id).stream().findFirst());
+    }
+
+    /**
+     * A parked or waiting delivery becomes due now, its attempts counted from zero.
+     *
+     * @return false when it was in another state (in flight, delivered, superseded) or does not exist
+     */
+    public boolean retryDelivery(long id, Instant now) throws LedgerException {
+        return database.write("retry delivery " + id, db -> {
+            try (PreparedStatement st = db.prepareStatement("UPDATE deliveries SET state = 'pending', attempts = 0,"
+                    + " next_attempt_at = ?, updated_at = ? WHERE id = ? AND state IN ('pending', 'parked')")) {
+                bind(st, now.toEpochMilli(), now.toEpochMilli(), id);
+                return st.executeUpdate() == 1;
+            }
+        });
+    }
+
+    /**
+     * A parked or waiting delivery will not be attempted again (state {@code superseded}, last error
+     * "cancelled by operator"); its upstream temporary, if any, is left for cleanup.
+     *
+     * @return false when it was in another state or does not exist
+     */
+    public boolean cancel(long id, Instant now) throws LedgerException {
+        return database.write("cancel delivery " + id, db -> {
+            String which = "id = ? AND state IN ('pending', 'parked')";
+            moveTempsToStale(db, which, id);
+            try (PreparedStatement st = db.prepareStatement("UPDATE deliveries SET state = 'superseded',"
+                    + " last_error = 'cancelled by operator', updated_at = ? WHERE " + which)) {
+                bind(st, now.toEpochMilli(), id);
+                return st.executeUpdate() == 1;
+            }
+        });
+    }
+
+    /**
+     * What is owed, oldest first: deliveries in {@code states} (pending, active, parked), of one upstream or
+     * all; one page of them, and how many there are in all.
+     */
+    public Page<OwedDelivery> owed(List<String> states, Optional<String> upstream, int offset, int limit)
+            throws LedgerException {
+        String where = "d.state IN (" + String.join(", ", Collections.nCopies(states.size(), "?"))
+                + ") AND (? IS NULL OR d.upstream = ?)";
+        List<Object> params = new ArrayList<>(states);
+        params.add(upstream.orElse(null));
+        params.add(upstream.orElse(null));
+        return database.read("list owed deliveries", db -> {
+            long total;
+            try (PreparedStatement q = db.prepareStatement("SELECT COUNT(*) FROM deliveries d WHERE " + where)) {
+                bind(q, params.toArray());
+                try (ResultSet rs = q.executeQuery()) {
+                    rs.next();
+                    total = rs.getLong(1);
+                }
+            }
+            List<Object> paged = new ArrayList<>(params);
+            paged.add(limit);
+            paged.add(offset);
+            return new Page<>(total, owed(db, where + " ORDER BY d.id LIMIT ? OFFSET ?", paged.toArray()));
+        });
+    }
+
+    private static List<OwedDelivery> owed(Connection db, String where, Object... params) throws SQLException {
+        try (PreparedStatement q = db.prepareStatement("""
+                SELECT d.id, f.path, d.upstream, f.size, d.state, d.attempts, d.next_attempt_at, f.received_at,
+                       d.last_error
+                FROM deliveries d JOIN files f ON f.id = d.file_id WHERE\s""" + where)) {
+            bind(q, params);
+            List<OwedDelivery> out = new ArrayList<>();
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new OwedDelivery(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getLong(4),
+                            rs.getString(5), rs.getInt(6), Instant.ofEpochMilli(rs.getLong(7)),
+                            Instant.ofEpochMilli(rs.getLong(8)), Optional.ofNullable(rs.getString(9))));
+                }
+            }
+            return out;
+        }
+    }
+
+    private static void bind(PreparedStatement st, Object... params) throws SQLException {
+        for (int i = 0; i < params.length; i++) {
+            st.setObject(i + 1, params[i]);
+        }
+    }
+
+    /** A delivery as operators see it in the queue. */
+    public record OwedDelivery(long id, String path, String upstream, long size, String state, int attempts,
+                               Instant nextAttemptAt, Instant receivedAt, Optional<String> lastError) {
+    }
+
+    /** One page of a longer list, and how long the list is. */
+    public record Page<T>(long total, List<T> items) {
+        public Page {
+            items = List.copyOf(items);
+        }
+    }
+
+    /** The current version of every path still in the spool (not deleted by retention), in the order received. */
+    public List<SpoolFile> currentFiles() throws LedgerException {
+        return database.read("list current files", db -> {
+            try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("""
+                    SELECT f.id, f.path, f.size FROM files f
+                    WHERE f.deleted_at IS NULL AND f.id = (SELECT MAX(g.id) FROM files g WHERE g.path = f.path)
+                    ORDER BY f.id""")) {
+                List<SpoolFile> out = new ArrayList<>();
+                while (rs.next()) {
+                    out.add(new SpoolFile(rs.getLong(1), rs.getString(2), rs.getLong(3)));
+                }
+                return out;
+            }
+        });
+    }
+
+    /**
+     * Delivers these files to {@code upstream} again: one new pending delivery each, due now; what was
+     * still owed for the same file and upstream is superseded by it (its temporary left for cleanup).
+     */
+    public int requeue(List<Long> fileIds, String upstream, Instant now) throws LedgerException {
+        return database.write("requeue " + fileIds.size() + " file(s) for " + upstream, db -> {
+            long at = now.toEpochMilli();
+            String owed = "state IN ('pending', 'parked') AND file_id = ? AND upstream = ?";
+            try (PreparedStatement stale = db.prepareStatement("INSERT INTO stale_temps (upstream, path) SELECT"
+                         + " upstream, temp_path FROM deliveries WHERE temp_path IS NOT NULL AND " + owed);
+                 PreparedStatement supersede = db.prepareStatement(
+                         "UPDATE deliveries SET state = 'superseded', updated_at = ? WHERE " + owed);
+                 PreparedStatement ins = db.prepareStatement("""
+                         INSERT INTO deliveries (file_id, upstream, state, next_attempt_at, created_at, updated_at)
+                         VALUES (?, ?, 'pending', ?, ?, ?)""")) {
+                for (long fileId : fileIds) {
+                    bind(stale, fileId, upstream);
+                    stale.executeUpdate();
+                    bind(supersede, at, fileId, upstream);
+                    supersede.executeUpdate();
+                    bind(ins, fileId, upstream, at, at, at);
+                    ins.executeUpdate();
+                }
+            }
+            return fileIds.size();
         });
     }
 
@@ -387,6 +537,18 @@ public final class Ledger implements AutoCloseable {
         });
     }
 
+    /** How many received files, and bytes, are still in the spool (their current versions, not deleted). */
+    public Totals inSpool() throws LedgerException {
+        return database.read("count spool files", db -> {
+            try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("""
+                    SELECT COUNT(*), COALESCE(SUM(f.size), 0) FROM files f
+                    WHERE f.deleted_at IS NULL AND f.id = (SELECT MAX(g.id) FROM files g WHERE g.path = f.path)""")) {
+                rs.next();
+                return new Totals(rs.getLong(1), rs.getLong(2));
+            }
+        });
+    }
+
     /** Counts over all received files. */
     public record Totals(long files, long bytes) {
     }
@@ -419,12 +581,18 @@ public final class Ledger implements AutoCloseable {
 
     /** The most recent finished deliveries (delivered or parked), newest first. */
     public List<Transfer> recentTransfers(int limit) throws LedgerException {
+        return recentTransfers(Optional.empty(), 0, limit);
+    }
+
+    /** A page of finished deliveries (delivered or parked) of one upstream or all, newest first. */
+    public List<Transfer> recentTransfers(Optional<String> upstream, int offset, int limit) throws LedgerException {
         return database.read("recent transfers", db -> {
             try (PreparedStatement q = db.prepareStatement("""
                     SELECT d.id, f.path, d.upstream, f.size, d.state, d.attempts, d.updated_at, d.duration_ms, d.last_error
                     FROM deliveries d JOIN files f ON f.id = d.file_id
-                    WHERE d.state IN ('delivered', 'parked') ORDER BY d.updated_at DESC, d.id DESC LIMIT ?""")) {
-                q.setInt(1, limit);
+                    WHERE d.state IN ('delivered', 'parked') AND (? IS NULL OR d.upstream = ?)
+                    ORDER BY d.updated_at DESC, d.id DESC LIMIT ? OFFSET ?""")) {
+                bind(q, upstream.orElse(null), upstream.orElse(null), limit, offset);
                 List<Transfer> out = new ArrayList<>();
                 try (ResultSet rs = q.executeQuery()) {
                     while (rs.next()) {
@@ -449,6 +617,20 @@ public final class Ledger implements AutoCloseable {
                 try (ResultSet rs = q.executeQuery()) {
                     return rs.next() ? Optional.of(rs.getLong(1)) : Optional.<Long>empty();
                 }
+            }
+        });
+    }
+
+    /** When each FTP user's last complete upload was received. */
+    public java.util.Map<String, Instant> lastUploads() throws LedgerException {
+        return database.read("last upload per user", db -> {
+            try (Statement st = db.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT user, MAX(received_at) FROM files GROUP BY user")) {
+                java.util.Map<String, Instant> out = new java.util.HashMap<>();
+                while (rs.next()) {
+                    out.put(rs.getString(1), Instant.ofEpochMilli(rs.getLong(2)));
+                }
+                return out;
             }
         });
     }

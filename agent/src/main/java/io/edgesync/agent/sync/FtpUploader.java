@@ -1,11 +1,13 @@
 package io.edgesync.agent.sync;
 
+import io.edgesync.agent.config.Secret;
 import io.edgesync.agent.config.UpstreamSettings;
 import org.apache.commons.net.ftp.FTP;
 import org.apache.commons.net.ftp.FTPClient;
 import org.apache.commons.net.ftp.FTPFile;
 import org.apache.commons.net.ftp.FTPReply;
 import org.apache.commons.net.ftp.FTPSClient;
+import org.apache.commons.net.io.CopyStreamAdapter;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,10 +32,20 @@ final class FtpUploader implements Uploader {
 
     private final UpstreamSettings upstream;
     private final String where;
+    private volatile Credentials credentials;
+
+    private record Credentials(String user, Secret password) {
+    }
 
     FtpUploader(UpstreamSettings upstream) {
         this.upstream = upstream;
         this.where = "[" + upstream.host() + ":" + upstream.port() + "]";
+        this.credentials = new Credentials(upstream.user(), upstream.password());
+    }
+
+    @Override
+    public void useCredentials(String user, Secret password) {
+        credentials = new Credentials(user, password);
     }
 
     @Override
@@ -70,8 +82,9 @@ final class FtpUploader implements Uploader {
     }
 
     private void login(FTPClient client) throws IOException, UpstreamException {
-        if (!client.login(upstream.user(), upstream.password().reveal())) {
-            throw failure(UpstreamException.Reason.LOGIN, client, "USER " + upstream.user() + " / PASS ****");
+        Credentials login = credentials;
+        if (!client.login(login.user(), login.password().reveal())) {
+            throw failure(UpstreamException.Reason.LOGIN, client, "USER " + login.user() + " / PASS ****");
         }
         if (client instanceof FTPSClient tls) {
             tls.execPBSZ(0);
@@ -144,7 +157,18 @@ final class FtpUploader implements Uploader {
             try {
                 ensureDir(target.substring(0, target.lastIndexOf('/')));
                 long offset = upload.mayResume() ? resumableOffset(temp, upload.size()) : 0;
-                store(upload.local(), temp, offset);
+                upload.progress().accept(offset);
+                client.setCopyStreamListener(new CopyStreamAdapter() {
+                    @Override
+                    public void bytesTransferred(long total, int bytes, long streamSize) {
+                        upload.progress().accept(offset + total);
+                    }
+                });
+                try {
+                    store(upload.local(), temp, offset);
+                } finally {
+                    client.setCopyStreamListener(null);
+                }
                 verifySize(temp, upload.size());
                 String verifiedBy = verifyHash(temp, upload.sha256());
                 rename(temp, target);

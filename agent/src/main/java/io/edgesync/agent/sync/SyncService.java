@@ -11,7 +11,10 @@ import io.edgesync.agent.telemetry.EventSink;
 import io.edgesync.agent.telemetry.Metrics;
 
 import java.io.IOException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.PathMatcher;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -30,12 +33,13 @@ public final class SyncService implements UploadSink {
     private final EventSink events;
     private final Clock clock;
     private final List<UpstreamSync> upstreams;
+    private final Path spool;
 
     public SyncService(AgentConfig config, Ledger ledger, EventSink events, Clock clock) {
         this.ledger = ledger;
         this.events = events;
         this.clock = clock;
-        Path spool = config.agent().spoolDir();
+        this.spool = config.agent().spoolDir();
         this.upstreams = config.upstreams().stream()
                 .map(u -> new UpstreamSync(u, config.sync(), new FtpUploader(u), ledger, spool, events, clock,
                         RandomGenerator.getDefault()))
@@ -62,6 +66,8 @@ public final class SyncService implements UploadSink {
         routed.forEach(UpstreamSync::wake);
         events.publish(new AgentEvent.FileReceived(file.path(), file.size(), file.sha256(), file.user(),
                 file.clientIp(), file.receivedAt()));
+        routed.forEach(u -> events.publish(new AgentEvent.DeliveryQueued(file.path(), u.name(), "new",
+                file.receivedAt())));
     }
 
     @Override
@@ -79,11 +85,110 @@ public final class SyncService implements UploadSink {
 
     /** Parked deliveries (of one upstream, or all) are tried again now. @return how many */
     public int retryParked(Optional<String> upstream) throws LedgerException {
-        int count = ledger.retryParked(upstream, clock.instant());
+        List<Ledger.OwedDelivery> retried = ledger.retryParked(upstream, clock.instant());
         upstreams.forEach(UpstreamSync::wake);
-        LOG.log(System.Logger.Level.INFO, "retrying {0} parked delivery(ies){1}", count,
+        retried.forEach(d -> events.publish(new AgentEvent.DeliveryQueued(d.path(), d.upstream(), "retry",
+                clock.instant())));
+        LOG.log(System.Logger.Level.INFO, "retrying {0} parked delivery(ies){1}", retried.size(),
                 upstream.map(u -> " to " + u).orElse(""));
-        return count;
+        return retried.size();
+    }
+
+    /** One delivery, in any state. */
+    public Optional<Ledger.OwedDelivery> delivery(long id) throws LedgerException {
+        return ledger.delivery(id);
+    }
+
+    /** A parked or waiting delivery is tried now. @return false if it is in another state */
+    public boolean retry(Ledger.OwedDelivery delivery) throws LedgerException {
+        if (!ledger.retryDelivery(delivery.id(), clock.instant())) {
+            return false;
+        }
+        upstreams.forEach(UpstreamSync::wake);
+        events.publish(new AgentEvent.DeliveryQueued(delivery.path(), delivery.upstream(), "retry", clock.instant()));
+        LOG.log(System.Logger.Level.INFO, "retrying delivery {0} ({1} to {2}) by operator", delivery.id(),
+                delivery.path(), delivery.upstream());
+        return true;
+    }
+
+    /** A parked or waiting delivery is given up. @return false if it is in another state */
+    public boolean cancel(Ledger.OwedDelivery delivery) throws LedgerException {
+        if (!ledger.cancel(delivery.id(), clock.instant())) {
+            return false;
+        }
+        events.publish(new AgentEvent.DeliveryCancelled(delivery.path(), delivery.upstream(), delivery.id(),
+                clock.instant()));
+        LOG.log(System.Logger.Level.INFO, "delivery {0} ({1} to {2}) cancelled by operator", delivery.id(),
+                delivery.path(), delivery.upstream());
+        return true;
+    }
+
+    /**
+     * Delivers again every file still in the spool whose path matches {@code glob} (relative to the spool,
+     * e.g. {@code cams/gate/2026-11-*}) to each upstream that takes it, or only to {@code upstream}.
+     *
+     * @return files matched and deliveries queued
+     */
+    public Resync resync(String glob, Optional<String> upstream) throws LedgerException {
+        PathMatcher matcher = FileSystems.getDefault().getPathMatcher("glob:" + glob);
+        List<Ledger.SpoolFile> matched = ledger.currentFiles().stream()
+                .filter(f -> matcher.matches(Path.of(f.path())))
+                .filter(f -> Files.isRegularFile(spool.resolve(f.path())))
+                .toList();
+        int queued = 0;
+        for (UpstreamSync u : upstreams) {
+            if (upstream.isPresent() && !upstream.get().equals(u.name())) {
+                continue;
+            }
+            List<Ledger.SpoolFile> routed = matched.stream().filter(f -> u.routes(f.path())).toList();
+            if (routed.isEmpty()) {
+                continue;
+            }
+            queued += ledger.requeue(routed.stream().map(Ledger.SpoolFile::id).toList(), u.name(), clock.instant());
+            u.wake();
+            routed.forEach(f -> events.publish(new AgentEvent.DeliveryQueued(f.path(), u.name(), "resync",
+                    clock.instant())));
+        }
+        LOG.log(System.Logger.Level.INFO, "resync {0}: {1} file(s) matched, {2} delivery(ies) queued", glob,
+                matched.size(), queued);
+        return new Resync(matched.size(), queued);
+    }
+
+    /** What a resync did. */
+    public record Resync(int files, int queued) {
+    }
+
+    /** @return the upstreams whose state changed (all, or the one named) */
+    public List<String> pause(Optional<String> upstream) {
+        return select(upstream).stream().filter(UpstreamSync::pause).map(UpstreamSync::name).toList();
+    }
+
+    /** @return the upstreams whose state changed (all, or the one named) */
+    public List<String> resume(Optional<String> upstream) {
+        return select(upstream).stream().filter(UpstreamSync::resume).map(UpstreamSync::name).toList();
+    }
+
+    private List<UpstreamSync> select(Optional<String> upstream) {
+        return upstreams.stream().filter(u -> upstream.isEmpty() || upstream.get().equals(u.name())).toList();
+    }
+
+    /** New sessions to {@code upstream} log in with these ({@code reload-config}). @return false if unknown */
+    public boolean useCredentials(String upstream, String user, io.edgesync.agent.config.Secret password) {
+        List<UpstreamSync> named = select(Optional.of(upstream));
+        named.forEach(u -> u.useCredentials(user, password));
+        return !named.isEmpty();
+    }
+
+    /** A page of deliveries still owed. */
+    public Ledger.Page<Ledger.OwedDelivery> queue(List<String> states, Optional<String> upstream, int offset,
+                                                   int limit) throws LedgerException {
+        return ledger.owed(states, upstream, offset, limit);
+    }
+
+    /** A page of finished deliveries, newest first. */
+    public List<io.edgesync.agent.ledger.Transfer> transfers(Optional<String> upstream, int offset, int limit)
+            throws LedgerException {
+        return ledger.recentTransfers(upstream, offset, limit);
     }
 
     public List<UpstreamStatus> status() {

@@ -1,12 +1,18 @@
 package io.edgesync.agent.sync;
 
+import io.edgesync.agent.config.Secret;
+
 import java.io.Closeable;
 import java.nio.file.Path;
+import java.util.function.LongConsumer;
 
 /** Opens sessions to one upstream. A session makes one attempt per call and never retries by itself. */
 interface Uploader {
 
     Session open() throws UpstreamException;
+
+    /** Sessions opened from now on log in with these ({@code reload-config}); open ones keep theirs. */
+    void useCredentials(String user, Secret password);
 
     /**
      * One file to publish.
@@ -16,8 +22,10 @@ interface Uploader {
      * @param tag unique per delivery; part of the temporary name, so every attempt of a delivery writes
      *            the same temporary
      * @param mayResume the ledger knows this delivery's temporary to be ours and partial: continue it
+     * @param progress told the bytes of the file upstream so far (resumed bytes included) as they go
      */
-    record Upload(Path local, String relativePath, long size, String sha256, String tag, boolean mayResume) {
+    record Upload(Path local, String relativePath, long size, String sha256, String tag, boolean mayResume,
+                  LongConsumer progress) {
     }
 
     /**

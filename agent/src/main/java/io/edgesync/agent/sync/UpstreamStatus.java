@@ -1,6 +1,7 @@
 package io.edgesync.agent.sync;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -8,9 +9,25 @@ import java.util.Optional;
  *
  * @param state {@code unknown} (no attempt yet), {@code up} (last attempt reached it), {@code down}
  *              (it cannot be reached or refuses the login; workers wait until {@code retryAt})
+ * @param paused an operator paused it: no new transfer starts until resumed
  * @param inFlight transfers running now
+ * @param transfers the transfers running now, with their progress
  */
-public record UpstreamStatus(String name, String url, String state, int inFlight, int consecutiveFailures,
-                             Optional<Instant> lastSuccess, Optional<Instant> lastFailure, Optional<String> lastError,
-                             Optional<Instant> retryAt) {
+public record UpstreamStatus(String name, String url, String state, boolean paused, int inFlight,
+                             int consecutiveFailures, Optional<Instant> lastSuccess, Optional<Instant> lastFailure,
+                             Optional<String> lastError, Optional<Instant> retryAt, List<TransferProgress> transfers) {
+
+    public UpstreamStatus {
+        transfers = List.copyOf(transfers);
+    }
+
+    /**
+     * A transfer in flight.
+     *
+     * @param bytesDone bytes of the file upstream so far (a resumed transfer starts above 0)
+     * @param bytesPerSecond what this attempt sent, over its time so far
+     */
+    public record TransferProgress(long deliveryId, String path, long bytesDone, long bytesTotal,
+                                   long bytesPerSecond, Instant startedAt) {
+    }
 }

@@ -18,7 +18,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -36,6 +38,8 @@ final class UpstreamSync {
     private static final Duration LEDGER_ERROR_PAUSE = Duration.ofSeconds(5);
 
     private static final int STALE_PER_SESSION = 100;
+    /** At most one progress event per transfer this often. */
+    private static final long PROGRESS_EVERY_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     private final UpstreamSettings settings;
     private final AgentConfig.Sync limits;
@@ -58,6 +62,8 @@ final class UpstreamSync {
     private Instant lastSuccess;         // guarded by lock
     private Instant lastFailure;         // guarded by lock
     private String lastError;            // guarded by lock
+    private boolean paused;              // guarded by lock
+    private final Map<Long, Running> running = new ConcurrentHashMap<>();
     private final List<Thread> workers = new ArrayList<>();
 
     UpstreamSync(UpstreamSettings settings, AgentConfig.Sync limits, Uploader uploader, Ledger ledger, Path spool,
@@ -91,12 +97,52 @@ final class UpstreamSync {
         }
     }
 
+    /** New sessions log in with these ({@code reload-config}). */
+    void useCredentials(String user, io.edgesync.agent.config.Secret password) {
+        uploader.useCredentials(user, password);
+        lock.lock();
+        try {
+            blockedUntil = null; // an upstream backing off after a refused login tries the new ones now
+            generation++;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** New work may be due: wakes every idle worker. */
     void wake() {
         lock.lock();
         try {
             generation++;
             changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * No new transfer starts until {@link #resume()}; running ones finish.
+     *
+     * @return false if it was paused already
+     */
+    boolean pause() {
+        return setPaused(true);
+    }
+
+    /** @return false if it was not paused */
+    boolean resume() {
+        return setPaused(false);
+    }
+
+    private boolean setPaused(boolean value) {
+        lock.lock();
+        try {
+            boolean changedState = paused != value;
+            paused = value;
+            generation++;
+            changed.signalAll();
+            return changedState;
         } finally {
             lock.unlock();
         }
@@ -124,9 +170,12 @@ final class UpstreamSync {
         try {
             String state = lastSuccess == null && lastFailure == null ? "unknown"
                     : blockedUntil != null || consecutiveFailures > 0 ? "down" : "up";
-            return new UpstreamStatus(settings.name(), settings.displayUrl(), state, inFlight, consecutiveFailures,
-                    Optional.ofNullable(lastSuccess), Optional.ofNullable(lastFailure), Optional.ofNullable(lastError),
-                    Optional.ofNullable(blockedUntil));
+            return new UpstreamStatus(settings.name(), settings.displayUrl(), state, paused, inFlight,
+                    consecutiveFailures, Optional.ofNullable(lastSuccess), Optional.ofNullable(lastFailure),
+                    Optional.ofNullable(lastError), Optional.ofNullable(blockedUntil),
+                    running.values().stream().map(Running::progress)
+                            .sorted(java.util.Comparator.comparingLong(UpstreamStatus.TransferProgress::deliveryId))
+                            .toList());
         } finally {
             lock.unlock();
         }
@@ -188,6 +237,8 @@ final class UpstreamSync {
         } finally {
             lock.unlock();
         }
+        Running run = new Running(delivery, start);
+        running.put(delivery.id(), run);
         try {
             Path local = spool.resolve(delivery.path());
             if (Files.isRegularFile(local) && Files.size(local) != delivery.size()) {
@@ -198,7 +249,7 @@ final class UpstreamSync {
             }
             boolean mayResume = large && delivery.tempPath().equals(Optional.of(temp));
             Uploader.Published how = session.upload(new Uploader.Upload(local, delivery.path(), delivery.size(),
-                    delivery.sha256(), Long.toString(delivery.id()), mayResume));
+                    delivery.sha256(), Long.toString(delivery.id()), mayResume, run::progressed));
             return new Outcome.Delivered(Duration.between(start, clock.instant()), how);
         } catch (UpstreamException e) {
             return failed(delivery, e, e.reason().touchesTemp() ? Optional.of(temp) : Optional.empty());
@@ -211,12 +262,50 @@ final class UpstreamSync {
             return failed(delivery, new UpstreamException(UpstreamException.Reason.LOCAL, "cannot read " + delivery.path()
                     + " in the spool: " + e.getMessage(), e), Optional.empty());
         } finally {
+            running.remove(delivery.id());
             lock.lock();
             try {
                 inFlight--;
             } finally {
                 lock.unlock();
             }
+        }
+    }
+
+    /** A transfer in flight, for the status and the rate-limited progress events. */
+    private final class Running {
+        private final Delivery delivery;
+        private final Instant startedAt;
+        private final long startNanos = System.nanoTime();
+        private volatile long done = -1;   // bytes of the file upstream; -1 until the transfer begins
+        private volatile long firstByte;  // where this attempt began (a resume starts above 0)
+        private long lastEventNanos = startNanos; // only the transfer's worker thread touches it
+
+        Running(Delivery delivery, Instant startedAt) {
+            this.delivery = delivery;
+            this.startedAt = startedAt;
+        }
+
+        void progressed(long bytes) {
+            if (done < 0) {
+                firstByte = bytes;
+            }
+            done = bytes;
+            long now = System.nanoTime();
+            if (now - lastEventNanos >= PROGRESS_EVERY_NANOS) {
+                lastEventNanos = now;
+                UpstreamStatus.TransferProgress p = progress();
+                events.publish(new AgentEvent.Progress(delivery.path(), settings.name(), p.bytesDone(), p.bytesTotal(),
+                        p.bytesPerSecond(), clock.instant()));
+            }
+        }
+
+        UpstreamStatus.TransferProgress progress() {
+            long bytes = Math.max(0, done);
+            double seconds = (System.nanoTime() - startNanos) / 1e9;
+            long speed = seconds > 0 ? (long) ((bytes - firstByte) / seconds) : 0;
+            return new UpstreamStatus.TransferProgress(delivery.id(), delivery.path(), bytes, delivery.size(),
+                    Math.max(0, speed), startedAt);
         }
     }
 
@@ -344,15 +433,21 @@ final class UpstreamSync {
     }
 
     /**
-     * Waits while the upstream is in its upstream-wide backoff.
+     * Waits while the upstream is paused or in its upstream-wide backoff.
      *
      * @return the wake-up generation seen before the next claim, or -1 when stopped
      */
     private long awaitUsable() throws InterruptedException {
         lock.lock();
         try {
-            while (!stopped && blockedUntil != null && clock.instant().isBefore(blockedUntil)) {
-                changed.await(Duration.between(clock.instant(), blockedUntil).toMillis() + 1, TimeUnit.MILLISECONDS);
+            while (!stopped) {
+                if (paused) {
+                    changed.await();
+                } else if (blockedUntil != null && clock.instant().isBefore(blockedUntil)) {
+                    changed.await(Duration.between(clock.instant(), blockedUntil).toMillis() + 1, TimeUnit.MILLISECONDS);
+                } else {
+                    break;
+                }
             }
             return stopped ? -1 : generation;
         } finally {

@@ -42,4 +42,28 @@ public sealed interface AgentEvent {
     record DeliveryParked(String path, String upstream, String reason, String error, int attempt, Instant at)
             implements AgentEvent {
     }
+
+    /**
+     * A delivery to {@code upstream} is owed: a new upload ({@code cause} {@code new}), an operator's
+     * {@code resync}, or an operator's {@code retry} of a parked delivery.
+     */
+    record DeliveryQueued(String path, String upstream, String cause, Instant at) implements AgentEvent {
+    }
+
+    /** An operator cancelled a delivery; it will not be attempted again. */
+    record DeliveryCancelled(String path, String upstream, long deliveryId, Instant at) implements AgentEvent {
+    }
+
+    /** A transfer in flight (rate-limited: at most one per transfer every few seconds). */
+    record Progress(String path, String upstream, long bytesDone, long bytesTotal, long bytesPerSecond, Instant at)
+            implements AgentEvent {
+    }
+
+    /**
+     * The silence alarm: FTP user {@code user} has not uploaded for its {@code expect-every}
+     * ({@code path} is the user's home). Raised once per silence; cleared by the next upload.
+     */
+    record DeviceSilent(String path, String user, Instant lastUploadAt, Duration expectEvery, Instant at)
+            implements AgentEvent {
+    }
 }

@@ -61,6 +61,33 @@ final class EventMessages {
                 m.put("error", p.error());
                 m.put("attempt", p.attempt());
             }
+            case AgentEvent.DeliveryQueued q -> {
+                m.put("type", q.cause().equals("retry") ? "retried" : "queued");
+                m.put("path", q.path());
+                m.put("upstream", q.upstream());
+                m.put("cause", q.cause());
+            }
+            case AgentEvent.DeliveryCancelled c -> {
+                m.put("type", "cancelled");
+                m.put("path", c.path());
+                m.put("upstream", c.upstream());
+                m.put("delivery", c.deliveryId());
+            }
+            case AgentEvent.Progress p -> {
+                m.put("type", "progress");
+                m.put("path", p.path());
+                m.put("upstream", p.upstream());
+                m.put("bytesDone", p.bytesDone());
+                m.put("bytesTotal", p.bytesTotal());
+                m.put("bytesPerSecond", p.bytesPerSecond());
+            }
+            case AgentEvent.DeviceSilent s -> {
+                m.put("type", "silent");
+                m.put("user", s.user());
+                m.put("home", s.path());
+                m.put("lastUploadAt", s.lastUploadAt() == null ? null : s.lastUploadAt().toString());
+                m.put("expectEverySeconds", s.expectEvery().toSeconds());
+            }
         }
         m.put("at", event.at().toString());
         return m;

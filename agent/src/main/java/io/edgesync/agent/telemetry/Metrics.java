@@ -2,6 +2,7 @@ package io.edgesync.agent.telemetry;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -13,7 +14,11 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
+import java.util.stream.Collectors;
 
 /**
  * The agent's one meter registry (Micrometer, scraped as Prometheus text) and the {@code edgesync_*}
@@ -75,7 +80,46 @@ public final class Metrics implements EventSink, AutoCloseable {
                 counter("edgesync.deliveries.parked", "Deliveries given up until an operator retries them",
                         "upstream", p.upstream()).increment();
             }
+            case AgentEvent.DeliveryQueued q -> counter("edgesync.deliveries.queued",
+                    "Deliveries owed: new uploads, resyncs and retries", "cause", q.cause()).increment();
+            case AgentEvent.DeliveryCancelled c -> counter("edgesync.deliveries.cancelled",
+                    "Deliveries cancelled by an operator", "upstream", c.upstream()).increment();
+            case AgentEvent.Progress p -> {
+                // the status shows transfers in flight; bytes are counted once delivered
+            }
+            case AgentEvent.DeviceSilent d -> counter("edgesync.devices.silent",
+                    "Silence alarms: a device did not upload within its expect-every", "user", d.user()).increment();
         }
+    }
+
+    /**
+     * The agent's own meters ({@code edgesync_*}) as one JSON-ready map, for the MQTT metrics message:
+     * {@code name{tag=value,...}} to a counter's count, a gauge's value, or a timer's count, total and max.
+     */
+    public Map<String, Object> snapshot() {
+        Map<String, Object> values = new TreeMap<>();
+        for (Meter meter : registry.getMeters()) {
+            Meter.Id id = meter.getId();
+            if (!id.getName().startsWith("edgesync.")) {
+                continue;
+            }
+            String key = id.getName() + (id.getTags().isEmpty() ? "" : id.getTags().stream()
+                    .map(t -> t.getKey() + "=" + t.getValue()).collect(Collectors.joining(",", "{", "}")));
+            Object value = switch (meter) {
+                case Counter c -> c.count();
+                case Gauge g -> g.value();
+                case Timer t -> Map.of("count", t.count(), "totalMs", t.totalTime(TimeUnit.MILLISECONDS),
+                        "maxMs", t.max(TimeUnit.MILLISECONDS));
+                default -> null;
+            };
+            if (value instanceof Double d && (d.isNaN() || d.isInfinite())) {
+                value = null; // JSON has no NaN
+            }
+            if (value != null) {
+                values.put(key, value);
+            }
+        }
+        return values;
     }
 
     private void failure(String upstream, String reason) {

@@ -160,10 +160,52 @@ class LedgerTest {
         ledger.park(ledger.claimNext("hq", T0).orElseThrow().id(), T0, "553", java.util.Optional.empty());
         ledger.park(ledger.claimNext("backup", T0).orElseThrow().id(), T0, "553", java.util.Optional.empty());
 
-        assertThat(ledger.retryParked(java.util.Optional.of("hq"), T0.plusSeconds(1))).isEqualTo(1);
+        assertThat(ledger.retryParked(java.util.Optional.of("hq"), T0.plusSeconds(1)))
+                .extracting(Ledger.OwedDelivery::path, Ledger.OwedDelivery::upstream, Ledger.OwedDelivery::state)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("cam/a.jpg", "hq", "parked"));
         Delivery again = ledger.claimNext("hq", T0.plusSeconds(1)).orElseThrow();
         assertThat(again.attempt()).as("attempts start over").isEqualTo(1);
         assertThat(ledger.backlog("backup").parked()).isEqualTo(1);
+    }
+
+    @Test
+    void operatorsRetryCancelListAndRequeueSingleDeliveries() throws LedgerException {
+        ledger.recordReceived(file("cam/a.jpg", 10, T0), List.of("hq"));
+        ledger.recordReceived(file("cam/b.jpg", 20, T0.plusSeconds(1)), List.of("hq"));
+        Delivery a = ledger.claimNext("hq", T0.plusSeconds(5)).orElseThrow();
+        assertThat(ledger.retryDelivery(a.id(), T0).booleanValue()).as("in flight: not retried").isFalse();
+        assertThat(ledger.cancel(a.id(), T0).booleanValue()).as("in flight: not cancelled").isFalse();
+        ledger.park(a.id(), T0, "553", java.util.Optional.of("/in/cam/.edgesync-1.part"));
+
+        Ledger.Page<Ledger.OwedDelivery> owed = ledger.owed(List.of("pending", "active", "parked"),
+                java.util.Optional.empty(), 0, 1);
+        assertThat(owed.total()).isEqualTo(2);
+        assertThat(owed.items()).singleElement().satisfies(d -> {
+            assertThat(d.path()).isEqualTo("cam/a.jpg");
+            assertThat(d.state()).isEqualTo("parked");
+            assertThat(d.lastError()).contains("553");
+        });
+        assertThat(ledger.owed(List.of("pending"), java.util.Optional.of("hq"), 0, 10).items())
+                .extracting(Ledger.OwedDelivery::path).containsExactly("cam/b.jpg");
+        assertThat(ledger.owed(List.of("pending"), java.util.Optional.of("other"), 0, 10).total()).isZero();
+
+        assertThat(ledger.cancel(a.id(), T0).booleanValue()).isTrue();
+        assertThat(ledger.delivery(a.id()).orElseThrow().state()).isEqualTo("superseded");
+        assertThat(ledger.delivery(a.id()).orElseThrow().lastError()).contains("cancelled by operator");
+        assertThat(ledger.staleTemps("hq", 10)).extracting(Ledger.StaleTemp::path).containsExactly("/in/cam/.edgesync-1.part");
+        assertThat(ledger.retryDelivery(a.id(), T0).booleanValue()).as("cancelled: not retried").isFalse();
+        assertThat(ledger.delivery(999)).isEmpty();
+
+        // resync: the current version of each path, delivered again; what was owed for it is superseded
+        List<Ledger.SpoolFile> current = ledger.currentFiles();
+        assertThat(current).extracting(Ledger.SpoolFile::path).containsExactly("cam/a.jpg", "cam/b.jpg");
+        assertThat(ledger.requeue(current.stream().map(Ledger.SpoolFile::id).toList(), "hq", T0.plusSeconds(9)))
+                .isEqualTo(2);
+        assertThat(ledger.owed(List.of("pending"), java.util.Optional.empty(), 0, 10).items())
+                .extracting(Ledger.OwedDelivery::path).containsExactly("cam/a.jpg", "cam/b.jpg");
+        assertThat(ledger.backlog("hq").pending()).isEqualTo(2);
+        assertThat(ledger.inSpool()).isEqualTo(new Ledger.Totals(2, 30));
+        assertThat(ledger.lastUploads()).containsEntry("cam", T0.plusSeconds(1));
     }
 
     @Test

@@ -62,8 +62,8 @@ class FtpUploaderTest {
             FtpUploader uploader = new FtpUploader(upstream(server.port(), "in/site7", PyFtpd.USER, PyFtpd.PASSWORD,
                     Duration.ofSeconds(10)));
             try (Uploader.Session session = uploader.open()) {
-                session.upload(new Uploader.Upload(local, "cams/gate/2026/a.jpg", Files.size(local), "00".repeat(32), "41", false));
-                session.upload(new Uploader.Upload(local, "cams/gate/2026/b.jpg", Files.size(local), "00".repeat(32), "42", false));
+                session.upload(new Uploader.Upload(local, "cams/gate/2026/a.jpg", Files.size(local), "00".repeat(32), "41", false, done -> { }));
+                session.upload(new Uploader.Upload(local, "cams/gate/2026/b.jpg", Files.size(local), "00".repeat(32), "42", false, done -> { }));
             }
             assertThat(server.root().resolve("in/site7/cams/gate/2026/a.jpg")).hasSameBinaryContentAs(local);
             assertThat(filesUnder(server.root())).containsExactly("in/site7/cams/gate/2026/a.jpg",
@@ -81,8 +81,8 @@ class FtpUploaderTest {
             Path v1 = localFile("v1", 1000);
             Path v2 = localFile("v2", 2000);
             try (Uploader.Session session = uploader.open()) {
-                session.upload(new Uploader.Upload(v1, "x/report.csv", 1000, "00".repeat(32), "1", false));
-                session.upload(new Uploader.Upload(v2, "x/report.csv", 2000, "00".repeat(32), "2", false));
+                session.upload(new Uploader.Upload(v1, "x/report.csv", 1000, "00".repeat(32), "1", false, done -> { }));
+                session.upload(new Uploader.Upload(v2, "x/report.csv", 2000, "00".repeat(32), "2", false, done -> { }));
             }
             assertThat(root.resolve("x/report.csv")).hasSameBinaryContentAs(v2);
             assertThat(filesUnder(root)).containsExactly("x/report.csv");
@@ -97,8 +97,8 @@ class FtpUploaderTest {
             Path v1 = localFile("v1", 3000);
             Path v2 = localFile("v2", 4000);
             try (Uploader.Session session = uploader.open()) {
-                session.upload(new Uploader.Upload(v1, "cam/a.jpg", 3000, sha256(v1), "1", false));
-                session.upload(new Uploader.Upload(v2, "cam/a.jpg", 4000, sha256(v2), "2", false));
+                session.upload(new Uploader.Upload(v1, "cam/a.jpg", 3000, sha256(v1), "1", false, done -> { }));
+                session.upload(new Uploader.Upload(v2, "cam/a.jpg", 4000, sha256(v2), "2", false, done -> { }));
             }
             assertThat(server.root().resolve("in/cam/a.jpg")).hasSameBinaryContentAs(v2);
             assertThat(filesUnder(server.root())).containsExactly("in/cam/a.jpg");
@@ -113,12 +113,12 @@ class FtpUploaderTest {
             Path good = localFile("good", 70_000);
             try (Uploader.Session session = uploader.open()) {
                 Uploader.Published published = session.upload(
-                        new Uploader.Upload(good, "cam/good.bin", 70_000, sha256(good), "1", false));
+                        new Uploader.Upload(good, "cam/good.bin", 70_000, sha256(good), "1", false, done -> { }));
                 assertThat(published.verifiedBy()).isEqualTo("sha256");
 
                 Path bad = localFile("bad", 5000);
                 assertThatThrownBy(() -> session.upload(
-                        new Uploader.Upload(bad, "cam/bad.bin", 5000, "ab".repeat(32), "2", false)))
+                        new Uploader.Upload(bad, "cam/bad.bin", 5000, "ab".repeat(32), "2", false, done -> { })))
                         .isInstanceOfSatisfying(UpstreamException.class, e -> {
                             assertThat(e.reason()).isEqualTo(UpstreamException.Reason.VERIFY);
                             assertThat(e.getMessage()).contains("SHA-256");
@@ -169,7 +169,7 @@ class FtpUploaderTest {
             FtpUploader uploader = new FtpUploader(upstream(server.port(), "", PyFtpd.USER, PyFtpd.PASSWORD,
                     Duration.ofSeconds(10)));
             try (Uploader.Session session = uploader.open()) {
-                assertThatThrownBy(() -> session.upload(new Uploader.Upload(dir.resolve("gone.bin"), "gone.bin", 5, "00".repeat(32), "9", false)))
+                assertThatThrownBy(() -> session.upload(new Uploader.Upload(dir.resolve("gone.bin"), "gone.bin", 5, "00".repeat(32), "9", false, done -> { })))
                         .isInstanceOfSatisfying(UpstreamException.class,
                                 e -> assertThat(e.reason().permanent).isTrue());
             }

@@ -1,0 +1,214 @@
+package io.edgesync.agent.control;
+
+import io.edgesync.agent.config.AgentConfig;
+import io.edgesync.agent.ingest.DiskSpace;
+import io.edgesync.agent.ingest.IngestServer;
+import io.edgesync.agent.ingest.Retention;
+import io.edgesync.agent.ledger.Ledger;
+import io.edgesync.agent.ledger.Transfer;
+import io.edgesync.agent.sync.SyncService;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+import static io.edgesync.agent.control.Command.Param.optional;
+import static io.edgesync.agent.control.Command.Param.required;
+import static io.edgesync.agent.control.Command.Type.INTEGER;
+import static io.edgesync.agent.control.Command.Type.STRING;
+
+/**
+ * Every command the agent answers, over MQTT and HTTP alike (see the README, Fleet, for the arguments and
+ * replies). Building it wires each command to the part that does the work.
+ */
+public final class AgentCommands {
+    private static final int MAX_PAGE = 500;
+    private static final List<String> OWED_STATES = List.of("pending", "active", "parked");
+
+    private final StatusReporter status;
+    private final SyncService sync;
+    private final IngestServer ingest;
+    private final DiskSpace disk;
+    private final Retention retention;
+    private final Ledger ledger;
+    private final ConfigReloader reloader;
+    private final LogLevels logLevels = new LogLevels();
+    private final Clock clock;
+
+    /** @param configSource reads the configuration again for {@code reload-config} */
+    public AgentCommands(StatusReporter status, SyncService sync, IngestServer ingest, DiskSpace disk,
+                         Retention retention, Ledger ledger, SilenceWatch silence, AgentConfig config,
+                         Callable<AgentConfig> configSource, Clock clock) {
+        this.status = status;
+        this.sync = sync;
+        this.ingest = ingest;
+        this.disk = disk;
+        this.retention = retention;
+        this.ledger = ledger;
+        this.reloader = new ConfigReloader(configSource, config, ingest, sync, silence);
+        this.clock = clock;
+    }
+
+    public CommandRegistry registry(String agentId) {
+        Command.Param upstream = optional("upstream", STRING, "an upstream's name; absent: all");
+        Command.Param page = optional("page", INTEGER, "1 and up; default 1");
+        Command.Param perPage = optional("per-page", INTEGER, "1-" + MAX_PAGE + "; default 50");
+        return new CommandRegistry(agentId, List.of(
+                new Command("status", "the agent's status, as GET /api/v1/status", List.of(), args -> status.snapshot()),
+                new Command("ping", "is the agent there", List.of(), args -> Map.of("pong", true,
+                        "version", StatusReporter.version(), "time", clock.instant().toString())),
+                new Command("pause", "no new transfer starts (running ones finish)", List.of(upstream),
+                        args -> Map.of("paused", sync.pause(knownUpstream(args)))),
+                new Command("resume", "transfers start again", List.of(upstream),
+                        args -> Map.of("resumed", sync.resume(knownUpstream(args)))),
+                new Command("resync", "deliver again every spool file matching a glob", List.of(
+                        required("glob", STRING, "a path glob under the spool, e.g. cams/gate/**"), upstream),
+                        this::resync),
+                new Command("retry", "parked deliveries (or one delivery) are tried now", List.of(
+                        optional("delivery", INTEGER, "one delivery's id; absent: every parked one"), upstream),
+                        this::retry),
+                new Command("cancel", "a waiting or parked delivery is given up",
+                        List.of(required("delivery", INTEGER, "the delivery's id, from queue")), this::cancel),
+                new Command("queue", "deliveries still owed, oldest first", List.of(
+                        optional("state", STRING, "pending, active or parked; absent: all three"), upstream, page,
+                        perPage), this::queue),
+                new Command("transfers", "finished deliveries (delivered or parked), newest first",
+                        List.of(upstream, page, perPage), this::transfers),
+                new Command("purge-delivered", "delete the spool copy of every file all its upstreams have",
+                        List.of(), args -> Map.of("deleted", retention.purgeDelivered())),
+                new Command("sessions", "connected FTP clients", List.of(), args -> Map.of("sessions", ingest.sessions())),
+                new Command("kick", "close one FTP client's connection",
+                        List.of(required("session", STRING, "a session id, from sessions")), this::kick),
+                new Command("log-level", "set a logger's level until the next restart", List.of(
+                        required("logger", STRING, "a logger name, e.g. io.edgesync.agent.sync, or root"),
+                        required("level", STRING, "ERROR, WARN, INFO, DEBUG, TRACE, OFF or ALL")),
+                        args -> logLevels.set(args.requiredString("logger"), args.requiredString("level"))),
+                new Command("reload-config", "apply changed users and upstream logins without a restart", List.of(),
+                        args -> reloader.reload()),
+                new Command("disk", "free space of the data folder and the spool's size", List.of(), args -> disk())));
+    }
+
+    private Optional<String> knownUpstream(CommandArgs args) throws CommandException {
+        Optional<String> name = args.string("upstream");
+        if (name.isPresent() && !sync.upstreamNames().contains(name.get())) {
+            throw CommandException.notFound("no upstream named '" + name.get() + "'; upstreams: "
+                    + String.join(", ", sync.upstreamNames()));
+        }
+        return name;
+    }
+
+    private Object resync(CommandArgs args) throws Exception {
+        String glob = args.requiredString("glob");
+        try {
+            java.nio.file.FileSystems.getDefault().getPathMatcher("glob:" + glob);
+        } catch (IllegalArgumentException e) {
+            throw CommandException.badArguments("'glob' is not a valid glob: " + e.getMessage());
+        }
+        SyncService.Resync done = sync.resync(glob, knownUpstream(args));
+        return Map.of("files", done.files(), "queued", done.queued());
+    }
+
+    private Object retry(CommandArgs args) throws Exception {
+        Optional<Long> id = args.integer("delivery");
+        if (id.isEmpty()) {
+            return Map.of("retried", sync.retryParked(knownUpstream(args)));
+        }
+        if (args.string("upstream").isPresent()) {
+            throw CommandException.badArguments("give 'delivery' or 'upstream', not both");
+        }
+        Ledger.OwedDelivery delivery = delivery(id.get());
+        if (!sync.retry(delivery)) {
+            throw CommandException.conflict("delivery " + id.get() + " is " + delivery.state()
+                    + "; only a pending or parked delivery can be retried (resync delivers a delivered file again)");
+        }
+        return Map.of("retried", 1, "delivery", describe(delivery));
+    }
+
+    private Object cancel(CommandArgs args) throws Exception {
+        long id = args.integer("delivery").orElseThrow();
+        Ledger.OwedDelivery delivery = delivery(id);
+        if (!sync.cancel(delivery)) {
+            throw CommandException.conflict("delivery " + id + " is " + delivery.state()
+                    + "; only a pending or parked delivery can be cancelled");
+        }
+        return Map.of("cancelled", describe(delivery));
+    }
+
+    private Ledger.OwedDelivery delivery(long id) throws Exception {
+        return sync.delivery(id).orElseThrow(() -> CommandException.notFound("no delivery " + id));
+    }
+
+    private Object queue(CommandArgs args) throws Exception {
+        List<String> states = OWED_STATES;
+        Optional<String> state = args.string("state");
+        if (state.isPresent()) {
+            if (!OWED_STATES.contains(state.get())) {
+                throw CommandException.badArguments("'state' must be pending, active or parked");
+            }
+            states = List.of(state.get());
+        }
+        int perPage = args.integer("per-page", 50, 1, MAX_PAGE);
+        int pageNo = args.integer("page", 1, 1, 1_000_000);
+        Ledger.Page<Ledger.OwedDelivery> found = sync.queue(states, knownUpstream(args), (pageNo - 1) * perPage,
+                perPage);
+        return Map.of("total", found.total(), "page", pageNo, "perPage", perPage,
+                "items", found.items().stream().map(this::describe).toList());
+    }
+
+    private Object transfers(CommandArgs args) throws Exception {
+        int perPage = args.integer("per-page", 50, 1, MAX_PAGE);
+        int pageNo = args.integer("page", 1, 1, 1_000_000);
+        List<Transfer> found = sync.transfers(knownUpstream(args), (pageNo - 1) * perPage, perPage);
+        return Map.of("page", pageNo, "perPage", perPage, "items", found.stream().map(t -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("delivery", t.deliveryId());
+            m.put("path", t.path());
+            m.put("upstream", t.upstream());
+            m.put("size", t.size());
+            m.put("state", t.state());
+            m.put("attempts", t.attempts());
+            m.put("at", t.at().toString());
+            m.put("durationMs", t.took().map(Duration::toMillis).orElse(null));
+            m.put("error", t.lastError().orElse(null));
+            return m;
+        }).toList());
+    }
+
+    private Object kick(CommandArgs args) throws CommandException {
+        String id = args.requiredString("session");
+        return Map.of("kicked", ingest.kick(id).orElseThrow(() -> CommandException.notFound("no session " + id
+                + "; sessions lists them")));
+    }
+
+    private Object disk() throws Exception {
+        DiskSpace.Reading r = disk.read();
+        Ledger.Totals spool = ledger.inSpool();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("path", r.path().toString());
+        m.put("freeBytes", r.freeBytes());
+        m.put("totalBytes", r.totalBytes());
+        m.put("floorBytes", r.floorBytes());
+        m.put("belowFloor", r.belowFloor());
+        m.put("spoolFiles", spool.files());
+        m.put("spoolBytes", spool.bytes());
+        return m;
+    }
+
+    private Map<String, Object> describe(Ledger.OwedDelivery d) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("delivery", d.id());
+        m.put("path", d.path());
+        m.put("upstream", d.upstream());
+        m.put("size", d.size());
+        m.put("state", d.state());
+        m.put("attempts", d.attempts());
+        m.put("receivedAt", d.receivedAt().toString());
+        m.put("nextAttemptAt", d.state().equals("pending") ? d.nextAttemptAt().toString() : null);
+        m.put("error", d.lastError().orElse(null));
+        return m;
+    }
+}
