@@ -173,8 +173,8 @@ class LedgerTest {
         ledger.recordReceived(file("cam/a.jpg", 10, T0), List.of("hq"));
         ledger.recordReceived(file("cam/b.jpg", 20, T0.plusSeconds(1)), List.of("hq"));
         Delivery a = ledger.claimNext("hq", T0.plusSeconds(5)).orElseThrow();
-        assertThat(ledger.retryDelivery(a.id(), T0).booleanValue()).as("in flight: not retried").isFalse();
-        assertThat(ledger.cancel(a.id(), T0).booleanValue()).as("in flight: not cancelled").isFalse();
+        assertThat(ledger.retryDelivery(a.id(), T0)).as("in flight: not retried").isFalse();
+        assertThat(ledger.cancel(a.id(), T0)).as("in flight: not cancelled").isFalse();
         ledger.park(a.id(), T0, "553", java.util.Optional.of("/in/cam/.edgesync-1.part"));
 
         Ledger.Page<Ledger.OwedDelivery> owed = ledger.owed(List.of("pending", "active", "parked"),
@@ -189,11 +189,11 @@ class LedgerTest {
                 .extracting(Ledger.OwedDelivery::path).containsExactly("cam/b.jpg");
         assertThat(ledger.owed(List.of("pending"), java.util.Optional.of("other"), 0, 10).total()).isZero();
 
-        assertThat(ledger.cancel(a.id(), T0).booleanValue()).isTrue();
+        assertThat(ledger.cancel(a.id(), T0)).isTrue();
         assertThat(ledger.delivery(a.id()).orElseThrow().state()).isEqualTo("superseded");
         assertThat(ledger.delivery(a.id()).orElseThrow().lastError()).contains("cancelled by operator");
         assertThat(ledger.staleTemps("hq", 10)).extracting(Ledger.StaleTemp::path).containsExactly("/in/cam/.edgesync-1.part");
-        assertThat(ledger.retryDelivery(a.id(), T0).booleanValue()).as("cancelled: not retried").isFalse();
+        assertThat(ledger.retryDelivery(a.id(), T0)).as("cancelled: not retried").isFalse();
         assertThat(ledger.delivery(999)).isEmpty();
 
         // resync: the current version of each path, delivered again; what was owed for it is superseded
