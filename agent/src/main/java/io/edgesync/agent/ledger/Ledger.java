@@ -357,16 +357,13 @@ public final class Ledger implements AutoCloseable {
         return database.write("requeue " + fileIds.size() + " file(s) for " + upstream, db -> {
             long at = now.toEpochMilli();
             String owed = "state IN ('pending', 'parked') AND file_id = ? AND upstream = ?";
-            try (PreparedStatement stale = db.prepareStatement("INSERT INTO stale_temps (upstream, path) SELECT"
-                         + " upstream, temp_path FROM deliveries WHERE temp_path IS NOT NULL AND " + owed);
-                 PreparedStatement supersede = db.prepareStatement(
+            try (PreparedStatement supersede = db.prepareStatement(
                          "UPDATE deliveries SET state = 'superseded', updated_at = ? WHERE " + owed);
                  PreparedStatement ins = db.prepareStatement("""
                          INSERT INTO deliveries (file_id, upstream, state, next_attempt_at, created_at, updated_at)
                          VALUES (?, ?, 'pending', ?, ?, ?)""")) {
                 for (long fileId : fileIds) {
-                    bind(stale, fileId, upstream);
-                    stale.executeUpdate();
+                    moveTempsToStale(db, owed, fileId, upstream);
                     bind(supersede, at, fileId, upstream);
                     supersede.executeUpdate();
                     bind(ins, fileId, upstream, at, at, at);
@@ -476,11 +473,16 @@ public final class Ledger implements AutoCloseable {
         });
     }
 
-    private static void moveTempsToStale(Connection db, String whichDeliveries, Object param) throws SQLException {
+    /** The deliveries' temporaries go to the cleanup list, once: the deliveries forget them. */
+    private static void moveTempsToStale(Connection db, String whichDeliveries, Object... params) throws SQLException {
         try (PreparedStatement st = db.prepareStatement("INSERT INTO stale_temps (upstream, path)"
-                + " SELECT upstream, temp_path FROM deliveries WHERE temp_path IS NOT NULL AND " + whichDeliveries)) {
-            st.setObject(1, param);
+                + " SELECT upstream, temp_path FROM deliveries WHERE temp_path IS NOT NULL AND " + whichDeliveries);
+             PreparedStatement forget = db.prepareStatement("UPDATE deliveries SET temp_path = NULL"
+                     + " WHERE temp_path IS NOT NULL AND " + whichDeliveries)) {
+            bind(st, params);
             st.executeUpdate();
+            bind(forget, params);
+            forget.executeUpdate();
         }
     }
 
