@@ -1,6 +1,7 @@
 package io.edgesync.agent.telemetry;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -8,7 +9,9 @@ import java.io.IOException;
 
 /** The agent's one JSON codec (Jackson), shared by HTTP and MQTT. Thread-safe. */
 public final class Json {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    /** Strict: {@code {"a":1} trailing} is not JSON (a truncated or concatenated command must not run). */
+    private static final ObjectMapper MAPPER = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private Json() {
     }
