@@ -18,10 +18,18 @@ public final class Mosquitto extends PeerProcess {
 
     /** Starts on a given port (to restart a broker where clients expect it). */
     public static Mosquitto start(Path dir, int port) throws IOException {
+        return start(dir, port, "allow_anonymous true\n");
+    }
+
+    /**
+     * Starts with more listener settings (TLS files, a password file, ...), given as mosquitto.conf lines.
+     */
+    public static Mosquitto start(Path dir, int port, String listenerSettings) throws IOException {
         Path binary = Peers.require("mosquitto", "mosquitto");
         Files.createDirectories(dir);
         Path config = dir.resolve("mosquitto.conf");
-        Files.writeString(config, "listener " + port + " 127.0.0.1\nallow_anonymous true\npersistence false\n");
+        Files.writeString(config, "per_listener_settings true\nlistener " + port + " 127.0.0.1\n" + listenerSettings
+                + "\npersistence false\n");
         Mosquitto broker = new Mosquitto(binary, config, port);
         broker.start();
         return broker;

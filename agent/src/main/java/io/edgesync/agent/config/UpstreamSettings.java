@@ -91,7 +91,7 @@ public record UpstreamSettings(String name, URI url, String user, Secret passwor
 
     /** The same settings without the login ({@code reload-config} compares what is left). */
     public UpstreamSettings withoutCredentials() {
-        return new UpstreamSettings(name, url, "", Secret.of(""), workers, connectTimeout, controlTimeout, dataTimeout,
+        return new UpstreamSettings(name, url, "-", Secret.of(""), workers, connectTimeout, controlTimeout, dataTimeout,
                 include);
     }
 }

@@ -122,7 +122,7 @@ public final class CommandRegistry {
     private CommandReply run(Command command, JsonNode request, String id, Optional<String> replyTo) {
         try {
             check(command, request);
-            Object result = command.handler().run(new CommandArgs(request));
+            Object result = Json.toTree(command.handler().run(new CommandArgs(request))); // fails here, not at send
             LOG.log(System.Logger.Level.INFO, "command {0}{1} done", command.name(), id == null ? "" : " (id " + id + ")");
             return CommandReply.success(id, command.name(), agentId, result, replyTo);
         } catch (CommandException e) {
