@@ -176,7 +176,7 @@ public final class PahoLink implements MqttLink {
                     return;
                 } catch (MqttException e) {
                     LOG.log(System.Logger.Level.WARNING, "MQTT broker {0} unreachable ({1}); retrying in {2} s",
-                            settings.broker().orElseThrow(), e.getMessage(), delay.toSeconds());
+                            settings.broker().orElseThrow(), reason(e), delay.toSeconds());
                 }
                 if (closed.await(delay.toMillis(), TimeUnit.MILLISECONDS)) {
                     return;
@@ -186,6 +186,15 @@ public final class PahoLink implements MqttLink {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Paho's own message is often "Untranslated MqttException": the root cause says what happened. */
+    private static String reason(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == e ? String.valueOf(e.getMessage()) : e.getMessage() + ": " + root;
     }
 
     @Override
