@@ -1,5 +1,7 @@
 package io.edgesync.it;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.edgesync.testing.FtpFaultProxy;
 import io.edgesync.testing.PeerProcess;
 import io.edgesync.testing.Vsftpd;
@@ -24,6 +26,8 @@ import static org.awaitility.Awaitility.await;
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class FaultsIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     @TempDir
     Path dir;
 
@@ -86,6 +90,14 @@ class FaultsIT {
             proxy.stallData();
             long start = System.nanoTime();
             assertThat(Devices.upload(agent.ftpPort, "cam", "cam-pw-secret", "", "hole.bin", body)).isEqualTo(226);
+            // while it hangs, the status shows the transfer in flight with its progress
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+                JsonNode transfer = JSON.readTree(agent.get("/api/v1/status").body()).path("upstreams").get(0)
+                        .path("transfers").path(0);
+                assertThat(transfer.path("path").asText()).isEqualTo("cams/cam/hole.bin");
+                assertThat(transfer.path("bytesTotal").asLong()).isEqualTo(300_000);
+                assertThat(transfer.path("bytesDone").asLong()).isPositive();
+            });
             await().atMost(Duration.ofSeconds(30)).until(() -> agent.log().contains("hole.bin to hq failed"));
             long detected = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
             System.out.printf("blackhole detected after %d s (timeouts 2 s)%n", detected);
