@@ -200,6 +200,11 @@ class FleetCommandsIT {
                                 .allSatisfy(r -> assertThat(r.path("result").path("paused")).hasSize(1));
                     });
                     assertThat(agent.log()).contains("command pause id dup-1 seen before");
+                    // the README's fleet-wide status: mosquitto_pub with a response topic, replies on it
+                    ops.publish("edgesync/all/cmd/status", "{}", "-D", "publish", "response-topic", "ops/fleet");
+                    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(
+                            Operator.messages(replies, "ops/fleet")).singleElement().satisfies(r ->
+                            assertThat(r.path("result").path("agent").asText()).isEqualTo("it-agent")));
                 } finally {
                     replySub.destroy();
                     defaultSub.destroy();
@@ -319,7 +324,13 @@ class FleetCommandsIT {
             HttpResponse<String> ping = agent.post("/api/v1/commands/ping", "{\"id\":\"h1\"}");
             assertThat(ping.statusCode()).isEqualTo(200);
             assertThat(JSON.readTree(ping.body()).path("id").asText()).isEqualTo("h1");
-            assertThat(agent.post("/api/v1/commands/pause", "{\"upstream\":\"hq\"}").body()).contains("\"paused\":[\"hq\"]");
+            // the README's curl line
+            Process curl = new ProcessBuilder("curl", "-sS", "-H", "Authorization: Bearer " + AgentProcess.TOKEN, "-d",
+                    "{\"upstream\":\"hq\"}", "http://127.0.0.1:" + agent.httpPort + "/api/v1/commands/pause")
+                    .redirectErrorStream(true).start();
+            assertThat(curl.waitFor(20, TimeUnit.SECONDS)).isTrue();
+            assertThat(new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+                    .contains("\"ok\":true").contains("\"paused\":[\"hq\"]");
             assertThat(agent.post("/api/v1/commands/nope", "{}").statusCode()).isEqualTo(404);
             assertThat(agent.post("/api/v1/commands/cancel", "{\"delivery\":1}").statusCode()).isEqualTo(404);
             assertThat(agent.post("/api/v1/commands/queue", "{\"page\":0}").statusCode()).isEqualTo(400);
