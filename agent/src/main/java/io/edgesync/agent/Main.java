@@ -130,6 +130,9 @@ public final class Main {
         StatusReporter status = new StatusReporter(config.agent().id(), ingest, sync, ledger, disk, mqtt.isPresent(),
                 mqttConnected, Optional.of(silence), clock);
         sync.registerGauges(metrics);
+        metrics.counter("edgesync.ledger.commits", "Ledger commits (each one fsync of the WAL)", ledger, Ledger::commits);
+        metrics.counter("edgesync.ledger.writes", "Ledger writes; several share a commit when they arrive together",
+                ledger, Ledger::committedWrites);
         disk.registerGauges(metrics);
         CommandRegistry commands = new AgentCommands(status, sync, ingest, disk, retention, ledger, silence, config,
                 configSource, clock).registry(config.agent().id());

@@ -90,7 +90,7 @@ class EndToEndIT {
                 JsonNode checks = JSON.readTree(health.body()).path("checks");
                 List<String> names = new ArrayList<>();
                 checks.forEach(c -> names.add(c.path("name").asText()));
-                assertThat(names).containsExactlyInAnyOrder("ftp", "ledger", "disk", "upstream:hq", "mqtt");
+                assertThat(names).containsExactlyInAnyOrder("ftp", "ledger", "disk", "upstream:hq", "mqtt", "devices");
                 checks.forEach(c -> assertThat(c.path("status").asText()).as(c.toString()).isEqualTo("UP"));
                 assertThat(agent.get("/health/ready").statusCode()).isEqualTo(200);
 

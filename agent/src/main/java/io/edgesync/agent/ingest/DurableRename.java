@@ -46,11 +46,16 @@ final class DurableRename extends AbstractCommand {
             String home = intake.homeOf(session.getUser());
             SpoolPath source = spoolPath(home, from.getAbsolutePath());
             SpoolPath target = spoolPath(home, to.getAbsolutePath());
-            intake.lock().locked(() -> {
+            SpoolLock.Step<Void, Exception> move = () -> {
                 rename(source, target);
                 record(session, source, target);
                 return null;
-            });
+            };
+            if (Files.isDirectory(source.file())) {
+                intake.lock().lockedAll(move); // every path under the folder moves
+            } else {
+                intake.lock().locked(move, source.relative(), target.relative());
+            }
             session.write(new DefaultFtpReply(FtpReply.REPLY_250_REQUESTED_FILE_ACTION_OKAY, "Rename successful."));
         } catch (UploadRefused e) {
             LOG.log(e.code() >= 500 ? System.Logger.Level.INFO : System.Logger.Level.WARNING,

@@ -199,6 +199,7 @@ final class DurableUpload extends AbstractCommand {
     }
 
     private void commit(SpoolWriter writer, SpoolPath target, ReceivedFile received) throws IOException {
+        writer.sync(); // the file's fsync, the longest step, needs no lock: nothing else sees the temporary
         intake.lock().locked(() -> {
             writer.publish(target.file());
             if (intake.ignored().ignored(received.path())) {
@@ -213,7 +214,7 @@ final class DurableUpload extends AbstractCommand {
                 throw e;
             }
             return null;
-        });
+        }, received.path());
         LOG.log(System.Logger.Level.DEBUG, "received {0} ({1} bytes) from {2}", received.path(), received.size(),
                 received.user());
     }

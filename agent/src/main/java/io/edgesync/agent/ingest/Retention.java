@@ -142,7 +142,7 @@ public final class Retention implements EventSink, AutoCloseable {
             Files.deleteIfExists(spool.resolve(file.path()));
             ledger.spoolDeleted(file.id(), clock.instant());
             return true;
-        });
+        }, file.path());
         if (deleted) {
             events.publish(new AgentEvent.SpoolDeleted(file.path(), file.size(), why, clock.instant()));
         }

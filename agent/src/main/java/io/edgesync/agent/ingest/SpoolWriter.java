@@ -110,14 +110,22 @@ final class SpoolWriter implements AutoCloseable {
         return HexFormat.of().formatHex(sha256.digest());
     }
 
-    /** Makes the upload durable under {@code target}; the folder must exist. */
-    void publish(Path target) throws IOException {
+    /** Makes the temporary file's bytes durable (fsync) and closes it; {@link #publish} does it if not done. */
+    void sync() throws IOException {
+        if (!channel.isOpen()) {
+            return;
+        }
         try {
             channel.force(true);
         } catch (IOException e) {
             throw new LocalWriteException(e);
         }
         channel.close();
+    }
+
+    /** Makes the upload durable under {@code target}; the folder must exist. */
+    void publish(Path target) throws IOException {
+        sync();
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         published = true;
         fsyncDirectory(target.getParent());

@@ -637,6 +637,15 @@ public final class Ledger implements AutoCloseable {
         });
     }
 
+    /** Commits since the start, and the writes they carried (group commit: writes / commits per fsync). */
+    public long commits() {
+        return database.commitCounts()[0];
+    }
+
+    public long committedWrites() {
+        return database.commitCounts()[1];
+    }
+
     /** A cheap round trip to the database, for the health check. */
     public void ping() throws LedgerException {
         database.read("ping", db -> {

@@ -1,6 +1,7 @@
 package io.edgesync.agent.telemetry;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -50,6 +51,11 @@ public final class Metrics implements EventSink, AutoCloseable {
     /** Registers a gauge read on each scrape; {@code tags} are key/value pairs. */
     public <T> void gauge(String name, String description, T source, ToDoubleFunction<T> value, String... tags) {
         Gauge.builder(name, source, value).description(description).tags(tags).register(registry);
+    }
+
+    /** Registers a counter read from {@code source} on each scrape (a count kept elsewhere). */
+    public <T> void counter(String name, String description, T source, ToDoubleFunction<T> count) {
+        FunctionCounter.builder(name, source, count).description(description).register(registry);
     }
 
     @Override

@@ -1,0 +1,377 @@
+#!/usr/bin/python3
+"""The edgesync benchmark (issue 6): edgesync against the tools a site would otherwise combine, measured
+in the same run on this machine, over loopback. Not a test: it asserts nothing and prints figures.
+
+    export JAVA_HOME=$(src/build/jdk-home) && ./mvnw -q -B package -DskipTests
+    python3 integration-tests/bench/bench.py            # 3 runs per case (about 10 minutes)
+    python3 integration-tests/bench/bench.py --quick    # 1 run, smaller sizes (about 2 minutes)
+
+Run from the repository root, as root (vsftpd serves the local user edgesync-up, as in .ci/run). Needs
+vsftpd, curl, lftp, rclone. Writes integration-tests/target/bench/results.md and prints it.
+
+Cases (each a median over the runs, with min-max):
+  B1 ingest, large: one file with curl -T into edgesync (durable: fsync + ledger) vs into vsftpd.
+  B2 ingest, many small: 2,000 x 4 KiB in 20 folders with lftp mirror -R --parallel=8, edgesync vs vsftpd.
+  B3 sync backlog: 2,000 x 4 KiB + 4 x 256 MiB already in the spool, pushed to vsftpd by edgesync (paused
+     while the backlog is made, then resumed and timed until none is owed) vs lftp mirror -R --parallel=N
+     and rclone copy --transfers N of the same tree to the same vsftpd (N = the agent's workers).
+  B4 end-to-end latency: a device stores 64 KiB files at 20 files/s; time from each 226 to the file's final
+     name upstream (vsftpd): p50, p99, max.
+  B5 footprint: the agent with the systemd unit's JVM flags: time from process start to /health/ready, RSS
+     and heap idle, RSS peak during B2 and B3.
+"""
+import argparse, ftplib, io, json, os, pathlib, pwd, re, shutil, signal, socket, statistics, subprocess, sys
+import threading, time, urllib.request
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+WORK = pathlib.Path("/tmp/edgesync-bench")
+OUT = ROOT / "integration-tests/target/bench"
+UP_USER, UP_PASS = "edgesync-up", "up-secret"
+TOKEN = "bench-token-0123456789abcdef"
+WORKERS = 4
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def free_range(n):
+    for base in range(42000, 60000, 64):
+        try:
+            socks = []
+            for p in range(base, base + n):
+                s = socket.socket(); s.bind(("127.0.0.1", p)); socks.append(s)
+            for s in socks: s.close()
+            return base
+        except OSError:
+            for s in socks: s.close()
+    sys.exit("no free port range")
+
+
+def wait_until(what, check, timeout=120, every=0.05):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            if check():
+                return
+        except Exception:
+            pass
+        time.sleep(every)
+    sys.exit(f"timed out waiting for {what}")
+
+
+def accepts(port):
+    with socket.socket() as s:
+        s.settimeout(0.2)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def run(cmd, **kw):
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw)
+    if r.returncode != 0:
+        sys.exit(f"failed: {' '.join(map(str, cmd))}\n{r.stdout}")
+    return r.stdout
+
+
+class Vsftpd:
+    """vsftpd serving the local user edgesync-up from a fresh root; the same settings as the tests'."""
+
+    def __init__(self, name):
+        self.dir = WORK / name
+        self.root = self.dir / "root"
+        self.root.mkdir(parents=True)
+        uid = pwd.getpwnam(UP_USER).pw_uid
+        os.chown(self.root, uid, uid)
+        os.chmod(WORK, 0o755); os.chmod(self.dir, 0o755)
+        os.makedirs("/var/run/vsftpd/empty", exist_ok=True)
+        self.port = free_port()
+        passive = free_range(16)
+        conf = self.dir / "vsftpd.conf"
+        conf.write_text("\n".join([
+            "listen=YES", "listen_ipv6=NO", "listen_address=127.0.0.1", f"listen_port={self.port}", "background=NO",
+            "anonymous_enable=NO", "local_enable=YES", "write_enable=YES", "local_umask=022", f"local_root={self.root}",
+            "chroot_local_user=NO", "pasv_enable=YES", "pasv_address=127.0.0.1", f"pasv_min_port={passive}",
+            f"pasv_max_port={passive + 15}", "pam_service_name=vsftpd", "secure_chroot_dir=/var/run/vsftpd/empty",
+            "seccomp_sandbox=NO", "force_dot_files=YES", "xferlog_enable=NO", "check_shell=NO", "userlist_enable=NO",
+            "max_clients=200", "max_per_ip=200", ""]))
+        self.proc = subprocess.Popen(["/usr/sbin/vsftpd", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_until("vsftpd", lambda: accepts(self.port), 20)
+
+    def clear(self):
+        for p in self.root.iterdir():
+            shutil.rmtree(p) if p.is_dir() else p.unlink()
+
+    def stop(self):
+        self.proc.terminate(); self.proc.wait()
+
+
+def java():
+    home = os.environ.get("JAVA_HOME") or run([str(ROOT / "src/build/jdk-home")]).strip()
+    return os.path.join(home, "bin/java")
+
+
+def unit_flags():
+    unit = (ROOT / "systemd/edgesync-agent.service").read_text()
+    return re.search(r'JAVA_OPTS=([^"]+)"', unit).group(1).split()
+
+
+class Agent:
+    """The packaged agent with the systemd unit's JVM flags; upstream hq is vsftpd (or a closed port)."""
+
+    def __init__(self, name, upstream_port):
+        self.dir = WORK / name
+        self.dir.mkdir(parents=True)
+        self.ftp, self.http = free_port(), free_port()
+        passive = free_range(32)
+        (self.dir / "edgesync.yaml").write_text(f"""
+agent: {{id: bench, data-dir: {self.dir}/data}}
+ftp:
+  bind: 127.0.0.1
+  port: {self.ftp}
+  passive-ports: {passive}-{passive + 31}
+  max-connections-per-ip: 64
+  users: [{{name: cam, password: cam-pw-bench, home: cam, perm: elradfmw}}]
+upstreams:
+  - {{name: hq, url: "ftp://127.0.0.1:{upstream_port}/in", user: {UP_USER}, password: {UP_PASS}, workers: {WORKERS}}}
+sync: {{retry-initial: 200ms, retry-max: 1s}}
+disk: {{floor-bytes: 64MiB, floor-percent: 0}}
+retention: {{policy: until-floor}}
+http: {{bind: 127.0.0.1, port: {self.http}, token: {TOKEN}}}
+""")
+        self.t0 = time.time()
+        self.proc = subprocess.Popen([java(), *unit_flags(), "--enable-native-access=ALL-UNNAMED", "-jar",
+                                      str(ROOT / "agent/target/edgesync-agent.jar"), "--config",
+                                      str(self.dir / "edgesync.yaml")],
+                                     stdout=open(self.dir / "agent.log", "w"), stderr=subprocess.STDOUT)
+        wait_until("agent /health/live", lambda: self.get("/health/live").status == 200, 60, 0.01)
+        self.ready_s = time.time() - self.t0
+
+    def get(self, path):
+        return urllib.request.urlopen(f"http://127.0.0.1:{self.http}{path}", timeout=10)
+
+    def command(self, name, body="{}"):
+        req = urllib.request.Request(f"http://127.0.0.1:{self.http}/api/v1/commands/{name}", data=body.encode(),
+                                     headers={"Authorization": "Bearer " + TOKEN})
+        return json.load(urllib.request.urlopen(req, timeout=30))
+
+    def status(self):
+        return json.load(self.get("/api/v1/status"))
+
+    def rss_mib(self):
+        for line in open(f"/proc/{self.proc.pid}/status"):
+            if line.startswith("VmRSS"):
+                return int(line.split()[1]) / 1024
+
+    def heap_mib(self):
+        text = self.get("/metrics").read().decode()
+        used = [float(m) for m in re.findall(r'^jvm_memory_used_bytes\{area="heap"[^}]*\} (\S+)', text, re.M)]
+        return sum(used) / 2 ** 20
+
+    def spool(self):
+        return self.dir / "data/spool/cam"
+
+    def stop(self):
+        self.proc.terminate(); self.proc.wait()
+
+
+class RssSampler:
+    """The agent's peak RSS while a case runs, sampled every 100 ms."""
+
+    def __init__(self, agent):
+        self.agent, self.peak, self.running = agent, 0.0, True
+        self.thread = threading.Thread(target=self.loop, daemon=True); self.thread.start()
+
+    def loop(self):
+        while self.running:
+            self.peak = max(self.peak, self.agent.rss_mib()); time.sleep(0.1)
+
+    def stop(self):
+        self.running = False; self.thread.join(); return self.peak
+
+
+def make_tree(path, small=2000, folders=20, large=0, large_mib=256):
+    path.mkdir(parents=True)
+    for d in range(folders):
+        (path / f"d{d:02}").mkdir()
+    for i in range(small):
+        (path / f"d{i % folders:02}" / f"f{i:04}.jpg").write_bytes(os.urandom(4096))
+    for i in range(large):
+        with open(path / f"big{i}.bin", "wb") as f:
+            for _ in range(large_mib):
+                f.write(os.urandom(1 << 20))
+    return path
+
+
+def count_files(path):
+    return sum(len(files) for _, _, files in os.walk(path))
+
+
+def lftp_mirror(src, port, user, password, target, parallel):
+    run(["lftp", "-c", f"set net:max-retries 2; set ftp:sync-mode off; open -u {user},{password} "
+                       f"ftp://127.0.0.1:{port}; mirror -R --parallel={parallel} {src} {target}"])
+
+
+def timed(fn):
+    t = time.perf_counter(); fn(); return time.perf_counter() - t
+
+
+def fmt(values, unit, digits=0):
+    med = statistics.median(values)
+    if len(values) == 1:
+        return f"{med:.{digits}f} {unit}"
+    return f"{med:.{digits}f} {unit} ({min(values):.{digits}f}-{max(values):.{digits}f})"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="1 run per case, 256 MiB for B1, 20 s for B4, B3 small only")
+    ap.add_argument("--runs", type=int, default=None)
+    args = ap.parse_args()
+    runs = args.runs or (1 if args.quick else 3)
+    b1_mib = 256 if args.quick else 1024
+    b4_seconds = 20 if args.quick else 60
+    b3_large = 0 if args.quick else 4
+    for tool in ["/usr/sbin/vsftpd", "/usr/bin/curl", "/usr/bin/lftp", "/usr/bin/rclone"]:
+        if not os.path.exists(tool):
+            sys.exit(f"missing {tool}: apt-get install vsftpd curl lftp rclone")
+    shutil.rmtree(WORK, ignore_errors=True)
+    WORK.mkdir(parents=True)
+    OUT.mkdir(parents=True, exist_ok=True)
+    rows, notes = [], []
+
+    vs = Vsftpd("vsftpd")
+    dead = free_port()  # an upstream that is not there: ingest cases measure ingest alone
+    ingest = Agent("agent-ingest", dead)
+    idle_ready = ingest.ready_s
+    time.sleep(10)
+    idle_rss, idle_heap = ingest.rss_mib(), ingest.heap_mib()
+
+    # B1: one large file, curl -T
+    big = WORK / "b1.bin"
+    with open(big, "wb") as f:
+        for _ in range(b1_mib):
+            f.write(os.urandom(1 << 20))
+    size_mb = big.stat().st_size / 1e6
+    e_rates, v_rates = [], []
+    for r in range(runs):
+        v_rates.append(size_mb / timed(lambda: run(["curl", "-sS", "-T", str(big),
+                                                    f"ftp://{UP_USER}:{UP_PASS}@127.0.0.1:{vs.port}/b1-{r}.bin"])))
+        vs.clear()
+        e_rates.append(size_mb / timed(lambda: run(["curl", "-sS", "-T", str(big),
+                                                    f"ftp://cam:cam-pw-bench@127.0.0.1:{ingest.ftp}/b1-{r}.bin"])))
+        (ingest.spool() / f"b1-{r}.bin").unlink()
+    big.unlink()
+    rows.append(("B1 ingest 1 file of %d MiB, curl -T" % b1_mib, fmt(e_rates, "MB/s"), fmt(v_rates, "MB/s"),
+                 "%.2fx" % (statistics.median(e_rates) / statistics.median(v_rates)), ">= 0.9x"))
+
+    # B2: 2,000 x 4 KiB in 20 folders, lftp mirror -R --parallel=8
+    tree = make_tree(WORK / "b2-tree")
+    e_fps, v_fps, b2_peak = [], [], 0.0
+    for r in range(runs):
+        v_fps.append(2000 / timed(lambda: lftp_mirror(tree, vs.port, UP_USER, UP_PASS, f"b2-{r}", 8)))
+        assert count_files(vs.root / f"b2-{r}") == 2000
+        vs.clear()
+        sampler = RssSampler(ingest)
+        e_fps.append(2000 / timed(lambda: lftp_mirror(tree, ingest.ftp, "cam", "cam-pw-bench", f"b2-{r}", 8)))
+        b2_peak = max(b2_peak, sampler.stop())
+        assert count_files(ingest.spool() / f"b2-{r}") == 2000
+    rows.append(("B2 ingest 2,000 x 4 KiB, lftp mirror -R --parallel=8", fmt(e_fps, "files/s"), fmt(v_fps, "files/s"),
+                 "%.2fx" % (statistics.median(e_fps) / statistics.median(v_fps)), ">= 0.8x"))
+    ingest.stop()
+
+    # B3: a backlog in the spool pushed to vsftpd
+    tree3 = make_tree(WORK / "b3-tree", large=b3_large)
+    n3 = count_files(tree3)
+    e_t, l_t, r_t, b3_peak = [], [], [], 0.0
+    obscured = run(["rclone", "obscure", UP_PASS]).strip()
+    for r in range(runs):
+        vs.clear()
+        l_t.append(timed(lambda: lftp_mirror(tree3, vs.port, UP_USER, UP_PASS, "b3", WORKERS)))
+        assert count_files(vs.root / "b3") == n3
+        vs.clear()
+        r_t.append(timed(lambda: run(["rclone", "copy", str(tree3), f":ftp:/b3", "--ftp-host", "127.0.0.1",
+                                      "--ftp-port", str(vs.port), "--ftp-user", UP_USER, "--ftp-pass", obscured,
+                                      "--transfers", str(WORKERS), "--checkers", str(WORKERS)])))
+        assert count_files(vs.root / "b3") == n3
+        vs.clear()
+        agent = Agent(f"agent-sync-{r}", vs.port)
+        agent.command("pause")
+        lftp_mirror(tree3, agent.ftp, "cam", "cam-pw-bench", "b3", 8)
+        wait_until("backlog recorded", lambda: agent.status()["upstreams"][0]["backlog"] == n3, 30)
+        sampler = RssSampler(agent)
+        t = time.perf_counter()
+        agent.command("resume")
+        wait_until("backlog delivered", lambda: agent.status()["upstreams"][0]["backlog"] == 0, 600, 0.02)
+        e_t.append(time.perf_counter() - t)
+        b3_peak = max(b3_peak, sampler.stop())
+        assert count_files(vs.root / "in/cam/b3") == n3, count_files(vs.root / "in/cam/b3")
+        agent.stop()
+        shutil.rmtree(agent.dir)
+    best = min(statistics.median(l_t), statistics.median(r_t))
+    label = "B3 sync backlog 2,000 x 4 KiB" + (" + %d x 256 MiB" % b3_large if b3_large else "")
+    rows.append((label + ", %d workers" % WORKERS, fmt(e_t, "s", 1),
+                 "lftp %s; rclone %s" % (fmt(l_t, "s", 1), fmt(r_t, "s", 1)),
+                 "%.2fx" % (statistics.median(e_t) / best), "<= 0.8x of the faster"))
+
+    # B4: 64 KiB at 20 files/s, 226 to final name upstream
+    vs.clear()
+    agent = Agent("agent-latency", vs.port)
+    lat = []
+    pending = {}
+    lock = threading.Lock()
+    done = threading.Event()
+
+    def watch():
+        while not done.is_set() or pending:
+            now = time.perf_counter()
+            with lock:
+                items = list(pending.items())
+            for name, t226 in items:
+                if os.path.exists(vs.root / "in/cam" / name):
+                    with lock:
+                        pending.pop(name, None)
+                    lat.append((now - t226) * 1000)
+            time.sleep(0.0005)
+
+    watcher = threading.Thread(target=watch, daemon=True); watcher.start()
+    device = ftplib.FTP(); device.connect("127.0.0.1", agent.ftp); device.login("cam", "cam-pw-bench")
+    body = os.urandom(64 * 1024)
+    start = time.perf_counter()
+    count = b4_seconds * 20
+    for i in range(count):
+        due = start + i / 20
+        time.sleep(max(0, due - time.perf_counter()))
+        device.storbinary(f"STOR l{i:05}.bin", io.BytesIO(body))
+        with lock:
+            pending[f"l{i:05}.bin"] = time.perf_counter()
+    device.quit()
+    wait_until("all latency files upstream", lambda: not pending, 60, 0.01)
+    done.set(); watcher.join()
+    lat.sort()
+    rows.append(("B4 226 -> final name upstream, 64 KiB at 20/s for %d s" % b4_seconds,
+                 "p50 %.1f ms, p99 %.1f ms, max %.1f ms" % (lat[len(lat) // 2], lat[int(len(lat) * 0.99) - 1], lat[-1]),
+                 "", "", "p99 < 200 ms"))
+    agent.stop()
+
+    rows.append(("B5 footprint (%s)" % " ".join(unit_flags()),
+                 "ready %.2f s; idle RSS %.0f MiB, heap %.0f MiB; peak RSS B2 %.0f MiB, B3 %.0f MiB"
+                 % (idle_ready, idle_rss, idle_heap, b2_peak, b3_peak), "", "",
+                 "ready <= 2 s, idle <= 96 MiB, load <= 160 MiB"))
+    vs.stop()
+
+    host = os.uname()
+    table = ["| case | edgesync | peer | ratio | target |", "|---|---|---|---|---|"]
+    table += ["| %s | %s | %s | %s | %s |" % row for row in rows]
+    text = "\n".join(["# edgesync benchmark", "",
+                      "%s, %d cores, %s; %d run(s) per case, median (min-max); java %s" % (
+                          time.strftime("%Y-%m-%d %H:%M"), os.cpu_count(), host.release, runs,
+                          run([java(), "-version"]).splitlines()[0]), "", *table, ""])
+    (OUT / "results.md").write_text(text)
+    print(text)
+    shutil.rmtree(WORK, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
