@@ -38,15 +38,21 @@ def free_port():
 
 
 def free_range(n):
-    for base in range(42000, 60000, 64):
+    """n consecutive ports nobody listens on (ports in TIME_WAIT count as free, as SO_REUSEADDR allows)."""
+    for base in range(20000, 32700, 64):  # below the ephemeral ports clients take
+        socks = []
         try:
-            socks = []
             for p in range(base, base + n):
-                s = socket.socket(); s.bind(("127.0.0.1", p)); socks.append(s)
-            for s in socks: s.close()
+                s = socket.socket()
+                socks.append(s)
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                s.bind(("127.0.0.1", p))
             return base
         except OSError:
-            for s in socks: s.close()
+            pass
+        finally:
+            for s in socks:
+                s.close()
     sys.exit("no free port range")
 
 
@@ -213,6 +219,10 @@ def lftp_mirror(src, port, user, password, target, parallel):
                        f"ftp://127.0.0.1:{port}; mirror -R --parallel={parallel} {src} {target}"])
 
 
+def say(text):
+    print(time.strftime("%H:%M:%S"), text, file=sys.stderr, flush=True)
+
+
 def timed(fn):
     t = time.perf_counter(); fn(); return time.perf_counter() - t
 
@@ -248,6 +258,7 @@ def main():
     time.sleep(10)
     idle_rss, idle_heap = ingest.rss_mib(), ingest.heap_mib()
 
+    say('B1: one large file')
     # B1: one large file, curl -T
     big = WORK / "b1.bin"
     with open(big, "wb") as f:
@@ -263,9 +274,11 @@ def main():
                                                     f"ftp://cam:cam-pw-bench@127.0.0.1:{ingest.ftp}/b1-{r}.bin"])))
         (ingest.spool() / f"b1-{r}.bin").unlink()
     big.unlink()
+    say("B1 edgesync %s, vsftpd %s" % (e_rates, v_rates))
     rows.append(("B1 ingest 1 file of %d MiB, curl -T" % b1_mib, fmt(e_rates, "MB/s"), fmt(v_rates, "MB/s"),
                  "%.2fx" % (statistics.median(e_rates) / statistics.median(v_rates)), ">= 0.9x"))
 
+    say('B2: 2,000 x 4 KiB')
     # B2: 2,000 x 4 KiB in 20 folders, lftp mirror -R --parallel=8
     tree = make_tree(WORK / "b2-tree")
     e_fps, v_fps, b2_peak = [], [], 0.0
@@ -277,10 +290,12 @@ def main():
         e_fps.append(2000 / timed(lambda: lftp_mirror(tree, ingest.ftp, "cam", "cam-pw-bench", f"b2-{r}", 8)))
         b2_peak = max(b2_peak, sampler.stop())
         assert count_files(ingest.spool() / f"b2-{r}") == 2000
+    say("B2 edgesync %s, vsftpd %s" % (e_fps, v_fps))
     rows.append(("B2 ingest 2,000 x 4 KiB, lftp mirror -R --parallel=8", fmt(e_fps, "files/s"), fmt(v_fps, "files/s"),
                  "%.2fx" % (statistics.median(e_fps) / statistics.median(v_fps)), ">= 0.8x"))
     ingest.stop()
 
+    say('B3: a backlog')
     # B3: a backlog in the spool pushed to vsftpd
     tree3 = make_tree(WORK / "b3-tree", large=b3_large)
     n3 = count_files(tree3)
@@ -291,7 +306,7 @@ def main():
         l_t.append(timed(lambda: lftp_mirror(tree3, vs.port, UP_USER, UP_PASS, "b3", WORKERS)))
         assert count_files(vs.root / "b3") == n3
         vs.clear()
-        r_t.append(timed(lambda: run(["rclone", "copy", str(tree3), f":ftp:/b3", "--ftp-host", "127.0.0.1",
+        r_t.append(timed(lambda: run(["rclone", "copy", str(tree3), ":ftp:b3", "--ftp-host", "127.0.0.1",
                                       "--ftp-port", str(vs.port), "--ftp-user", UP_USER, "--ftp-pass", obscured,
                                       "--transfers", str(WORKERS), "--checkers", str(WORKERS)])))
         assert count_files(vs.root / "b3") == n3
@@ -309,12 +324,14 @@ def main():
         assert count_files(vs.root / "in/cam/b3") == n3, count_files(vs.root / "in/cam/b3")
         agent.stop()
         shutil.rmtree(agent.dir)
+    say("B3 edgesync %s, lftp %s, rclone %s" % (e_t, l_t, r_t))
     best = min(statistics.median(l_t), statistics.median(r_t))
     label = "B3 sync backlog 2,000 x 4 KiB" + (" + %d x 256 MiB" % b3_large if b3_large else "")
     rows.append((label + ", %d workers" % WORKERS, fmt(e_t, "s", 1),
                  "lftp %s; rclone %s" % (fmt(l_t, "s", 1), fmt(r_t, "s", 1)),
                  "%.2fx" % (statistics.median(e_t) / best), "<= 0.8x of the faster"))
 
+    say('B4: 64 KiB')
     # B4: 64 KiB at 20 files/s, 226 to final name upstream
     vs.clear()
     agent = Agent("agent-latency", vs.port)
