@@ -214,6 +214,11 @@ def count_files(path):
     return sum(len(files) for _, _, files in os.walk(path))
 
 
+def count_final(path):
+    """Files under their final names (edgesync's temporaries are .edgesync-*.part)."""
+    return sum(1 for _, _, files in os.walk(path) for f in files if not f.startswith(".edgesync-"))
+
+
 def lftp_mirror(src, port, user, password, target, parallel):
     run(["lftp", "-c", f"set net:max-retries 2; set ftp:sync-mode off; open -u {user},{password} "
                        f"ftp://127.0.0.1:{port}; mirror -R --parallel={parallel} {src} {target}"])
@@ -238,7 +243,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="1 run per case, 256 MiB for B1, 20 s for B4, B3 small only")
     ap.add_argument("--runs", type=int, default=None)
+    ap.add_argument("--cases", default="B1,B2,B3,B4", help="which of B1-B4 to run (B5 is measured beside them)")
     args = ap.parse_args()
+    cases = set(args.cases.upper().split(","))
     runs = args.runs or (1 if args.quick else 3)
     b1_mib = 256 if args.quick else 1024
     b4_seconds = 20 if args.quick else 60
@@ -249,7 +256,8 @@ def main():
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir(parents=True)
     OUT.mkdir(parents=True, exist_ok=True)
-    rows, notes = [], []
+    rows = []
+    b2_peak = b3_peak = 0.0
 
     vs = Vsftpd("vsftpd")
     dead = free_port()  # an upstream that is not there: ingest cases measure ingest alone
@@ -258,119 +266,124 @@ def main():
     time.sleep(10)
     idle_rss, idle_heap = ingest.rss_mib(), ingest.heap_mib()
 
-    say('B1: one large file')
-    # B1: one large file, curl -T
-    big = WORK / "b1.bin"
-    with open(big, "wb") as f:
-        for _ in range(b1_mib):
-            f.write(os.urandom(1 << 20))
-    size_mb = big.stat().st_size / 1e6
-    e_rates, v_rates = [], []
-    for r in range(runs):
-        v_rates.append(size_mb / timed(lambda: run(["curl", "-sS", "-T", str(big),
-                                                    f"ftp://{UP_USER}:{UP_PASS}@127.0.0.1:{vs.port}/b1-{r}.bin"])))
-        vs.clear()
-        e_rates.append(size_mb / timed(lambda: run(["curl", "-sS", "-T", str(big),
-                                                    f"ftp://cam:cam-pw-bench@127.0.0.1:{ingest.ftp}/b1-{r}.bin"])))
-        (ingest.spool() / f"b1-{r}.bin").unlink()
-    big.unlink()
-    say("B1 edgesync %s, vsftpd %s" % (e_rates, v_rates))
-    rows.append(("B1 ingest 1 file of %d MiB, curl -T" % b1_mib, fmt(e_rates, "MB/s"), fmt(v_rates, "MB/s"),
-                 "%.2fx" % (statistics.median(e_rates) / statistics.median(v_rates)), ">= 0.9x"))
+    if "B1" in cases:
+        say('B1: one large file')
+        # B1: one large file, curl -T
+        big = WORK / "b1.bin"
+        with open(big, "wb") as f:
+            for _ in range(b1_mib):
+                f.write(os.urandom(1 << 20))
+        size_mb = big.stat().st_size / 1e6
+        e_rates, v_rates = [], []
+        for r in range(runs):
+            v_rates.append(size_mb / timed(lambda: run(["curl", "-sS", "-T", str(big),
+                                                        f"ftp://{UP_USER}:{UP_PASS}@127.0.0.1:{vs.port}/b1-{r}.bin"])))
+            vs.clear()
+            e_rates.append(size_mb / timed(lambda: run(["curl", "-sS", "-T", str(big),
+                                                        f"ftp://cam:cam-pw-bench@127.0.0.1:{ingest.ftp}/b1-{r}.bin"])))
+            (ingest.spool() / f"b1-{r}.bin").unlink()
+        big.unlink()
+        say("B1 edgesync %s, vsftpd %s" % (e_rates, v_rates))
+        rows.append(("B1 ingest 1 file of %d MiB, curl -T" % b1_mib, fmt(e_rates, "MB/s"), fmt(v_rates, "MB/s"),
+                     "%.2fx" % (statistics.median(e_rates) / statistics.median(v_rates)), ">= 0.9x"))
 
-    say('B2: 2,000 x 4 KiB')
-    # B2: 2,000 x 4 KiB in 20 folders, lftp mirror -R --parallel=8
-    tree = make_tree(WORK / "b2-tree")
-    e_fps, v_fps, b2_peak = [], [], 0.0
-    for r in range(runs):
-        v_fps.append(2000 / timed(lambda: lftp_mirror(tree, vs.port, UP_USER, UP_PASS, f"b2-{r}", 8)))
-        assert count_files(vs.root / f"b2-{r}") == 2000
-        vs.clear()
-        sampler = RssSampler(ingest)
-        e_fps.append(2000 / timed(lambda: lftp_mirror(tree, ingest.ftp, "cam", "cam-pw-bench", f"b2-{r}", 8)))
-        b2_peak = max(b2_peak, sampler.stop())
-        assert count_files(ingest.spool() / f"b2-{r}") == 2000
-    say("B2 edgesync %s, vsftpd %s" % (e_fps, v_fps))
-    rows.append(("B2 ingest 2,000 x 4 KiB, lftp mirror -R --parallel=8", fmt(e_fps, "files/s"), fmt(v_fps, "files/s"),
-                 "%.2fx" % (statistics.median(e_fps) / statistics.median(v_fps)), ">= 0.8x"))
+    if "B2" in cases:
+        say('B2: 2,000 x 4 KiB')
+        # B2: 2,000 x 4 KiB in 20 folders, lftp mirror -R --parallel=8
+        tree = make_tree(WORK / "b2-tree")
+        e_fps, v_fps = [], []
+        for r in range(runs):
+            v_fps.append(2000 / timed(lambda: lftp_mirror(tree, vs.port, UP_USER, UP_PASS, f"b2-{r}", 8)))
+            assert count_files(vs.root / f"b2-{r}") == 2000
+            vs.clear()
+            sampler = RssSampler(ingest)
+            e_fps.append(2000 / timed(lambda: lftp_mirror(tree, ingest.ftp, "cam", "cam-pw-bench", f"b2-{r}", 8)))
+            b2_peak = max(b2_peak, sampler.stop())
+            assert count_files(ingest.spool() / f"b2-{r}") == 2000
+        say("B2 edgesync %s, vsftpd %s" % (e_fps, v_fps))
+        rows.append(("B2 ingest 2,000 x 4 KiB, lftp mirror -R --parallel=8", fmt(e_fps, "files/s"), fmt(v_fps, "files/s"),
+                     "%.2fx" % (statistics.median(e_fps) / statistics.median(v_fps)), ">= 0.8x"))
     ingest.stop()
 
-    say('B3: a backlog')
-    # B3: a backlog in the spool pushed to vsftpd
-    tree3 = make_tree(WORK / "b3-tree", large=b3_large)
-    n3 = count_files(tree3)
-    e_t, l_t, r_t, b3_peak = [], [], [], 0.0
-    obscured = run(["rclone", "obscure", UP_PASS]).strip()
-    for r in range(runs):
-        vs.clear()
-        l_t.append(timed(lambda: lftp_mirror(tree3, vs.port, UP_USER, UP_PASS, "b3", WORKERS)))
-        assert count_files(vs.root / "b3") == n3
-        vs.clear()
-        r_t.append(timed(lambda: run(["rclone", "copy", str(tree3), ":ftp:b3", "--ftp-host", "127.0.0.1",
-                                      "--ftp-port", str(vs.port), "--ftp-user", UP_USER, "--ftp-pass", obscured,
-                                      "--transfers", str(WORKERS), "--checkers", str(WORKERS)])))
-        assert count_files(vs.root / "b3") == n3
-        vs.clear()
-        agent = Agent(f"agent-sync-{r}", vs.port)
-        agent.command("pause")
-        lftp_mirror(tree3, agent.ftp, "cam", "cam-pw-bench", "b3", 8)
-        wait_until("backlog recorded", lambda: agent.status()["upstreams"][0]["backlog"] == n3, 30)
-        sampler = RssSampler(agent)
-        t = time.perf_counter()
-        agent.command("resume")
-        wait_until("backlog delivered", lambda: agent.status()["upstreams"][0]["backlog"] == 0, 600, 0.02)
-        e_t.append(time.perf_counter() - t)
-        b3_peak = max(b3_peak, sampler.stop())
-        assert count_files(vs.root / "in/cam/b3") == n3, count_files(vs.root / "in/cam/b3")
-        agent.stop()
-        shutil.rmtree(agent.dir)
-    say("B3 edgesync %s, lftp %s, rclone %s" % (e_t, l_t, r_t))
-    best = min(statistics.median(l_t), statistics.median(r_t))
-    label = "B3 sync backlog 2,000 x 4 KiB" + (" + %d x 256 MiB" % b3_large if b3_large else "")
-    rows.append((label + ", %d workers" % WORKERS, fmt(e_t, "s", 1),
-                 "lftp %s; rclone %s" % (fmt(l_t, "s", 1), fmt(r_t, "s", 1)),
-                 "%.2fx" % (statistics.median(e_t) / best), "<= 0.8x of the faster"))
+    if "B3" in cases:
+        say('B3: a backlog')
+        # B3: a backlog in the spool pushed to vsftpd
+        tree3 = make_tree(WORK / "b3-tree", large=b3_large)
+        n3 = count_files(tree3)
+        e_t, l_t, r_t = [], [], []
+        obscured = run(["rclone", "obscure", UP_PASS]).strip()
+        for r in range(runs):
+            vs.clear()
+            l_t.append(timed(lambda: lftp_mirror(tree3, vs.port, UP_USER, UP_PASS, "b3", WORKERS)))
+            assert count_files(vs.root / "b3") == n3
+            vs.clear()
+            r_t.append(timed(lambda: run(["rclone", "copy", str(tree3), ":ftp:b3", "--ftp-host", "127.0.0.1",
+                                          "--ftp-port", str(vs.port), "--ftp-user", UP_USER, "--ftp-pass", obscured,
+                                          "--transfers", str(WORKERS), "--checkers", str(WORKERS)])))
+            assert count_files(vs.root / "b3") == n3
+            vs.clear()
+            agent = Agent(f"agent-sync-{r}", vs.port)
+            agent.command("pause")
+            lftp_mirror(tree3, agent.ftp, "cam", "cam-pw-bench", "b3", 8)
+            wait_until("backlog recorded", lambda: agent.status()["upstreams"][0]["backlog"] == n3, 30)
+            sampler = RssSampler(agent)
+            t = time.perf_counter()
+            agent.command("resume")
+            # until every file is final upstream (watched on the upstream's disk, not by asking the agent)
+            wait_until("backlog delivered", lambda: count_final(vs.root / "in/cam/b3") == n3, 600, 0.02)
+            e_t.append(time.perf_counter() - t)
+            b3_peak = max(b3_peak, sampler.stop())
+            assert count_files(vs.root / "in/cam/b3") == n3, count_files(vs.root / "in/cam/b3")
+            agent.stop()
+            shutil.rmtree(agent.dir)
+        say("B3 edgesync %s, lftp %s, rclone %s" % (e_t, l_t, r_t))
+        best = min(statistics.median(l_t), statistics.median(r_t))
+        label = "B3 sync backlog 2,000 x 4 KiB" + (" + %d x 256 MiB" % b3_large if b3_large else "")
+        rows.append((label + ", %d workers" % WORKERS, fmt(e_t, "s", 1),
+                     "lftp %s; rclone %s" % (fmt(l_t, "s", 1), fmt(r_t, "s", 1)),
+                     "%.2fx" % (statistics.median(e_t) / best), "<= 0.8x of the faster"))
 
-    say('B4: 64 KiB')
-    # B4: 64 KiB at 20 files/s, 226 to final name upstream
-    vs.clear()
-    agent = Agent("agent-latency", vs.port)
-    lat = []
-    pending = {}
-    lock = threading.Lock()
-    done = threading.Event()
+    if "B4" in cases:
+        say('B4: 64 KiB')
+        # B4: 64 KiB at 20 files/s, 226 to final name upstream
+        vs.clear()
+        agent = Agent("agent-latency", vs.port)
+        lat = []
+        pending = {}
+        lock = threading.Lock()
+        done = threading.Event()
 
-    def watch():
-        while not done.is_set() or pending:
-            now = time.perf_counter()
+        def watch():
+            while not done.is_set() or pending:
+                now = time.perf_counter()
+                with lock:
+                    items = list(pending.items())
+                for name, t226 in items:
+                    if os.path.exists(vs.root / "in/cam" / name):
+                        with lock:
+                            pending.pop(name, None)
+                        lat.append((now - t226) * 1000)
+                time.sleep(0.0005)
+
+        watcher = threading.Thread(target=watch, daemon=True); watcher.start()
+        device = ftplib.FTP(); device.connect("127.0.0.1", agent.ftp); device.login("cam", "cam-pw-bench")
+        body = os.urandom(64 * 1024)
+        start = time.perf_counter()
+        count = b4_seconds * 20
+        for i in range(count):
+            due = start + i / 20
+            time.sleep(max(0, due - time.perf_counter()))
+            device.storbinary(f"STOR l{i:05}.bin", io.BytesIO(body))
             with lock:
-                items = list(pending.items())
-            for name, t226 in items:
-                if os.path.exists(vs.root / "in/cam" / name):
-                    with lock:
-                        pending.pop(name, None)
-                    lat.append((now - t226) * 1000)
-            time.sleep(0.0005)
-
-    watcher = threading.Thread(target=watch, daemon=True); watcher.start()
-    device = ftplib.FTP(); device.connect("127.0.0.1", agent.ftp); device.login("cam", "cam-pw-bench")
-    body = os.urandom(64 * 1024)
-    start = time.perf_counter()
-    count = b4_seconds * 20
-    for i in range(count):
-        due = start + i / 20
-        time.sleep(max(0, due - time.perf_counter()))
-        device.storbinary(f"STOR l{i:05}.bin", io.BytesIO(body))
-        with lock:
-            pending[f"l{i:05}.bin"] = time.perf_counter()
-    device.quit()
-    wait_until("all latency files upstream", lambda: not pending, 60, 0.01)
-    done.set(); watcher.join()
-    lat.sort()
-    rows.append(("B4 226 -> final name upstream, 64 KiB at 20/s for %d s" % b4_seconds,
-                 "p50 %.1f ms, p99 %.1f ms, max %.1f ms" % (lat[len(lat) // 2], lat[int(len(lat) * 0.99) - 1], lat[-1]),
-                 "", "", "p99 < 200 ms"))
-    agent.stop()
+                pending[f"l{i:05}.bin"] = time.perf_counter()
+        device.quit()
+        wait_until("all latency files upstream", lambda: not pending, 60, 0.01)
+        done.set(); watcher.join()
+        lat.sort()
+        rows.append(("B4 226 -> final name upstream, 64 KiB at 20/s for %d s" % b4_seconds,
+                     "p50 %.1f ms, p99 %.1f ms, max %.1f ms" % (lat[len(lat) // 2], lat[int(len(lat) * 0.99) - 1], lat[-1]),
+                     "", "", "p99 < 200 ms"))
+        agent.stop()
 
     rows.append(("B5 footprint (%s)" % " ".join(unit_flags()),
                  "ready %.2f s; idle RSS %.0f MiB, heap %.0f MiB; peak RSS B2 %.0f MiB, B3 %.0f MiB"

@@ -10,11 +10,13 @@ import java.nio.file.Path;
 
 /**
  * Free space of the data folder's file system against the configured floor ({@code disk.floor-bytes},
- * {@code disk.floor-percent}). Thread-safe; each call asks the file system.
+ * {@code disk.floor-percent}). Thread-safe; each call asks the file system (statvfs).
  */
 public final class DiskSpace {
     private final Path dataDir;
     private final AgentConfig.Disk settings;
+    /** Found once: finding it reads the mount table (~0.4 ms, measured), which every upload paid. */
+    private volatile FileStore store;
 
     public DiskSpace(Path dataDir, AgentConfig.Disk settings) {
         this.dataDir = dataDir;
@@ -49,8 +51,13 @@ public final class DiskSpace {
         }
     }
 
+    /** One statvfs of the data folder's file system. */
     public Reading read() throws IOException {
-        FileStore store = Files.getFileStore(dataDir);
+        FileStore store = this.store;
+        if (store == null) {
+            store = Files.getFileStore(dataDir);
+            this.store = store;
+        }
         long total = store.getTotalSpace();
         return new Reading(dataDir, store.getUsableSpace(), total, settings.floorFor(total));
     }

@@ -5,18 +5,24 @@ import io.edgesync.agent.telemetry.AgentEvent;
 import org.apache.ftpserver.command.AbstractCommand;
 import org.apache.ftpserver.ftplet.DataConnection;
 import org.apache.ftpserver.ftplet.DataConnectionFactory;
+import org.apache.ftpserver.ftplet.DataType;
 import org.apache.ftpserver.ftplet.DefaultFtpReply;
 import org.apache.ftpserver.ftplet.FtpFile;
 import org.apache.ftpserver.ftplet.FtpReply;
 import org.apache.ftpserver.ftplet.FtpRequest;
 import org.apache.ftpserver.impl.FtpIoSession;
 import org.apache.ftpserver.impl.FtpServerContext;
+import org.apache.ftpserver.impl.IODataConnection;
 import org.apache.ftpserver.impl.IODataConnectionFactory;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.reflect.Field;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -151,9 +157,9 @@ final class DurableUpload extends AbstractCommand {
 
     private ReceivedFile receive(FtpIoSession session, SpoolPath target, long prefix, Quota.Allowance allowance)
             throws UploadRefused {
-        DataConnection data;
+        DataSource data;
         try {
-            data = session.getDataConnection().openConnection();
+            data = DataSource.open(session);
         } catch (Exception e) {
             throw new UploadRefused(FtpReply.REPLY_425_CANT_OPEN_DATA_CONNECTION, "Cannot open data connection.");
         }
@@ -174,7 +180,7 @@ final class DurableUpload extends AbstractCommand {
         }
     }
 
-    private static void transfer(FtpIoSession session, DataConnection data, SpoolWriter writer, SpoolPath target,
+    private static void transfer(FtpIoSession session, DataSource data, SpoolWriter writer, SpoolPath target,
                                  long prefix, Quota.Allowance allowance) throws UploadRefused, IOException {
         if (prefix > 0) {
             try {
@@ -185,7 +191,7 @@ final class DurableUpload extends AbstractCommand {
             }
         }
         try (OutputStream out = writer.stream()) {
-            data.transferFromClient(session.getFtpletSession(), out);
+            data.copyTo(session, out);
         } catch (SpoolWriter.TooLargeException e) {
             throw new UploadRefused(FtpReply.REPLY_552_REQUESTED_FILE_ACTION_ABORTED_EXCEEDED_STORAGE,
                     allowance.exceeded());
@@ -195,6 +201,60 @@ final class DurableUpload extends AbstractCommand {
         } catch (IOException e) {
             throw new UploadRefused(FtpReply.REPLY_426_CONNECTION_CLOSED_TRANSFER_ABORTED,
                     "Transfer aborted; nothing was stored.", e);
+        }
+    }
+
+    /**
+     * Where an upload's bytes come from. A binary upload is read straight from the data socket in large
+     * reads: FtpServer's own copy moves 4 KiB at a time through two more buffers (256 MiB with curl: 315
+     * MB/s against vsftpd's 485, measured). ASCII uploads (line ends converted) and MODE Z keep FtpServer's.
+     */
+    private interface DataSource {
+        int READ = 256 * 1024;
+        /** FtpServer 1.2.1 keeps the data socket in a private field; without it, FtpServer's copy is used. */
+        Optional<Field> SOCKET = socketField();
+
+        private static Optional<Field> socketField() {
+            try {
+                Field field = IODataConnection.class.getDeclaredField("socket");
+                field.setAccessible(true);
+                return Optional.of(field);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "uploads use FtpServer's 4 KiB copy: " + e);
+                return Optional.empty();
+            }
+        }
+
+        void copyTo(FtpIoSession session, OutputStream out) throws IOException;
+
+        static DataSource open(FtpIoSession session) throws Exception {
+            DataConnection connection = session.getDataConnection().openConnection();
+            if (SOCKET.isPresent() && connection instanceof IODataConnection
+                    && session.getDataConnection() instanceof IODataConnectionFactory io && !io.isZipMode()
+                    && session.getDataType() == DataType.BINARY) {
+                return new Direct((Socket) SOCKET.get().get(connection));
+            }
+            return new Framed(connection);
+        }
+
+        /** FtpServer's copy, which converts line ends for TYPE A and inflates MODE Z. */
+        record Framed(DataConnection connection) implements DataSource {
+            @Override
+            public void copyTo(FtpIoSession session, OutputStream out) throws IOException {
+                connection.transferFromClient(session.getFtpletSession(), out);
+            }
+        }
+
+        /** The data socket itself; FtpServer closes it with the data connection. */
+        record Direct(Socket socket) implements DataSource {
+            @Override
+            public void copyTo(FtpIoSession session, OutputStream out) throws IOException {
+                InputStream in = socket.getInputStream();
+                byte[] buf = new byte[READ];
+                for (int n; (n = in.read(buf)) >= 0; ) {
+                    out.write(buf, 0, n);
+                }
+            }
         }
     }
 

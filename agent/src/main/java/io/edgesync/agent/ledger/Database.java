@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The ledger's SQLite file: one connection (WAL, {@code synchronous=FULL}, foreign keys), integrity check
+ * The ledger's SQLite file: a connection with {@code synchronous=FULL} and one with {@code NORMAL} for
+ * {@link #writeRelaxed} (WAL, foreign keys, both used under one lock), integrity check
  * and schema migration at open, and the two ways to use it: {@link #read} and {@link #write}, each under
  * one lock and ending in a commit; concurrent writes share commits (group commit). Thread-safe.
  */
@@ -28,7 +29,8 @@ final class Database implements AutoCloseable {
     /** Most writes one commit takes. */
     static final int GROUP_MAX = 64;
     private final ReentrantLock lock = new ReentrantLock();
-    private final Connection connection; // guarded by lock
+    private final Connection connection; // guarded by lock; synchronous=FULL: a commit is on disk
+    private final Connection relaxed;    // guarded by lock; synchronous=NORMAL: survives a crash, not a power cut
     private final Queue<Pending<?>> queue = new ConcurrentLinkedQueue<>();
     private final LongAdder groupCommits = new LongAdder();
     private final LongAdder groupedWrites = new LongAdder();
@@ -38,8 +40,9 @@ final class Database implements AutoCloseable {
         T run(Connection db) throws SQLException;
     }
 
-    private Database(Connection connection) {
+    private Database(Connection connection, Connection relaxed) {
         this.connection = connection;
+        this.relaxed = relaxed;
     }
 
     static Database open(Path file) throws LedgerException {
@@ -54,7 +57,10 @@ final class Database implements AutoCloseable {
             checkIntegrity(connection);
             migrate(connection);
             connection.setAutoCommit(false);
-            return new Database(connection);
+            config.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
+            Connection relaxed = config.createConnection("jdbc:sqlite:" + file.toAbsolutePath());
+            relaxed.setAutoCommit(false);
+            return new Database(connection, relaxed);
         } catch (SQLException | IOException e) {
             throw new LedgerException("cannot open ledger " + file + ": " + e.getMessage(), e);
         }
@@ -117,10 +123,22 @@ final class Database implements AutoCloseable {
      * fails is undone alone. Alone, a write commits at once as before.
      */
     <T> T write(String what, Work<T> work) throws LedgerException {
+        return enqueue(new Pending<>(what, work, false));
+    }
+
+    /**
+     * As {@link #write}, for state that may be lost in a power cut (not in a crash of the agent): the commit
+     * does not wait for the disk. For the sync loop's bookkeeping, where a lost step only means a file is
+     * sent again, which the upstream's rename makes harmless. A group with any durable write is durable.
+     */
+    <T> T writeRelaxed(String what, Work<T> work) throws LedgerException {
+        return enqueue(new Pending<>(what, work, true));
+    }
+
+    private <T> T enqueue(Pending<T> mine) throws LedgerException {
         if (lock.isHeldByCurrentThread()) {
-            throw new IllegalStateException("nested ledger write: " + what); // it would commit its caller's work
+            throw new IllegalStateException("nested ledger write: " + mine.what); // it would commit its caller's work
         }
-        Pending<T> mine = new Pending<>(what, work);
         queue.add(mine);
         lock.lock();
         try {
@@ -137,13 +155,15 @@ final class Database implements AutoCloseable {
     private static final class Pending<T> {
         final String what;
         final Work<T> work;
+        final boolean relaxed;
         boolean done;
         T value;
         Exception failure;
 
-        Pending(String what, Work<T> work) {
+        Pending(String what, Work<T> work, boolean relaxed) {
             this.what = what;
             this.work = work;
+            this.relaxed = relaxed;
         }
 
         T result() throws LedgerException {
@@ -163,13 +183,14 @@ final class Database implements AutoCloseable {
         for (Pending<?> p; batch.size() < GROUP_MAX && (p = queue.poll()) != null; ) {
             batch.add(p);
         }
+        Connection db = batch.stream().allMatch(p -> p.relaxed) ? relaxed : connection;
         for (Pending<?> p : batch) {
-            runInSavepoint(p);
+            runInSavepoint(db, p);
         }
         try {
-            connection.commit();
+            db.commit();
         } catch (SQLException e) {
-            rollbackQuietly(e);
+            rollbackQuietly(db, e);
             for (Pending<?> p : batch) {
                 if (p.failure == null) {
                     p.failure = e;
@@ -181,18 +202,18 @@ final class Database implements AutoCloseable {
         groupedWrites.add(batch.size());
     }
 
-    private <T> void runInSavepoint(Pending<T> p) {
+    private <T> void runInSavepoint(Connection db, Pending<T> p) {
         Savepoint savepoint = null;
         try {
-            savepoint = connection.setSavepoint();
-            p.value = p.work.run(connection);
-            connection.releaseSavepoint(savepoint);
+            savepoint = db.setSavepoint();
+            p.value = p.work.run(db);
+            db.releaseSavepoint(savepoint);
         } catch (SQLException | RuntimeException e) {
             p.failure = e;
             if (savepoint != null) {
                 try {
-                    connection.rollback(savepoint);
-                    connection.releaseSavepoint(savepoint);
+                    db.rollback(savepoint);
+                    db.releaseSavepoint(savepoint);
                 } catch (SQLException undo) {
                     e.addSuppressed(undo);
                 }
@@ -200,9 +221,9 @@ final class Database implements AutoCloseable {
         }
     }
 
-    private void rollbackQuietly(Exception cause) {
+    private static void rollbackQuietly(Connection db, Exception cause) {
         try {
-            connection.rollback();
+            db.rollback();
         } catch (SQLException e) {
             cause.addSuppressed(e);
         }
@@ -222,6 +243,7 @@ final class Database implements AutoCloseable {
     public void close() throws LedgerException {
         lock.lock();
         try {
+            relaxed.close();
             connection.close();
         } catch (SQLException e) {
             throw new LedgerException("cannot close ledger: " + e.getMessage(), e);

@@ -100,7 +100,7 @@ public final class Ledger implements AutoCloseable {
      * never race to the same final name.
      */
     public Optional<Delivery> claimNext(String upstream, Instant now) throws LedgerException {
-        return database.write("claim for " + upstream, db -> {
+        return database.writeRelaxed("claim for " + upstream, db -> {
             Delivery found;
             try (PreparedStatement q = db.prepareStatement("""
                     SELECT d.id, d.file_id, f.path, f.size, f.sha256, d.attempts, f.received_at, d.temp_path
@@ -177,7 +177,7 @@ public final class Ledger implements AutoCloseable {
      * {@code tempPath}; only a temporary recorded here may later be resumed or cleaned up.
      */
     public void tempStarted(long deliveryId, String tempPath) throws LedgerException {
-        database.write("record temporary of " + deliveryId, db -> {
+        database.writeRelaxed("record temporary of " + deliveryId, db -> {
             try (PreparedStatement st = db.prepareStatement("UPDATE deliveries SET temp_path = ? WHERE id = ?")) {
                 st.setString(1, tempPath);
                 st.setLong(2, deliveryId);
@@ -393,7 +393,7 @@ public final class Ledger implements AutoCloseable {
     }
 
     public void staleTempRemoved(long id) throws LedgerException {
-        database.write("forget stale temporary " + id, db -> {
+        database.writeRelaxed("forget stale temporary " + id, db -> {
             try (PreparedStatement st = db.prepareStatement("DELETE FROM stale_temps WHERE id = ?")) {
                 st.setLong(1, id);
                 st.executeUpdate();
@@ -487,13 +487,14 @@ public final class Ledger implements AutoCloseable {
     }
 
     /**
-     * Ends an {@code active} delivery; one that is not active (e.g. cancelled meanwhile) is an error.
+     * Ends an {@code active} delivery; one that is not active (e.g. cancelled meanwhile) is an error. Like
+     * every step of the sync loop it is a relaxed write: lost only in a power cut, when the file is sent again.
      *
      * @param abandonsTemp the delivery will not finish its upstream temporary (parked, superseded): it is
      *                     left for cleanup
      */
     private void finish(long id, boolean abandonsTemp, String assignments, Object... values) throws LedgerException {
-        database.write("update delivery " + id, db -> {
+        database.writeRelaxed("update delivery " + id, db -> {
             try (PreparedStatement st = db.prepareStatement(
                     "UPDATE deliveries SET " + assignments + " WHERE id = ? AND state = 'active'")) {
                 for (int i = 0; i < values.length; i++) {
@@ -511,20 +512,44 @@ public final class Ledger implements AutoCloseable {
         });
     }
 
+    /** Counts by state from the index alone, and the age of the oldest owed file. */
     public Backlog backlog(String upstream) throws LedgerException {
         return database.read("backlog of " + upstream, db -> {
-            try (PreparedStatement q = db.prepareStatement("""
-                    SELECT SUM(d.state IN ('pending', 'active')), SUM(d.state = 'parked'), SUM(d.state = 'delivered'),
-                           MIN(CASE WHEN d.state IN ('pending', 'active') THEN f.received_at END)
-                    FROM deliveries d JOIN files f ON f.id = d.file_id WHERE d.upstream = ?""")) {
+            long owed = 0;
+            long parked = 0;
+            long delivered = 0;
+            try (PreparedStatement q = db.prepareStatement(
+                    "SELECT state, COUNT(*) FROM deliveries WHERE upstream = ? GROUP BY state")) {
                 q.setString(1, upstream);
                 try (ResultSet rs = q.executeQuery()) {
-                    rs.next();
-                    long oldest = rs.getLong(4);
-                    Optional<Instant> oldestAt = rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(oldest));
-                    return new Backlog(rs.getLong(1), rs.getLong(2), rs.getLong(3), oldestAt);
+                    while (rs.next()) {
+                        switch (rs.getString(1)) {
+                            case "pending", "active" -> owed += rs.getLong(2);
+                            case "parked" -> parked = rs.getLong(2);
+                            case "delivered" -> delivered = rs.getLong(2);
+                            default -> { } // superseded: not owed, not delivered
+                        }
+                    }
                 }
             }
+            Optional<Instant> oldestAt = Optional.empty();
+            if (owed > 0) {
+                // the first owed delivery of each state, found by an index seek (deliveries_claim), not a scan
+                try (PreparedStatement q = db.prepareStatement("""
+                        SELECT f.received_at FROM deliveries d JOIN files f ON f.id = d.file_id
+                        WHERE d.id = (SELECT MIN(id) FROM deliveries WHERE upstream = ? AND state = ?)""")) {
+                    for (String state : List.of("pending", "active")) {
+                        bind(q, upstream, state);
+                        try (ResultSet rs = q.executeQuery()) {
+                            if (rs.next()) {
+                                Instant at = Instant.ofEpochMilli(rs.getLong(1));
+                                oldestAt = oldestAt.filter(o -> o.isBefore(at)).or(() -> Optional.of(at));
+                            }
+                        }
+                    }
+                }
+            }
+            return new Backlog(owed, parked, delivered, oldestAt);
         });
     }
 

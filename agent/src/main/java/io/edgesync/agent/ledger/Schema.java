@@ -45,6 +45,13 @@ final class Schema {
               path TEXT NOT NULL
             )""",
         },
+        {
+            // claimNext walks one upstream's pending deliveries in id order and stops at the first due one;
+            // without this it sorted every pending row on each claim (measured: 5 ms a claim at 2,000 owed)
+            "CREATE INDEX deliveries_claim ON deliveries(upstream, state, id)",
+            // the status's recent transfers, newest first, without sorting the whole history
+            "CREATE INDEX deliveries_updated ON deliveries(updated_at)",
+        },
     };
 
     private Schema() {

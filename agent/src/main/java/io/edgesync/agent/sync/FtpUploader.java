@@ -192,6 +192,15 @@ final class FtpUploader implements Uploader {
         }
 
         @Override
+        public boolean alive() {
+            try {
+                return client.sendNoOp();
+            } catch (IOException e) {
+                return false;
+            }
+        }
+
+        @Override
         public boolean deleteQuietly(String path) {
             try {
                 return client.deleteFile(path);

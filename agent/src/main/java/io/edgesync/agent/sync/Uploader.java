@@ -45,6 +45,9 @@ interface Uploader {
         /** The upstream temporary {@link #upload} writes for {@code relativePath} and {@code tag}. */
         String tempPath(String relativePath, String tag);
 
+        /** Whether the connection still answers (NOOP); false when the server closed it meanwhile. */
+        boolean alive();
+
         /** Deletes a leftover temporary; false when the server refused (it may be gone already). */
         boolean deleteQuietly(String path);
 

@@ -28,7 +28,8 @@ import java.util.random.RandomGenerator;
 
 /**
  * The workers of one upstream: each claims the oldest due delivery from the ledger, publishes it through
- * its own connection (kept open while there is work), and records the outcome. Idle workers sleep until
+ * its own connection (kept open while there is work and for {@link #IDLE_KEEP} after), and records the
+ * outcome. Idle workers sleep until
  * {@link #wake()} or the next retry falls due; nothing polls. When the upstream itself is unreachable all
  * its workers back off together, so a dead upstream costs one connect attempt per backoff step, not one
  * per file.
@@ -38,6 +39,13 @@ final class UpstreamSync {
     private static final Duration LEDGER_ERROR_PAUSE = Duration.ofSeconds(5);
 
     private static final int STALE_PER_SESSION = 100;
+    /**
+     * An idle worker keeps its logged-in connection this long (servers' idle limits are 2-15 minutes:
+     * IIS 120 s, vsftpd 300 s), so files that trickle in do not pay a login each (~50 ms with vsftpd's PAM).
+     */
+    static final Duration IDLE_KEEP = Duration.ofSeconds(60);
+    /** A connection idle longer than this is checked with NOOP before the next file. */
+    private static final Duration CHECK_AFTER = Duration.ofSeconds(5);
     /** At most one progress event per transfer this often. */
     private static final long PROGRESS_EVERY_NANOS = TimeUnit.SECONDS.toNanos(5);
 
@@ -183,6 +191,7 @@ final class UpstreamSync {
 
     private void work() {
         Uploader.Session session = null;
+        Instant idleSince = clock.instant();
         try {
             while (true) {
                 long seen = awaitUsable();
@@ -198,11 +207,19 @@ final class UpstreamSync {
                     continue;
                 }
                 if (next.isEmpty()) {
-                    session = closed(session); // no connection is held while idle
-                    awaitChange(seen, nextDue());
+                    // the connection stays open a while, so a trickle of files does not log in for each
+                    Instant now = clock.instant();
+                    if (session != null && !now.isBefore(idleSince.plus(IDLE_KEEP))) {
+                        session = closed(session);
+                    }
+                    awaitChange(seen, earliest(nextDue(), session == null ? null : idleSince.plus(IDLE_KEEP)));
                     continue;
                 }
                 Delivery delivery = next.get();
+                if (session != null && Duration.between(idleSince, clock.instant()).compareTo(CHECK_AFTER) > 0
+                        && !session.alive()) {
+                    session = closed(session); // the server closed it while idle: a new one, no failure counted
+                }
                 if (session == null) {
                     try {
                         session = uploader.open();
@@ -218,6 +235,7 @@ final class UpstreamSync {
                     session = closed(session); // after any failure, start the next file on a fresh connection
                 }
                 record(delivery, outcome);
+                idleSince = clock.instant();
                 wake(); // the ledger changed: a path this delivery held, or the next due time
             }
         } catch (InterruptedException e) {
@@ -476,6 +494,10 @@ final class UpstreamSync {
         } finally {
             lock.unlock();
         }
+    }
+
+    private static Instant earliest(Instant a, Instant b) {
+        return a == null ? b : b == null ? a : a.isBefore(b) ? a : b;
     }
 
     private static Uploader.Session closed(Uploader.Session session) {
