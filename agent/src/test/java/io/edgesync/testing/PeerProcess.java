@@ -104,11 +104,15 @@ public class PeerProcess implements AutoCloseable {
         }
     }
 
-    /** Stops the process (SIGTERM, then SIGKILL after 5 s) and waits until its port is closed. */
+    /**
+     * Stops the process and its children (vsftpd serves each session from a child of its own, which would
+     * go on serving open connections): SIGTERM, then SIGKILL after 5 s.
+     */
     public void stop() {
         if (process == null || !process.isAlive()) {
             return;
         }
+        process.descendants().forEach(ProcessHandle::destroy);
         process.destroy();
         try {
             if (!process.waitFor(5, TimeUnit.SECONDS)) {
@@ -122,6 +126,7 @@ public class PeerProcess implements AutoCloseable {
     /** SIGKILL: the peer vanishes as in a crash or a power cut, without closing anything. */
     public void kill() throws InterruptedException {
         if (process != null && process.isAlive()) {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
             process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
     }

@@ -312,6 +312,25 @@ class FleetCommandsIT {
     }
 
     @Test
+    void withTokenForReadsTheStatusAndMetricsNeedTheTokenAndHealthDoesNot() throws Exception {
+        int ftp = PeerProcess.freePort();
+        int http = PeerProcess.freePort();
+        String yaml = AgentProcess.yaml(dir.resolve("data"), ftp, http,
+                AgentProcess.upstream("hq", PeerProcess.freePort(), PyFtpd.USER, PyFtpd.PASSWORD), "broker: \"\"")
+                .replace("  token: " + AgentProcess.TOKEN + "\n", "  token: " + AgentProcess.TOKEN + "\n  token-for-reads: true\n");
+        try (AgentProcess agent = new AgentProcess(dir.resolve("agent"), yaml, ftp, http, Map.of()).start(true)) {
+            assertThat(agent.get("/api/v1/status").statusCode()).isEqualTo(401);
+            assertThat(agent.get("/metrics").statusCode()).isEqualTo(401);
+            assertThat(agent.get("/health/live").statusCode()).isEqualTo(200);
+            Process curl = new ProcessBuilder("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-H",
+                    "Authorization: Bearer " + AgentProcess.TOKEN, "http://127.0.0.1:" + http + "/api/v1/status")
+                    .redirectErrorStream(true).start();
+            assertThat(curl.waitFor(20, TimeUnit.SECONDS)).isTrue();
+            assertThat(new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("200");
+        }
+    }
+
+    @Test
     void httpCommandsAreTheTwinAndNeedTheToken() throws Exception {
         try (PyFtpd upstream = PyFtpd.start(dir.resolve("upstream"));
              Mosquitto broker = Mosquitto.start(dir.resolve("broker"));
