@@ -1,7 +1,6 @@
 package io.edgesync.agent.ingest;
 
 import io.edgesync.agent.config.FtpSettings;
-import io.edgesync.agent.config.Password;
 import org.apache.ftpserver.ftplet.Authentication;
 import org.apache.ftpserver.ftplet.AuthenticationFailedException;
 import org.apache.ftpserver.ftplet.Authority;

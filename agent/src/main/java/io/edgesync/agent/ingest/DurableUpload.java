@@ -14,6 +14,8 @@ import org.apache.ftpserver.impl.FtpIoSession;
 import org.apache.ftpserver.impl.FtpServerContext;
 import org.apache.ftpserver.impl.IODataConnection;
 import org.apache.ftpserver.impl.IODataConnectionFactory;
+import org.apache.mina.core.future.WriteFuture;
+import org.apache.mina.core.session.IdleStatus;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,6 +26,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 /**
  * STOR, APPE and STOU that acknowledge only what is durable: the device's bytes go to a private
@@ -48,6 +51,11 @@ final class DurableUpload extends AbstractCommand {
     @Override
     public void execute(FtpIoSession session, FtpServerContext context, FtpRequest request) {
         long offset = session.getFileOffset();
+        // FtpServer closes a control connection silent for ftp.idle-timeout, even while its upload flows on
+        // the data connection (MINA sees no control traffic): idle detection is off until the final reply is
+        // out. A stalled data connection still ends by its own timeout.
+        int idle = session.getConfig().getIdleTime(IdleStatus.BOTH_IDLE);
+        WriteFuture reply = null;
         try {
             SpoolPath target = target(session, request);
             checkDataConnectionRequested(session);
@@ -55,20 +63,25 @@ final class DurableUpload extends AbstractCommand {
             long prefix = prefixLength(target, offset);
             Quota.Allowance allowance = Quota.allowance(intake.limits(session.getUser()),
                     Path.of(session.getUser().getHomeDirectory()), target.file());
+            session.getConfig().setIdleTime(IdleStatus.BOTH_IDLE, 0);
             session.write(new DefaultFtpReply(FtpReply.REPLY_150_FILE_STATUS_OKAY,
                     (mode == Mode.UNIQUE ? "FILE: " + Path.of(target.relative()).getFileName() : "Opening data connection")
                             + " for " + request.getCommand() + "."));
             ReceivedFile received = receive(session, target, prefix, allowance);
-            session.write(new DefaultFtpReply(FtpReply.REPLY_226_CLOSING_DATA_CONNECTION,
+            reply = session.write(new DefaultFtpReply(FtpReply.REPLY_226_CLOSING_DATA_CONNECTION,
                     "Transfer complete; " + received.size() + " bytes stored durably."));
         } catch (UploadRefused e) {
             LOG.log(e.code() >= 500 || e.getCause() != null ? System.Logger.Level.WARNING : System.Logger.Level.INFO,
                     "{0} {1} by {2} from {3} refused: {4} {5}", request.getCommand(), request.getArgument(),
                     Sessions.userName(session), Sessions.clientIp(session), e.code(), e.getMessage());
-            session.write(new DefaultFtpReply(e.code(), e.getMessage()));
+            reply = session.write(new DefaultFtpReply(e.code(), e.getMessage()));
         } finally {
             session.resetState();
             session.getDataConnection().closeDataConnection();
+            if (reply != null) {
+                reply.awaitUninterruptibly(5, TimeUnit.SECONDS); // written: the idle clock starts from it
+            }
+            session.getConfig().setIdleTime(IdleStatus.BOTH_IDLE, idle);
         }
     }
 

@@ -10,7 +10,6 @@ import org.apache.ftpserver.impl.FtpIoSession;
 import org.apache.ftpserver.impl.FtpServerContext;
 
 import java.io.IOException;
-import java.util.Set;
 
 /**
  * PASS behind the {@link LoginGuard}: a banned address gets 421 and is disconnected, one that tries too

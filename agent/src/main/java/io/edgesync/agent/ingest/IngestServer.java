@@ -31,8 +31,6 @@ import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Function;
-import java.util.stream.Collectors;
 
 /**
  * The embedded FTP server the devices upload to: Apache FtpServer with the users from configuration,

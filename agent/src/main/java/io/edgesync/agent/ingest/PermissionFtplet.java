@@ -12,7 +12,6 @@ import org.apache.ftpserver.ftplet.User;
 
 import java.io.IOException;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 

@@ -194,4 +194,34 @@ class RawControlTest {
         }
         assertThat(recorded).noneMatch(f -> f.path().endsWith("never.bin"));
     }
+
+    @Test
+    void anUploadLongerThanTheIdleTimeoutKeepsItsSession() throws Exception {
+        // ftp.idle-timeout is 5 s here; the control connection is silent while the data flows for ~7 s
+        try (Raw client = new Raw()) {
+            assertThat(client.send("USER cam")).startsWith("331");
+            assertThat(client.send("PASS cam-pw")).startsWith("230");
+            assertThat(client.send("TYPE I")).startsWith("200");
+            String pasv = client.send("PASV");
+            String[] nums = pasv.substring(pasv.indexOf('(') + 1, pasv.indexOf(')')).split(",");
+            int port = Integer.parseInt(nums[4].trim()) * 256 + Integer.parseInt(nums[5].trim());
+            try (Socket data = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                assertThat(client.send("STOR slow.bin")).startsWith("150");
+                long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(7);
+                int chunks = 0;
+                while (System.nanoTime() < until && chunks < 100) {
+                    data.getOutputStream().write(new byte[1000]);
+                    chunks++;
+                    Thread.sleep(250); // a device on a slow link: the pacing is the test, not a wait for a condition
+                }
+                data.shutdownOutput();
+            }
+            client.socket.setSoTimeout(15_000);
+            String reply = client.in.readLine();
+            assertThat(reply).as("the 226 after a transfer longer than the idle timeout").startsWith("226");
+            // and the session goes on: no idle event was queued behind the transfer to close it after
+            assertThat(client.send("NOOP")).startsWith("200");
+        }
+        assertThat(recorded).anyMatch(f -> f.path().equals("cam/slow.bin"));
+    }
 }
