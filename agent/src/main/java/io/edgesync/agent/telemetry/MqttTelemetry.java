@@ -74,6 +74,8 @@ public final class MqttTelemetry implements EventSink, AutoCloseable {
         this.status = status;
         long every = settings.statusInterval().toMillis();
         timer.scheduleAtFixedRate(this::publishStatus, every, every, TimeUnit.MILLISECONDS);
+        // the client also refuses while connected (too many messages in flight): retry what waits each second
+        timer.scheduleWithFixedDelay(this::drainOffline, 1, 1, TimeUnit.SECONDS);
         if (!settings.metricsInterval().isZero()) {
             long m = settings.metricsInterval().toMillis();
             timer.scheduleAtFixedRate(this::publishMetrics, m, m, TimeUnit.MILLISECONDS);
@@ -84,6 +86,7 @@ public final class MqttTelemetry implements EventSink, AutoCloseable {
     public void publish(AgentEvent event) {
         byte[] payload = Json.bytes(EventMessages.of(topics.agentId(), event));
         synchronized (offlineLock) {
+            drainOffline(); // what waits goes first, so the order holds
             if (!offline.isEmpty() || !link.publish(topics.events(), payload, false)) {
                 buffer(payload);
             }
@@ -131,7 +134,10 @@ public final class MqttTelemetry implements EventSink, AutoCloseable {
         offline.addLast(payload);
     }
 
-    /** Sends what waited while the broker was away, oldest first; stops at the first refusal. */
+    /**
+     * Sends what waited (the broker away, or the client's in-flight window full), oldest first; stops at the
+     * first refusal.
+     */
     private void drainOffline() {
         synchronized (offlineLock) {
             while (!offline.isEmpty() && link.publish(topics.events(), offline.peekFirst(), false)) {
