@@ -19,9 +19,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -53,12 +56,26 @@ class FleetCommandsIT {
     }
 
     private AgentProcess agent(Mosquitto broker, int upstreamPort) throws Exception {
+        return agent("broker: " + broker.url() + "\ngroups: [site-a]\nmetrics-interval: 1s\nstatus-interval: 2s",
+                upstreamPort, UnaryOperator.identity());
+    }
+
+    /** @param edit changes the generated configuration before the agent starts */
+    private AgentProcess agent(String mqtt, int upstreamPort, UnaryOperator<String> edit) throws Exception {
         int ftp = PeerProcess.freePort();
         int http = PeerProcess.freePort();
-        String yaml = withGateUser(AgentProcess.yaml(dir.resolve("data"), ftp, http,
-                AgentProcess.upstream("hq", upstreamPort, PyFtpd.USER, PyFtpd.PASSWORD),
-                "broker: " + broker.url() + "\ngroups: [site-a]\nmetrics-interval: 1s\nstatus-interval: 2s"));
+        String yaml = edit.apply(withGateUser(AgentProcess.yaml(dir.resolve("data"), ftp, http,
+                AgentProcess.upstream("hq", upstreamPort, PyFtpd.USER, PyFtpd.PASSWORD), mqtt)));
         return new AgentProcess(dir.resolve("agent"), yaml, ftp, http, Map.of()).start(true);
+    }
+
+    /** curl as in the README; returns what it printed. */
+    private static String curl(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("curl", "-sS"));
+        command.addAll(List.of(args));
+        Process curl = new ProcessBuilder(command).redirectErrorStream(true).start();
+        assertThat(curl.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        return new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     }
 
     private static void upload(AgentProcess agent, String name) throws Exception {
@@ -312,20 +329,14 @@ class FleetCommandsIT {
 
     @Test
     void withTokenForReadsTheStatusAndMetricsNeedTheTokenAndHealthDoesNot() throws Exception {
-        int ftp = PeerProcess.freePort();
-        int http = PeerProcess.freePort();
-        String yaml = AgentProcess.yaml(dir.resolve("data"), ftp, http,
-                AgentProcess.upstream("hq", PeerProcess.freePort(), PyFtpd.USER, PyFtpd.PASSWORD), "broker: \"\"")
-                .replace("  token: " + AgentProcess.TOKEN + "\n", "  token: " + AgentProcess.TOKEN + "\n  token-for-reads: true\n");
-        try (AgentProcess agent = new AgentProcess(dir.resolve("agent"), yaml, ftp, http, Map.of()).start(true)) {
+        String token = "  token: " + AgentProcess.TOKEN + "\n";
+        try (AgentProcess agent = agent("broker: \"\"", PeerProcess.freePort(),
+                yaml -> yaml.replace(token, token + "  token-for-reads: true\n"))) {
             assertThat(agent.get("/api/v1/status").statusCode()).isEqualTo(401);
             assertThat(agent.get("/metrics").statusCode()).isEqualTo(401);
             assertThat(agent.get("/health/live").statusCode()).isEqualTo(200);
-            Process curl = new ProcessBuilder("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-H",
-                    "Authorization: Bearer " + AgentProcess.TOKEN, "http://127.0.0.1:" + http + "/api/v1/status")
-                    .redirectErrorStream(true).start();
-            assertThat(curl.waitFor(20, TimeUnit.SECONDS)).isTrue();
-            assertThat(new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("200");
+            assertThat(curl("-o", "/dev/null", "-w", "%{http_code}", "-H", "Authorization: Bearer " + AgentProcess.TOKEN,
+                    "http://127.0.0.1:" + agent.httpPort + "/api/v1/status")).isEqualTo("200");
         }
     }
 
@@ -343,11 +354,8 @@ class FleetCommandsIT {
             assertThat(ping.statusCode()).isEqualTo(200);
             assertThat(JSON.readTree(ping.body()).path("id").asText()).isEqualTo("h1");
             // the README's curl line
-            Process curl = new ProcessBuilder("curl", "-sS", "-H", "Authorization: Bearer " + AgentProcess.TOKEN, "-d",
-                    "{\"upstream\":\"hq\"}", "http://127.0.0.1:" + agent.httpPort + "/api/v1/commands/pause")
-                    .redirectErrorStream(true).start();
-            assertThat(curl.waitFor(20, TimeUnit.SECONDS)).isTrue();
-            assertThat(new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+            assertThat(curl("-H", "Authorization: Bearer " + AgentProcess.TOKEN, "-d", "{\"upstream\":\"hq\"}",
+                    "http://127.0.0.1:" + agent.httpPort + "/api/v1/commands/pause"))
                     .contains("\"ok\":true").contains("\"paused\":[\"hq\"]");
             assertThat(agent.post("/api/v1/commands/nope", "{}").statusCode()).isEqualTo(404);
             assertThat(agent.post("/api/v1/commands/cancel", "{\"delivery\":1}").statusCode()).isEqualTo(404);

@@ -28,8 +28,10 @@ public final class SilenceWatch implements EventSink, AutoCloseable {
     static final long CHECK_SECONDS = 15;
     private static final System.Logger LOG = System.getLogger(SilenceWatch.class.getName());
 
+    private final Ledger ledger;
     private final EventSink events;
     private final Clock clock;
+    private boolean historyRead; // only the timer thread reads it
     private final Instant startedAt;
     private final Map<String, Instant> lastUpload = new ConcurrentHashMap<>();
     private final Set<String> silent = ConcurrentHashMap.newKeySet();
@@ -41,12 +43,11 @@ public final class SilenceWatch implements EventSink, AutoCloseable {
     public record Silent(String user, String home, Instant lastUploadAt, long expectEverySeconds) {
     }
 
-    public SilenceWatch(List<FtpSettings.User> users, Ledger ledger, EventSink events, Clock clock)
-            throws LedgerException {
+    public SilenceWatch(List<FtpSettings.User> users, Ledger ledger, EventSink events, Clock clock) {
+        this.ledger = ledger;
         this.events = events;
         this.clock = clock;
         this.startedAt = clock.instant();
-        this.lastUpload.putAll(ledger.lastUploads());
         replaceUsers(users);
     }
 
@@ -75,6 +76,12 @@ public final class SilenceWatch implements EventSink, AutoCloseable {
 
     void check() {
         try {
+            if (!historyRead && watched.stream().anyMatch(u -> !u.expectEvery().isZero())) {
+                // the ledger's last upload per user, read once and only when an alarm is configured (it scans
+                // the files table): not at start, and not on boards without alarms
+                ledger.lastUploads().forEach(lastUpload::putIfAbsent);
+                historyRead = true;
+            }
             Instant now = clock.instant();
             for (FtpSettings.User user : watched) {
                 if (user.expectEvery().isZero() || silent.contains(user.name())) {
@@ -88,7 +95,7 @@ public final class SilenceWatch implements EventSink, AutoCloseable {
                     events.publish(new AgentEvent.DeviceSilent(user.home(), user.name(), last, user.expectEvery(), now));
                 }
             }
-        } catch (RuntimeException e) {
+        } catch (LedgerException | RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "silence check failed", e);
         }
     }

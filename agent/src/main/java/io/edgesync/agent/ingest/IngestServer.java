@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * The embedded FTP server the devices upload to: Apache FtpServer with the users from configuration,
@@ -223,8 +224,7 @@ public final class IngestServer {
 
     /** The connected FTP clients on every listener, oldest first. */
     public List<SessionInfo> sessions() {
-        return listeners.values().stream().flatMap(l -> l.getActiveSessions().stream())
-                .map(IngestServer::info)
+        return activeSessions().map(IngestServer::info)
                 .sorted(Comparator.comparing(SessionInfo::connectedAt))
                 .toList();
     }
@@ -235,18 +235,18 @@ public final class IngestServer {
      * @return the session that was closed, if one had that id
      */
     public Optional<SessionInfo> kick(String id) {
-        for (Listener l : listeners.values()) {
-            for (FtpIoSession s : l.getActiveSessions()) {
-                if (s.getSessionId().toString().equals(id)) {
-                    SessionInfo info = info(s);
-                    LOG.log(System.Logger.Level.INFO, "session {0} ({1} from {2}) closed by operator", id,
-                            info.user(), info.clientAddress());
-                    s.closeNow();
-                    return Optional.of(info);
-                }
-            }
-        }
-        return Optional.empty();
+        Optional<FtpIoSession> session = activeSessions().filter(s -> s.getSessionId().toString().equals(id))
+                .findFirst();
+        session.ifPresent(s -> {
+            LOG.log(System.Logger.Level.INFO, "session {0} ({1} from {2}) closed by operator", id,
+                    Sessions.userName(s), Sessions.clientIp(s));
+            s.closeNow();
+        });
+        return session.map(IngestServer::info);
+    }
+
+    private Stream<FtpIoSession> activeSessions() {
+        return listeners.values().stream().flatMap(l -> l.getActiveSessions().stream());
     }
 
     private static SessionInfo info(FtpIoSession s) {

@@ -28,6 +28,8 @@ public final class Retention implements EventSink, AutoCloseable {
     static final Duration SWEEP_EVERY = Duration.ofSeconds(30);
     private static final System.Logger LOG = System.getLogger(Retention.class.getName());
     private static final int BATCH = 500;
+    /** "Received before" that takes every file. */
+    private static final Instant ANY_TIME = Instant.ofEpochMilli(Long.MAX_VALUE);
 
     private final AgentConfig.Retention settings;
     private final DiskSpace disk;
@@ -77,13 +79,12 @@ public final class Retention implements EventSink, AutoCloseable {
 
     /** One pass of the policy. @return files deleted */
     int sweep() throws IOException {
-        Instant anyTime = Instant.ofEpochMilli(Long.MAX_VALUE);
         return switch (settings.policy()) {
-            case "delete" -> deleteAll(anyTime, Long.MAX_VALUE);
-            case "keep-days" -> deleteAll(clock.instant().minus(settings.keepFor()), Long.MAX_VALUE);
+            case "delete" -> deleteAll(ANY_TIME, Long.MAX_VALUE, settings.policy());
+            case "keep-days" -> deleteAll(clock.instant().minus(settings.keepFor()), Long.MAX_VALUE, settings.policy());
             case "until-floor" -> {
                 long shortfall = disk.read().shortfall();
-                yield shortfall > 0 ? deleteAll(anyTime, shortfall) : 0;
+                yield shortfall > 0 ? deleteAll(ANY_TIME, shortfall, settings.policy()) : 0;
             }
             default -> throw new IllegalStateException("unknown retention policy " + settings.policy());
         };
@@ -97,14 +98,10 @@ public final class Retention implements EventSink, AutoCloseable {
      */
     public int purgeDelivered() throws IOException, InterruptedException {
         try {
-            return runner.submit(() -> deleteAll(Instant.ofEpochMilli(Long.MAX_VALUE), Long.MAX_VALUE, "purge")).get();
+            return runner.submit(() -> deleteAll(ANY_TIME, Long.MAX_VALUE, "purge")).get();
         } catch (java.util.concurrent.ExecutionException e) {
             throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
         }
-    }
-
-    private int deleteAll(Instant before, long bytes) throws IOException {
-        return deleteAll(before, bytes, settings.policy());
     }
 
     /** Deletes deletable files received before {@code before}, oldest first, until {@code bytes} are freed. */

@@ -108,22 +108,25 @@ final class UpstreamSync {
     /** New sessions log in with these ({@code reload-config}). */
     void useCredentials(String user, io.edgesync.agent.config.Secret password) {
         uploader.useCredentials(user, password);
-        lock.lock();
-        try {
+        wakeAfter(() -> {
             blockedUntil = null; // an upstream backing off after a refused login tries the new ones now
-            generation++;
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
+            return null;
+        });
     }
 
     /** New work may be due: wakes every idle worker. */
     void wake() {
+        wakeAfter(() -> null);
+    }
+
+    /** Applies {@code change} to the workers' shared state and wakes them all, so none misses it. */
+    private <T> T wakeAfter(java.util.function.Supplier<T> change) {
         lock.lock();
         try {
+            T result = change.get();
             generation++;
             changed.signalAll();
+            return result;
         } finally {
             lock.unlock();
         }
@@ -144,26 +147,15 @@ final class UpstreamSync {
     }
 
     private boolean setPaused(boolean value) {
-        lock.lock();
-        try {
+        return wakeAfter(() -> {
             boolean changedState = paused != value;
             paused = value;
-            generation++;
-            changed.signalAll();
             return changedState;
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     void stop(Duration grace) throws InterruptedException {
-        lock.lock();
-        try {
-            stopped = true;
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
+        wakeAfter(() -> stopped = true);
         long deadline = System.nanoTime() + grace.toNanos();
         for (Thread worker : workers) {
             long left = deadline - System.nanoTime();
