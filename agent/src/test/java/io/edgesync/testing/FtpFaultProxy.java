@@ -25,13 +25,14 @@ import static io.edgesync.testing.Sockets.closeQuietly;
  * connection line by line, rewrites each {@code 227} PASV reply to a data port of its own, and relays
  * data connections, counting the bytes sent towards the server. A test arms one fault at a time:
  * cut the next upload's data connection after N bytes (the server gets exactly N, the client a reset),
+ * truncate it (the server gets N bytes and the end of the stream, the client sends all of it, unaware),
  * drop the control connection right after an upload's data connection closes (the 226 is lost), or
  * stall data (a blackhole: nothing forwarded, nothing closed). Passive mode over IPv4 only (what
  * Commons Net uses by default).
  */
 public final class FtpFaultProxy implements AutoCloseable {
     /** The fault armed for the next upload, consumed when it fires. */
-    public enum Fault { NONE, CUT_DATA, LOSE_226, STALL_DATA }
+    public enum Fault { NONE, CUT_DATA, TRUNCATE_DATA, LOSE_226, STALL_DATA }
 
     private static final Pattern PASV = Pattern.compile("227 .*\\((\\d+),(\\d+),(\\d+),(\\d+),(\\d+),(\\d+)\\)");
 
@@ -65,6 +66,12 @@ public final class FtpFaultProxy implements AutoCloseable {
     public void cutNextUploadAfter(long bytes) {
         cutAfter.set(bytes);
         fault.set(Fault.CUT_DATA);
+    }
+
+    /** The server gets the first {@code bytes} and then the end of the stream; the client sees no error. */
+    public void truncateNextUploadAfter(long bytes) {
+        cutAfter.set(bytes);
+        fault.set(Fault.TRUNCATE_DATA);
     }
 
     public void loseNext226() {
@@ -176,7 +183,10 @@ public final class FtpFaultProxy implements AutoCloseable {
             Fault armed = null;
             byte[] buf = new byte[32 * 1024];
             long sent = 0;
-            try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+            try {
+                // not closed here: closing a socket's stream closes the socket, and a half-close must not
+                InputStream in = from.getInputStream();
+                OutputStream out = to.getOutputStream();
                 int n;
                 while ((n = in.read(buf)) >= 0) {
                     if (armed == null) {
@@ -185,17 +195,23 @@ public final class FtpFaultProxy implements AutoCloseable {
                     if (armed == Fault.STALL_DATA && fault.get() == Fault.STALL_DATA) {
                         continue; // swallow: the server sees nothing, the client sees no error
                     }
-                    if (armed == Fault.CUT_DATA && sent + n > cutAfter.get()) {
+                    if ((armed == Fault.CUT_DATA || armed == Fault.TRUNCATE_DATA) && sent + n > cutAfter.get()) {
                         int keep = (int) (cutAfter.get() - sent);
                         out.write(buf, 0, keep);
                         out.flush();
                         uploadedBytes.addAndGet(keep);
-                        fault.compareAndSet(Fault.CUT_DATA, Fault.NONE);
+                        fault.compareAndSet(armed, Fault.NONE);
                         faultsFired.incrementAndGet();
                         // The server keeps what it was sent (FIN: an RST would make its kernel drop what it has
-                        // not read yet, and the test could not tell how much is upstream); the client sees a reset.
+                        // not read yet, and the test could not tell how much is upstream).
                         to.shutdownOutput();
-                        abort(from);
+                        if (armed == Fault.CUT_DATA) {
+                            abort(from); // the client sees a reset
+                        } else {
+                            in.transferTo(OutputStream.nullOutputStream()); // the client sends on, unaware
+                        }
+                        closeQuietly(from);
+                        closeQuietly(to);
                         return;
                     }
                     out.write(buf, 0, n);
@@ -211,12 +227,15 @@ public final class FtpFaultProxy implements AutoCloseable {
                     faultsFired.incrementAndGet();
                     holdOpen(to); // a blackhole: the server never sees the end, nobody sees an error
                 }
+                if (!clientToServer) {
+                    to.shutdownOutput(); // half-close: the upload's direction ends the connection
+                    return;
+                }
             } catch (IOException e) {
                 // a side closed
-            } finally {
-                closeQuietly(from);
-                closeQuietly(to);
             }
+            closeQuietly(from);
+            closeQuietly(to);
         }
     }
 

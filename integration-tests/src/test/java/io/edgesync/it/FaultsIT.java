@@ -22,7 +22,7 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Network faults between the packaged agent and a real vsftpd, injected by an FTP-aware proxy: an upload
- * cut mid-stream (G4 resume), a lost 226 (verify before done), a blackholed data connection (G9).
+ * cut or truncated mid-stream (G4 resume), a lost 226 (verify before done), a blackholed data connection (G9).
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class FaultsIT {
@@ -42,20 +42,33 @@ class FaultsIT {
 
     @Test
     void aLargeUploadCutMidStreamResumesWhereItStopped() throws Exception {
+        resumesAfter(FtpFaultProxy::cutNextUploadAfter, "cut");
+    }
+
+    /**
+     * The server got the first part and the end of the stream while the agent sent all of it (a middlebox
+     * ending the connection early): the size check catches it and the next attempt goes on from there.
+     */
+    @Test
+    void aLargeUploadTheServerGotOnlyPartOfIsResumedNotResent() throws Exception {
+        resumesAfter(FtpFaultProxy::truncateNextUploadAfter, "truncated");
+    }
+
+    private void resumesAfter(java.util.function.ObjLongConsumer<FtpFaultProxy> fault, String what) throws Exception {
         try (Vsftpd upstream = Vsftpd.start(dir.resolve("vsftpd"));
              FtpFaultProxy proxy = new FtpFaultProxy(upstream.port());
              AgentProcess agent = agent(proxy, "5s")) {
             int size = 6 << 20;
             long cut = 2 << 20;
             byte[] body = Devices.randomBytes(size, 7);
-            proxy.cutNextUploadAfter(cut);
+            fault.accept(proxy, cut);
             assertThat(Devices.upload(agent.ftpPort, "cam", "cam-pw-secret", "", "big.bin", body)).isEqualTo(226);
 
             Path arrived = upstream.root().resolve("in/cams/cam/big.bin");
             await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(arrived));
             assertThat(arrived).hasBinaryContent(body);
             assertThat(proxy.faultsFired()).isEqualTo(1);
-            System.out.printf("resume: %d bytes file, cut after %d, %d bytes sent in all%n", size, cut,
+            System.out.printf("resume: %d bytes file, %s after %d, %d bytes sent in all%n", size, what, cut,
                     proxy.uploadedBytes());
             assertThat(proxy.uploadedBytes()).as("the part already upstream was not sent again")
                     .isLessThan(size + cut / 2);

@@ -260,7 +260,11 @@ final class FtpUploader implements Uploader {
                 return;
             }
             if (actual != expected) {
-                client.deleteFile(temp);
+                if (actual > expected) {
+                    client.deleteFile(temp); // not ours to continue
+                }
+                // A short temporary is the front of the file (a connection cut after our last write reached
+                // the socket but before it reached the server): the next attempt resumes it when allowed.
                 throw new UpstreamException(UpstreamException.Reason.VERIFY,
                         where + " SIZE " + temp + ": " + actual + " bytes upstream, " + expected + " sent");
             }
