@@ -91,7 +91,7 @@ class CrashIT {
                 }
                 assertThat(acknowledged.size()).as("devices made progress across the crashes").isGreaterThan(KILLS);
             }
-            assertThat(DiskFullIT.integrityCheck(dir.resolve("data/ledger.db"))).isEqualTo("ok");
+            assertThat(LedgerFile.integrityCheck(dir.resolve("data/ledger.db"))).isEqualTo("ok");
         }
     }
 

@@ -3,7 +3,6 @@ package io.edgesync.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.edgesync.testing.PeerProcess;
-import io.edgesync.testing.Peers;
 import io.edgesync.testing.Tmpfs;
 import io.edgesync.testing.Vsftpd;
 import org.junit.jupiter.api.Test;
@@ -67,7 +66,7 @@ class DiskFullIT {
             JsonNode disk = JSON.readTree(agent.get("/api/v1/status").body()).path("disk");
             assertThat(disk.path("belowFloor").asBoolean()).isTrue();
             assertThat(agent.get("/metrics").body()).containsPattern("edgesync_uploads_refused_total\\{reason=\"disk-floor\"} [1-9]");
-            assertThat(integrityCheck(data.resolve("ledger.db"))).isEqualTo("ok");
+            assertThat(LedgerFile.integrityCheck(data.resolve("ledger.db"))).isEqualTo("ok");
 
             try (Vsftpd upstream = Vsftpd.start(dir.resolve("vsftpd"), upstreamPort)) {
                 await().atMost(Duration.ofSeconds(60)).until(() ->
@@ -80,15 +79,7 @@ class DiskFullIT {
                 }
                 assertThat(agent.get("/metrics").body()).containsPattern("edgesync_spool_deleted_files_total\\{policy=\"until-floor\"} [1-9]");
             }
-            assertThat(integrityCheck(data.resolve("ledger.db"))).isEqualTo("ok");
+            assertThat(LedgerFile.integrityCheck(data.resolve("ledger.db"))).isEqualTo("ok");
         }
-    }
-
-    static String integrityCheck(Path db) throws Exception {
-        Path sqlite = Peers.require("sqlite3", "sqlite3");
-        Process p = new ProcessBuilder(sqlite.toString(), db.toString(), "PRAGMA integrity_check")
-                .redirectErrorStream(true).start();
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        return new String(p.getInputStream().readAllBytes()).trim();
     }
 }

@@ -190,37 +190,44 @@ final class UpstreamSync {
                 if (seen < 0) {
                     return;
                 }
-                Optional<Delivery> next;
-                try {
-                    next = ledger.claimNext(settings.name(), clock.instant());
-                } catch (LedgerException e) {
-                    LOG.log(System.Logger.Level.ERROR, "upstream " + settings.name() + ": cannot read the ledger", e);
-                    awaitChange(seen, clock.instant().plus(LEDGER_ERROR_PAUSE));
+                if (session == null) {
+                    // Log in before claiming: a file claimed first would wait out the login while other workers
+                    // deliver younger ones, and the backlog would drain out of order.
+                    Instant due = nextDue();
+                    if (due == null || due.isAfter(clock.instant())) {
+                        awaitChange(seen, due);
+                        continue;
+                    }
+                    try {
+                        session = open();
+                    } catch (UpstreamException e) {
+                        openFailed(seen, e);
+                        continue;
+                    }
+                    idleSince = clock.instant();
+                }
+                Optional<Delivery> next = claim(seen);
+                if (next == null) {
                     continue;
                 }
                 if (next.isEmpty()) {
                     // the connection stays open a while, so a trickle of files does not log in for each
-                    Instant now = clock.instant();
-                    if (session != null && !now.isBefore(idleSince.plus(IDLE_KEEP))) {
+                    if (!clock.instant().isBefore(idleSince.plus(IDLE_KEEP))) {
                         session = closed(session);
                     }
                     awaitChange(seen, earliest(nextDue(), session == null ? null : idleSince.plus(IDLE_KEEP)));
                     continue;
                 }
                 Delivery delivery = next.get();
-                if (session != null && Duration.between(idleSince, clock.instant()).compareTo(CHECK_AFTER) > 0
-                        && !session.alive()) {
+                if (Duration.between(idleSince, clock.instant()).compareTo(CHECK_AFTER) > 0 && !session.alive()) {
                     session = closed(session); // the server closed it while idle: a new one, no failure counted
-                }
-                if (session == null) {
                     try {
-                        session = uploader.open();
+                        session = open();
                     } catch (UpstreamException e) {
                         record(delivery, failed(delivery, e, Optional.empty()));
                         wake();
                         continue;
                     }
-                    removeStaleTemps(session);
                 }
                 Outcome outcome = attempt(session, delivery);
                 if (!(outcome instanceof Outcome.Delivered)) {
@@ -235,6 +242,35 @@ final class UpstreamSync {
         } finally {
             closed(session);
         }
+    }
+
+    private Uploader.Session open() throws UpstreamException {
+        Uploader.Session session = uploader.open();
+        removeStaleTemps(session);
+        return session;
+    }
+
+    /** The oldest due delivery, claimed; {@code null} after a ledger error (already waited out). */
+    private Optional<Delivery> claim(long seen) throws InterruptedException {
+        try {
+            return ledger.claimNext(settings.name(), clock.instant());
+        } catch (LedgerException e) {
+            LOG.log(System.Logger.Level.ERROR, "upstream " + settings.name() + ": cannot read the ledger", e);
+            awaitChange(seen, clock.instant().plus(LEDGER_ERROR_PAUSE));
+            return null;
+        }
+    }
+
+    /**
+     * No session: the failure counts as the oldest due file's attempt, so its backoff, events and log line
+     * name a file (when another worker took that file meanwhile, it has its own outcome).
+     */
+    private void openFailed(long seen, UpstreamException e) throws InterruptedException {
+        Optional<Delivery> oldest = claim(seen);
+        if (oldest != null && oldest.isPresent()) {
+            record(oldest.get(), failed(oldest.get(), e, Optional.empty()));
+        }
+        wake();
     }
 
     private Outcome attempt(Uploader.Session session, Delivery delivery) {
