@@ -6,6 +6,9 @@ in the same run on this machine, over loopback. Not a test: it asserts nothing a
     python3 integration-tests/bench/bench.py            # 3 runs per case (about 10 minutes)
     python3 integration-tests/bench/bench.py --quick    # 1 run, smaller sizes (about 2 minutes)
 
+EDGESYNC_BENCH_JAVA_OPTS adds JVM flags to the agent's ({name} is the agent's name), e.g.
+"-XX:StartFlightRecording=filename=/tmp/{name}.jfr,settings=profile" to profile a case with JFR.
+
 Run from the repository root, as root (vsftpd serves the local user edgesync-up, as in .ci/run). Needs
 vsftpd, curl, lftp, rclone. Writes integration-tests/target/bench/results.md and prints it.
 
@@ -147,7 +150,9 @@ retention: {{policy: until-floor}}
 http: {{bind: 127.0.0.1, port: {self.http}, token: {TOKEN}}}
 """)
         self.t0 = time.time()
-        self.proc = subprocess.Popen([java(), *unit_flags(), "--enable-native-access=ALL-UNNAMED", "-jar",
+        # EDGESYNC_BENCH_JAVA_OPTS adds flags after the unit's, e.g. a JFR recording for profiling
+        extra = os.environ.get("EDGESYNC_BENCH_JAVA_OPTS", "").replace("{name}", name).split()
+        self.proc = subprocess.Popen([java(), *unit_flags(), *extra, "--enable-native-access=ALL-UNNAMED", "-jar",
                                       str(ROOT / "agent/target/edgesync-agent.jar"), "--config",
                                       str(self.dir / "edgesync.yaml")],
                                      stdout=open(self.dir / "agent.log", "w"), stderr=subprocess.STDOUT)

@@ -24,6 +24,20 @@ import java.util.Optional;
  * (a newer upload of the same path will be delivered instead).
  */
 public final class Ledger implements AutoCloseable {
+    /**
+     * The oldest due delivery of an upstream whose path has none in flight. The unary {@code +} keeps SQLite
+     * off the due-time index: with it, the planner took every due row and sorted them for the
+     * {@code ORDER BY} (0.74 ms a claim with 2,000 owed); walking the claim index in id order stops at the
+     * first due row (8.5 µs).
+     */
+    static final String CLAIM = """
+                    SELECT d.id, d.file_id, f.path, f.size, f.sha256, d.attempts, f.received_at, d.temp_path
+                    FROM deliveries d JOIN files f ON f.id = d.file_id
+                    WHERE d.upstream = ? AND d.state = 'pending' AND +d.next_attempt_at <= ?
+                      AND NOT EXISTS (SELECT 1 FROM deliveries a JOIN files af ON af.id = a.file_id
+                                      WHERE a.upstream = d.upstream AND a.state = 'active' AND af.path = f.path)
+                    ORDER BY d.id LIMIT 1""";
+
     private final Database database;
 
     private Ledger(Database database) {
@@ -102,13 +116,7 @@ public final class Ledger implements AutoCloseable {
     public Optional<Delivery> claimNext(String upstream, Instant now) throws LedgerException {
         return database.writeRelaxed("claim for " + upstream, db -> {
             Delivery found;
-            try (PreparedStatement q = db.prepareStatement("""
-                    SELECT d.id, d.file_id, f.path, f.size, f.sha256, d.attempts, f.received_at, d.temp_path
-                    FROM deliveries d JOIN files f ON f.id = d.file_id
-                    WHERE d.upstream = ? AND d.state = 'pending' AND d.next_attempt_at <= ?
-                      AND NOT EXISTS (SELECT 1 FROM deliveries a JOIN files af ON af.id = a.file_id
-                                      WHERE a.upstream = d.upstream AND a.state = 'active' AND af.path = f.path)
-                    ORDER BY d.id LIMIT 1""")) {
+            try (PreparedStatement q = db.prepareStatement(CLAIM)) {
                 q.setString(1, upstream);
                 q.setLong(2, now.toEpochMilli());
                 try (ResultSet rs = q.executeQuery()) {

@@ -246,4 +246,25 @@ class LedgerTest {
         ledger.recordReceived(file("cam/nowhere.jpg", 20, T0.plusSeconds(2)), List.of("hq"));
         assertThat(ledger.deletable(T0.plusSeconds(5), 10)).as("a newer version is owed").isEmpty();
     }
+
+    @Test
+    void claimingWalksTheClaimIndexInIdOrderAndSortsNothing() throws Exception {
+        for (int i = 0; i < 50; i++) {
+            ledger.recordReceived(file("cam/" + i, 1, T0.plusMillis(i)), List.of("hq"));
+        }
+        StringBuilder plan = new StringBuilder();
+        try (var db = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("ledger.db"));
+             var q = db.prepareStatement("EXPLAIN QUERY PLAN " + Ledger.CLAIM)) {
+            q.setString(1, "hq");
+            q.setLong(2, T0.plusSeconds(1).toEpochMilli());
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    plan.append(rs.getString("detail")).append('\n');
+                }
+            }
+        }
+        // a sort here costs every claim the whole backlog (0.74 ms each with 2,000 owed, measured)
+        assertThat(plan.toString()).contains("SEARCH d USING INDEX deliveries_claim").doesNotContain("TEMP B-TREE");
+        assertThat(ledger.claimNext("hq", T0.plusSeconds(1))).get().extracting(Delivery::path).isEqualTo("cam/0");
+    }
 }
