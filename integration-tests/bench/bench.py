@@ -10,13 +10,14 @@ EDGESYNC_BENCH_JAVA_OPTS adds JVM flags to the agent's ({name} is the agent's na
 "-XX:StartFlightRecording=filename=/tmp/{name}.jfr,settings=profile" to profile a case with JFR.
 
 Run from the repository root, as root (vsftpd serves the local user edgesync-up, as in .ci/run). Needs
-vsftpd, curl, lftp, rclone. Writes integration-tests/target/bench/results.md and prints it.
+vsftpd, curl, lftp, rclone. Writes integration-tests/target/bench/results.md and prints it; each agent's log is kept beside it.
 
 Cases (each a median over the runs, with min-max):
   B1 ingest, large: one file with curl -T into edgesync (durable: fsync + ledger) vs into vsftpd.
   B2 ingest, many small: 2,000 x 4 KiB in 20 folders with lftp mirror -R --parallel=8, edgesync vs vsftpd.
-  B3 sync backlog: 2,000 x 4 KiB + 4 x 256 MiB already in the spool, pushed to vsftpd by edgesync (paused
-     while the backlog is made, then resumed and timed until none is owed) vs lftp mirror -R --parallel=N
+  B3 sync backlog: 2,000 x 4 KiB + 4 x 256 MiB already in the spool, pushed to vsftpd by edgesync (warmed
+     by delivering 5,000 files first, as an agent running before an outage is; then paused while the backlog
+     is made, resumed and timed until none is owed) vs lftp mirror -R --parallel=N
      and rclone copy --transfers N of the same tree to the same vsftpd (N = the agent's workers).
   B4 end-to-end latency: a device stores 64 KiB files at 20 files/s; time from each 226 to the file's final
      name upstream (vsftpd): p50, p99, max.
@@ -114,6 +115,8 @@ class Vsftpd:
 
     def stop(self):
         self.proc.terminate(); self.proc.wait()
+        OUT.mkdir(parents=True, exist_ok=True)
+        shutil.copy(self.dir / "agent.log", OUT / (self.dir.name + ".log"))  # kept for reading afterwards
 
 
 def java():
@@ -170,6 +173,23 @@ http: {{bind: 127.0.0.1, port: {self.http}, token: {TOKEN}}}
     def status(self):
         return json.load(self.get("/api/v1/status"))
 
+    def cpu_s(self):
+        """CPU seconds (user + system) the agent has used so far."""
+        fields = open(f"/proc/{self.proc.pid}/stat").read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def thread_cpu(self):
+        """CPU seconds per thread name (threads of one pool summed)."""
+        out = {}
+        for tid in os.listdir(f"/proc/{self.proc.pid}/task"):
+            try:
+                name = re.sub(r"[-#]?\d+$", "", open(f"/proc/{self.proc.pid}/task/{tid}/comm").read().strip())
+                fields = open(f"/proc/{self.proc.pid}/task/{tid}/stat").read().rsplit(")", 1)[1].split()
+                out[name] = out.get(name, 0) + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            except OSError:
+                pass
+        return out
+
     def rss_mib(self):
         for line in open(f"/proc/{self.proc.pid}/status"):
             if line.startswith("VmRSS"):
@@ -185,6 +205,8 @@ http: {{bind: 127.0.0.1, port: {self.http}, token: {TOKEN}}}
 
     def stop(self):
         self.proc.terminate(); self.proc.wait()
+        OUT.mkdir(parents=True, exist_ok=True)
+        shutil.copy(self.dir / "agent.log", OUT / (self.dir.name + ".log"))  # kept for reading afterwards
 
 
 class RssSampler:
@@ -227,6 +249,12 @@ def count_final(path):
 def lftp_mirror(src, port, user, password, target, parallel):
     run(["lftp", "-c", f"set net:max-retries 2; set ftp:sync-mode off; open -u {user},{password} "
                        f"ftp://127.0.0.1:{port}; mirror -R --parallel={parallel} {src} {target}"])
+
+
+def children_cpu_s():
+    import resource
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def say(text):
@@ -314,12 +342,16 @@ def main():
         say('B3: a backlog')
         # B3: a backlog in the spool pushed to vsftpd
         tree3 = make_tree(WORK / "b3-tree", large=b3_large)
+        warm = make_tree(WORK / "b3-warm", small=5000, folders=10)
         n3 = count_files(tree3)
         e_t, l_t, r_t = [], [], []
+        e_cpu, l_cpu = [], []
         obscured = run(["rclone", "obscure", UP_PASS]).strip()
         for r in range(runs):
             vs.clear()
+            before = children_cpu_s()
             l_t.append(timed(lambda: lftp_mirror(tree3, vs.port, UP_USER, UP_PASS, "b3", WORKERS)))
+            l_cpu.append(children_cpu_s() - before)
             assert count_files(vs.root / "b3") == n3
             vs.clear()
             r_t.append(timed(lambda: run(["rclone", "copy", str(tree3), ":ftp:b3", "--ftp-host", "127.0.0.1",
@@ -328,20 +360,28 @@ def main():
             assert count_files(vs.root / "b3") == n3
             vs.clear()
             agent = Agent(f"agent-sync-{r}", vs.port)
+            # warm, as an agent that ran before the outage is: its sync path compiled by the JIT (cold, the
+            # C2 compiler took 1.6 of the agent's 3.7 CPU seconds of this case)
+            lftp_mirror(warm, agent.ftp, "cam", "cam-pw-bench", "warm", 8)
+            wait_until("warm-up delivered", lambda: agent.status()["upstreams"][0]["backlog"] == 0, 120)
             agent.command("pause")
             lftp_mirror(tree3, agent.ftp, "cam", "cam-pw-bench", "b3", 8)
             wait_until("backlog recorded", lambda: agent.status()["upstreams"][0]["backlog"] == n3, 30)
             sampler = RssSampler(agent)
-            t = time.perf_counter()
+            t, cpu, threads = time.perf_counter(), agent.cpu_s(), agent.thread_cpu()
             agent.command("resume")
             # until every file is final upstream (watched on the upstream's disk, not by asking the agent)
             wait_until("backlog delivered", lambda: count_final(vs.root / "in/cam/b3") == n3, 600, 0.02)
             e_t.append(time.perf_counter() - t)
+            e_cpu.append(agent.cpu_s() - cpu)
+            used = {k: v - threads.get(k, 0) for k, v in agent.thread_cpu().items()}
+            say("B3 agent CPU by thread: " + ", ".join("%s %.2f" % kv for kv in sorted(used.items(), key=lambda kv: -kv[1])[:8]))
             b3_peak = max(b3_peak, sampler.stop())
             assert count_files(vs.root / "in/cam/b3") == n3, count_files(vs.root / "in/cam/b3")
             agent.stop()
             shutil.rmtree(agent.dir)
         say("B3 edgesync %s, lftp %s, rclone %s" % (e_t, l_t, r_t))
+        say("B3 CPU seconds: edgesync %s, lftp %s" % (e_cpu, l_cpu))
         best = min(statistics.median(l_t), statistics.median(r_t))
         label = "B3 sync backlog 2,000 x 4 KiB" + (" + %d x 256 MiB" % b3_large if b3_large else "")
         rows.append((label + ", %d workers" % WORKERS, fmt(e_t, "s", 1),

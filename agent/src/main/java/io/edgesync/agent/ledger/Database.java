@@ -31,6 +31,8 @@ final class Database implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Connection connection; // guarded by lock; synchronous=FULL: a commit is on disk
     private final Connection relaxed;    // guarded by lock; synchronous=NORMAL: survives a crash, not a power cut
+    private final StatementCache connectionStatements; // guarded by lock, as the two below
+    private final StatementCache relaxedStatements;
     private final Queue<Pending<?>> queue = new ConcurrentLinkedQueue<>();
     private final LongAdder groupCommits = new LongAdder();
     private final LongAdder groupedWrites = new LongAdder();
@@ -43,6 +45,8 @@ final class Database implements AutoCloseable {
     private Database(Connection connection, Connection relaxed) {
         this.connection = connection;
         this.relaxed = relaxed;
+        this.connectionStatements = new StatementCache(connection);
+        this.relaxedStatements = new StatementCache(relaxed);
     }
 
     static Database open(Path file) throws LedgerException {
@@ -106,7 +110,7 @@ final class Database implements AutoCloseable {
     <T> T read(String what, Work<T> work) throws LedgerException {
         lock.lock();
         try {
-            T result = work.run(connection);
+            T result = work.run(connectionStatements.view());
             connection.commit();
             return result;
         } catch (SQLException e) {
@@ -206,7 +210,7 @@ final class Database implements AutoCloseable {
         Savepoint savepoint = null;
         try {
             savepoint = db.setSavepoint();
-            p.value = p.work.run(db);
+            p.value = p.work.run((db == relaxed ? relaxedStatements : connectionStatements).view());
             db.releaseSavepoint(savepoint);
         } catch (SQLException | RuntimeException e) {
             p.failure = e;
@@ -243,6 +247,8 @@ final class Database implements AutoCloseable {
     public void close() throws LedgerException {
         lock.lock();
         try {
+            relaxedStatements.close();
+            connectionStatements.close();
             relaxed.close();
             connection.close();
         } catch (SQLException e) {

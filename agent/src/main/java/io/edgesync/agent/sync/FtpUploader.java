@@ -6,15 +6,15 @@ import org.apache.commons.net.ftp.FTP;
 import org.apache.commons.net.ftp.FTPClient;
 import org.apache.commons.net.ftp.FTPFile;
 import org.apache.commons.net.ftp.FTPReply;
+import org.apache.commons.net.ftp.FTPCmd;
 import org.apache.commons.net.ftp.FTPSClient;
-import org.apache.commons.net.io.CopyStreamAdapter;
 
 import java.io.IOException;
-import java.io.InputStream;
+import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.nio.file.Files;
+import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -27,7 +27,6 @@ import java.util.regex.Pattern;
  */
 final class FtpUploader implements Uploader {
     private static final System.Logger LOG = System.getLogger(FtpUploader.class.getName());
-    private static final int BUFFER = 256 * 1024;
     private static final Pattern SHA256_HEX = Pattern.compile("\\b([0-9a-fA-F]{64})\\b");
 
     private final UpstreamSettings upstream;
@@ -50,12 +49,11 @@ final class FtpUploader implements Uploader {
 
     @Override
     public Session open() throws UpstreamException {
-        FTPClient client = upstream.tls() ? new FTPSClient("TLS", false) : new FTPClient();
+        FTPClient client = DataPath.client(upstream.tls());
         client.setConnectTimeout((int) upstream.connectTimeout().toMillis());
         client.setDefaultTimeout((int) upstream.controlTimeout().toMillis());
         client.setDataTimeout(upstream.dataTimeout());
         client.setControlEncoding("UTF-8");
-        client.setBufferSize(BUFFER);
         try {
             connect(client);
             login(client);
@@ -158,17 +156,7 @@ final class FtpUploader implements Uploader {
                 ensureDir(target.substring(0, target.lastIndexOf('/')));
                 long offset = upload.mayResume() ? resumableOffset(temp, upload.size()) : 0;
                 upload.progress().accept(offset);
-                client.setCopyStreamListener(new CopyStreamAdapter() {
-                    @Override
-                    public void bytesTransferred(long total, int bytes, long streamSize) {
-                        upload.progress().accept(offset + total);
-                    }
-                });
-                try {
-                    store(upload.local(), temp, offset);
-                } finally {
-                    client.setCopyStreamListener(null);
-                }
+                store(upload, temp, offset);
                 verifySize(temp, upload.size());
                 String verifiedBy = verifyHash(temp, upload.sha256());
                 rename(temp, target);
@@ -233,21 +221,28 @@ final class FtpUploader implements Uploader {
             knownDirs.add(dir);
         }
 
-        private void store(Path local, String temp, long offset) throws IOException, UpstreamException {
-            try (InputStream in = Files.newInputStream(local)) {
+        /** STOR (after REST when resuming) of the file's bytes from {@code offset}, up to the 226. */
+        private void store(Upload upload, String temp, long offset) throws IOException, UpstreamException {
+            try (FileChannel file = FileChannel.open(upload.local(), StandardOpenOption.READ)) {
                 if (offset > 0) {
-                    in.skipNBytes(offset);
                     client.setRestartOffset(offset);
                 }
-                if (!client.storeFile(temp, in)) {
+                Socket data = ((DataPath) client).openData(FTPCmd.STOR.getCommand(), temp);
+                if (data == null) {
                     int code = client.getReplyCode();
                     UpstreamException.Reason reason = code == 553 || code == 550 || code == 532
                             ? UpstreamException.Reason.REFUSED : UpstreamException.Reason.TRANSFER;
-                    throw failure(reason, client, "STOR " + temp);
+                    throw failure(reason, client, (offset > 0 ? "REST " + offset + " / " : "") + "STOR " + temp);
+                }
+                try (data) {
+                    DataPath.send(file, offset, upload.size(), data, upload.progress());
+                }
+                if (!client.completePendingCommand()) {
+                    throw failure(UpstreamException.Reason.TRANSFER, client, "STOR " + temp);
                 }
             } catch (NoSuchFileException e) {
                 throw new UpstreamException(UpstreamException.Reason.LOCAL,
-                        "spool file " + local + " is gone; it cannot be delivered", e);
+                        "spool file " + upload.local() + " is gone; it cannot be delivered", e);
             }
         }
 
@@ -320,11 +315,14 @@ final class FtpUploader implements Uploader {
          * FtpServer, IIS, FileZilla) get the old file deleted first; the new one is complete by then.
          */
         private void rename(String temp, String target) throws IOException, UpstreamException {
-            if (client.rename(temp, target)) {
+            // RNFR and RNTO in one write: a refused RNFR makes the server refuse the RNTO too (503)
+            ((DataPath) client).sendTogether("RNFR " + temp, "RNTO " + target);
+            boolean marked = FTPReply.isPositiveIntermediate(client.getReply());
+            int code = client.getReply();
+            if (marked && FTPReply.isPositiveCompletion(code)) {
                 return;
             }
-            int code = client.getReplyCode();
-            if ((code == 550 || code == 553) && remoteSize(target) != null && client.deleteFile(target)
+            if (marked && (code == 550 || code == 553) && remoteSize(target) != null && client.deleteFile(target)
                     && client.rename(temp, target)) {
                 return;
             }

@@ -1,0 +1,151 @@
+package io.edgesync.agent.sync;
+
+import org.apache.commons.net.ftp.FTPClient;
+import org.apache.commons.net.ftp.FTPSClient;
+
+import javax.net.SocketFactory;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.Writer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SocketChannel;
+import java.util.function.LongConsumer;
+
+/**
+ * What the uploader needs from Commons Net beyond its public API: the data connection it opens for a
+ * command (PASV/EPSV, REST, STOR and its 150 stay Commons Net's), so that the file goes out with
+ * {@code sendfile} instead of through Commons Net's two 256 KiB copy buffers per transfer, and commands
+ * sent together whose replies are then read in order ({@link FTPClient#getReply()}).
+ */
+interface DataPath {
+    /** Most bytes one {@code sendfile} call is asked for, so that progress is told as the file goes. */
+    long CHUNK = 8L << 20;
+    /** Copy buffer where the data connection is TLS (no {@code sendfile} through TLS). */
+    int BUFFER = 256 * 1024;
+
+    /** The data connection for {@code command arg} after its preliminary reply, or null when refused. */
+    Socket openData(String command, String arg) throws IOException;
+
+    /** Sends the commands in one write without waiting; the caller reads one reply per command. */
+    void sendTogether(String... commands) throws IOException;
+
+    static FTPClient client(boolean tls) {
+        return tls ? new Tls() : new Plain();
+    }
+
+    /**
+     * Sends bytes {@code from} to {@code to} of {@code file} on {@code data}: {@code sendfile} when the
+     * socket has a channel, else through one buffer no larger than the file.
+     */
+    static void send(FileChannel file, long from, long to, Socket data, LongConsumer progress) throws IOException {
+        long pos = from;
+        SocketChannel channel = data.getChannel();
+        ByteBuffer buffer = channel != null ? null : ByteBuffer.allocate((int) Math.clamp(to - from, 1, BUFFER));
+        OutputStream out = channel != null ? null : data.getOutputStream();
+        while (pos < to) {
+            long n;
+            if (channel != null) {
+                n = file.transferTo(pos, Math.min(CHUNK, to - pos), channel);
+            } else {
+                buffer.clear().limit((int) Math.min(buffer.capacity(), to - pos));
+                n = Math.max(file.read(buffer, pos), 0);
+                out.write(buffer.array(), 0, (int) n);
+            }
+            if (n == 0 && pos >= file.size()) {
+                throw new IOException("the spool file shrank to " + file.size() + " bytes while being sent");
+            }
+            pos += n;
+            progress.accept(pos);
+        }
+        if (out != null) {
+            out.flush();
+        }
+    }
+
+    private static void write(Writer control, String... commands) throws IOException {
+        for (String command : commands) {
+            control.write(command);
+            control.write("\r\n");
+        }
+        control.flush();
+    }
+
+    /** Plain FTP: every socket has a channel, so the data connection can take {@code sendfile}. */
+    final class Plain extends FTPClient implements DataPath {
+        Plain() {
+            setSocketFactory(new ChannelSockets());
+        }
+
+        @Override
+        public Socket openData(String command, String arg) throws IOException {
+            return _openDataConnection_(command, arg);
+        }
+
+        @Override
+        public void sendTogether(String... commands) throws IOException {
+            write(_controlOutput_, commands);
+        }
+    }
+
+    /** Explicit FTPS ({@code AUTH TLS}); data through TLS, so copied through a buffer. */
+    final class Tls extends FTPSClient implements DataPath {
+        Tls() {
+            super("TLS", false);
+        }
+
+        @Override
+        public Socket openData(String command, String arg) throws IOException {
+            return _openDataConnection_(command, arg);
+        }
+
+        @Override
+        public void sendTogether(String... commands) throws IOException {
+            write(_controlOutput_, commands);
+        }
+    }
+
+    /** Blocking sockets made from {@link SocketChannel}s (timeouts work as on plain sockets). */
+    final class ChannelSockets extends SocketFactory {
+        @Override
+        public Socket createSocket() throws IOException {
+            return SocketChannel.open().socket();
+        }
+
+        @Override
+        public Socket createSocket(String host, int port) throws IOException {
+            return connected(new InetSocketAddress(host, port));
+        }
+
+        @Override
+        public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
+            Socket socket = createSocket();
+            socket.bind(new InetSocketAddress(localHost, localPort));
+            socket.connect(new InetSocketAddress(host, port));
+            return socket;
+        }
+
+        @Override
+        public Socket createSocket(InetAddress host, int port) throws IOException {
+            return connected(new InetSocketAddress(host, port));
+        }
+
+        @Override
+        public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort)
+                throws IOException {
+            Socket socket = createSocket();
+            socket.bind(new InetSocketAddress(localAddress, localPort));
+            socket.connect(new InetSocketAddress(address, port));
+            return socket;
+        }
+
+        private Socket connected(InetSocketAddress to) throws IOException {
+            Socket socket = createSocket();
+            socket.connect(to);
+            return socket;
+        }
+    }
+}
