@@ -261,7 +261,15 @@ def say(text):
     print(time.strftime("%H:%M:%S"), text, file=sys.stderr, flush=True)
 
 
+def settle():
+    """Before each timed run: no dirty pages left by the previous one (written back during the next run, they
+    slowed whichever side came second: B1 measured 362-699 MB/s for the same agent)."""
+    os.sync()
+    time.sleep(0.5)
+
+
 def timed(fn):
+    settle()
     t = time.perf_counter(); fn(); return time.perf_counter() - t
 
 
@@ -367,6 +375,7 @@ def main():
             agent.command("pause")
             lftp_mirror(tree3, agent.ftp, "cam", "cam-pw-bench", "b3", 8)
             wait_until("backlog recorded", lambda: agent.status()["upstreams"][0]["backlog"] == n3, 30)
+            settle()
             sampler = RssSampler(agent)
             t, cpu, threads = time.perf_counter(), agent.cpu_s(), agent.thread_cpu()
             agent.command("resume")
