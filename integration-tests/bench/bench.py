@@ -115,8 +115,6 @@ class Vsftpd:
 
     def stop(self):
         self.proc.terminate(); self.proc.wait()
-        OUT.mkdir(parents=True, exist_ok=True)
-        shutil.copy(self.dir / "agent.log", OUT / (self.dir.name + ".log"))  # kept for reading afterwards
 
 
 def java():
