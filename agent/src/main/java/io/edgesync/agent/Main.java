@@ -21,6 +21,7 @@ import io.edgesync.agent.ingest.SpoolReconciler;
 import io.edgesync.agent.ledger.Ledger;
 import io.edgesync.agent.ledger.LedgerException;
 import io.edgesync.agent.sync.SyncService;
+import io.edgesync.agent.sync.TlsResumption;
 import io.edgesync.agent.telemetry.EventSink;
 import io.edgesync.agent.telemetry.Metrics;
 import io.edgesync.agent.telemetry.MqttLink;
@@ -53,6 +54,7 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        TlsResumption.configureJdk(); // before anything touches TLS
         LogConfig.configureRuntime();
         Arguments arguments;
         AgentConfig config;

@@ -28,6 +28,20 @@ public final class Vsftpd extends PeerProcess {
     }
 
     public static Vsftpd start(Path dir, int port) throws IOException {
+        return start(dir, port, List.of());
+    }
+
+    /**
+     * vsftpd requiring explicit TLS for logins and data, with its defaults otherwise: among them
+     * {@code require_ssl_reuse=YES}, a data connection must resume the control connection's TLS session.
+     */
+    public static Vsftpd startTls(Path dir, SelfSigned certificate) throws IOException {
+        return start(dir, freePort(), List.of("ssl_enable=YES", "rsa_cert_file=" + certificate.cert(),
+                "rsa_private_key_file=" + certificate.key(), "force_local_logins_ssl=YES",
+                "force_local_data_ssl=YES", "allow_anon_ssl=NO", "ssl_ciphers=HIGH"));
+    }
+
+    private static Vsftpd start(Path dir, int port, List<String> extra) throws IOException {
         Path binary = Peers.require("vsftpd", "vsftpd");
         UserPrincipal owner;
         try {
@@ -55,7 +69,7 @@ public final class Vsftpd extends PeerProcess {
                 "pasv_min_port=" + passive, "pasv_max_port=" + (passive + 15), "pam_service_name=vsftpd",
                 "secure_chroot_dir=/var/run/vsftpd/empty", "seccomp_sandbox=NO", "force_dot_files=YES",
                 "xferlog_enable=NO", "vsftpd_log_file=" + dir.resolve("vsftpd-xfer.log"), "check_shell=NO",
-                "userlist_enable=NO", "max_clients=64", "max_per_ip=64", ""));
+                "userlist_enable=NO", "max_clients=64", "max_per_ip=64", String.join("\n", extra), ""));
         Vsftpd server = new Vsftpd(binary, config, root, port);
         server.start();
         return server;

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.edgesync.testing.ApacheFtpUpstream;
 import io.edgesync.testing.PeerProcess;
+import io.edgesync.testing.SelfSigned;
+import io.edgesync.testing.Vsftpd;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,7 +23,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Several upstreams: a live Apache FtpServer (which refuses RNTO onto an existing name) and a dead one.
- * The live one gets every file without waiting for the dead one; routing globs pick what goes where.
+ * The live one gets every file without waiting for the dead one; routing globs pick what goes where. And an
+ * FTPS upstream (vsftpd) that demands TLS session reuse on data connections.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class UpstreamsIT {
@@ -29,6 +32,33 @@ class UpstreamsIT {
 
     @TempDir
     Path dir;
+
+    /**
+     * The packaged agent (its manifest opens what TlsResumption needs, Main turns TLS 1.2 tickets off) to a
+     * vsftpd requiring TLS with its defaults: every data connection must resume the control session.
+     */
+    @Test
+    void anFtpsUpstreamThatDemandsSessionReuseGetsEveryFile() throws Exception {
+        SelfSigned certificate = SelfSigned.forAddress(Files.createDirectories(dir.resolve("tls")), "127.0.0.1");
+        try (Vsftpd upstream = Vsftpd.startTls(dir.resolve("vsftpd"), certificate)) {
+            int ftp = PeerProcess.freePort();
+            int http = PeerProcess.freePort();
+            String upstreams = AgentProcess.upstream("hq", upstream.port(), Vsftpd.USER, Vsftpd.PASSWORD)
+                    .replace("url: ftp://", "url: ftps://") + "  ca-file: " + certificate.cert() + "\n";
+            String yaml = AgentProcess.yaml(dir.resolve("data"), ftp, http, upstreams, "broker: \"\"");
+            try (AgentProcess agent = new AgentProcess(dir.resolve("agent"), yaml, ftp, http, Map.of()).start(true)) {
+                for (int i = 0; i < 5; i++) {
+                    byte[] body = Devices.randomBytes(50_000 + i, i);
+                    assertThat(Devices.upload(ftp, "cam", "cam-pw-secret", "", "s" + i + ".bin", body)).isEqualTo(226);
+                    Path arrived = upstream.root().resolve("in/cams/cam/s" + i + ".bin");
+                    await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(arrived));
+                    assertThat(arrived).hasBinaryContent(body);
+                }
+                assertThat(agent.log()).as("every file on its first attempt").doesNotContain("to hq failed")
+                        .doesNotContain("cannot resume");
+            }
+        }
+    }
 
     @Test
     void aDeadUpstreamNeverDelaysALiveOneAndReplacedFilesReplaceUpstream() throws Exception {

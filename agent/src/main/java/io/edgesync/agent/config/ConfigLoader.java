@@ -10,6 +10,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -170,7 +171,20 @@ public final class ConfigLoader {
                 duration(node, "connect-timeout", Duration.ofSeconds(10)),
                 duration(node, "control-timeout", Duration.ofSeconds(30)),
                 duration(node, "data-timeout", Duration.ofSeconds(60)),
-                strings(node, "include", List.of("**")));
+                strings(node, "include", List.of("**")), caFile(node));
+    }
+
+    private static Optional<Path> caFile(Config node) {
+        Optional<Path> file = file(node, "ca-file");
+        if (file.isPresent()) {
+            try {
+                PemTls.context(file, Optional.empty(), Optional.empty());
+            } catch (IOException | GeneralSecurityException e) {
+                throw ConfigException.of("ca-file", file.get(), "allowed: a PEM file of CA certificates"
+                        + " (-----BEGIN CERTIFICATE-----); " + e.getMessage());
+            }
+        }
+        return file;
     }
 
     private MqttSettings mqtt(AgentConfig.Agent agent) {
@@ -201,7 +215,14 @@ public final class ConfigLoader {
 
     /** An optional file that must be readable now, so a typo fails at start, not at the first connect. */
     private Optional<Path> file(String key) {
-        String value = string(key, "");
+        return readable(key, string(key, ""));
+    }
+
+    private static Optional<Path> file(Config node, String key) {
+        return readable(key, string(node, key, ""));
+    }
+
+    private static Optional<Path> readable(String key, String value) {
         if (value.isBlank()) {
             return Optional.empty();
         }

@@ -1,6 +1,4 @@
-package io.edgesync.agent.telemetry;
-
-import io.edgesync.agent.config.MqttSettings;
+package io.edgesync.agent.config;
 
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
@@ -22,18 +20,28 @@ import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 
-/** A TLS socket factory from PEM files: a CA to trust, and optionally a client certificate and PKCS#8 key. */
-final class PemTls {
+/**
+ * TLS from PEM files named in the config: CAs to trust (else the JVM's trust store), and optionally a client
+ * certificate and PKCS#8 key. For the MQTT broker and for FTPS upstreams.
+ */
+public final class PemTls {
     private PemTls() {
     }
 
-    static SSLSocketFactory socketFactory(MqttSettings.Tls tls) throws IOException, GeneralSecurityException {
+    public static SSLSocketFactory socketFactory(MqttSettings.Tls tls) throws IOException, GeneralSecurityException {
+        return context(tls.caFile(), tls.certFile(), tls.keyFile()).getSocketFactory();
+    }
+
+    /** A TLS context trusting {@code caFile}'s certificates, else the JVM's trust store; with a client key if given. */
+    public static SSLContext context(Optional<Path> caFile, Optional<Path> certFile, Optional<Path> keyFile)
+            throws IOException, GeneralSecurityException {
         TrustManager[] trust = null; // the JVM's trust store
-        if (tls.caFile().isPresent()) {
+        if (caFile.isPresent()) {
             KeyStore store = emptyStore();
             int i = 0;
-            for (Certificate ca : certificates(tls.caFile().get())) {
+            for (Certificate ca : certificates(caFile.get())) {
                 store.setCertificateEntry("ca-" + i++, ca);
             }
             TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
@@ -41,18 +49,18 @@ final class PemTls {
             trust = factory.getTrustManagers();
         }
         KeyManager[] keys = null;
-        if (tls.certFile().isPresent() && tls.keyFile().isPresent()) {
+        if (certFile.isPresent() && keyFile.isPresent()) {
             KeyStore store = emptyStore();
             char[] none = new char[0];
-            store.setKeyEntry("client", privateKey(tls.keyFile().get()), none,
-                    certificates(tls.certFile().get()).toArray(Certificate[]::new));
+            store.setKeyEntry("client", privateKey(keyFile.get()), none,
+                    certificates(certFile.get()).toArray(Certificate[]::new));
             KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             factory.init(store, none);
             keys = factory.getKeyManagers();
         }
         SSLContext context = SSLContext.getInstance("TLS");
         context.init(keys, trust, null);
-        return context.getSocketFactory();
+        return context;
     }
 
     private static KeyStore emptyStore() throws IOException, GeneralSecurityException {

@@ -1,9 +1,11 @@
 package io.edgesync.agent.config;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.nio.file.FileSystems;
 import java.util.List;
+import java.util.Optional;
 import java.util.Locale;
 
 /**
@@ -14,10 +16,12 @@ import java.util.Locale;
  * @param workers how many files go to this upstream at once, each on its own connection
  * @param include globs on the spool path ({@code cameras/gate/2026/a.jpg}) of the files this upstream
  *                receives; {@code **} (the default) takes everything
+ * @param caFile for {@code ftps://}: PEM certificates of the CAs to trust (a private CA, or the server's own
+ *               self-signed certificate); empty = the JVM's trust store. The host name is always checked.
  */
 public record UpstreamSettings(String name, URI url, String user, Secret password, int workers,
                                Duration connectTimeout, Duration controlTimeout, Duration dataTimeout,
-                               List<String> include) {
+                               List<String> include, Optional<Path> caFile) {
 
     public UpstreamSettings {
         if (name == null || !name.matches("[a-z0-9][a-z0-9_-]{0,31}")) {
@@ -92,6 +96,6 @@ public record UpstreamSettings(String name, URI url, String user, Secret passwor
     /** The same settings without the login ({@code reload-config} compares what is left). */
     public UpstreamSettings withoutCredentials() {
         return new UpstreamSettings(name, url, "-", Secret.of(""), workers, connectTimeout, controlTimeout, dataTimeout,
-                include);
+                include, caFile);
     }
 }

@@ -1,5 +1,6 @@
 package io.edgesync.agent.sync;
 
+import io.edgesync.agent.config.PemTls;
 import io.edgesync.agent.config.Secret;
 import io.edgesync.agent.config.UpstreamSettings;
 import org.apache.commons.net.ftp.FTP;
@@ -9,13 +10,16 @@ import org.apache.commons.net.ftp.FTPReply;
 import org.apache.commons.net.ftp.FTPCmd;
 import org.apache.commons.net.ftp.FTPSClient;
 
+import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.StandardOpenOption;
+import java.security.GeneralSecurityException;
 import java.util.HashSet;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -32,14 +36,25 @@ final class FtpUploader implements Uploader {
     private final UpstreamSettings upstream;
     private final String where;
     private volatile Credentials credentials;
+    private final SSLContext tls; // null for plain FTP
 
     private record Credentials(String user, Secret password) {
     }
 
     FtpUploader(UpstreamSettings upstream) {
         this.upstream = upstream;
+        this.tls = upstream.tls() ? tlsContext(upstream) : null;
         this.where = "[" + upstream.host() + ":" + upstream.port() + "]";
         this.credentials = new Credentials(upstream.user(), upstream.password());
+    }
+
+    private static SSLContext tlsContext(UpstreamSettings upstream) {
+        try {
+            return PemTls.context(upstream.caFile(), Optional.empty(), Optional.empty());
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("upstream " + upstream.name() + ": cannot read ca-file "
+                    + upstream.caFile().map(Object::toString).orElse("") + ": " + e.getMessage(), e);
+        }
     }
 
     @Override
@@ -49,7 +64,7 @@ final class FtpUploader implements Uploader {
 
     @Override
     public Session open() throws UpstreamException {
-        FTPClient client = DataPath.client(upstream.tls());
+        FTPClient client = DataPath.client(tls);
         client.setConnectTimeout((int) upstream.connectTimeout().toMillis());
         client.setDefaultTimeout((int) upstream.controlTimeout().toMillis());
         client.setDataTimeout(upstream.dataTimeout());

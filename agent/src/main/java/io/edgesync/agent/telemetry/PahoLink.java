@@ -1,6 +1,7 @@
 package io.edgesync.agent.telemetry;
 
 import io.edgesync.agent.config.MqttSettings;
+import io.edgesync.agent.config.PemTls;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
 import org.eclipse.paho.mqttv5.client.MqttCallback;

@@ -177,6 +177,15 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void anUpstreamCaFileMustHoldPemCertificates(@TempDir Path tmp) throws IOException {
+        Path notPem = Files.writeString(tmp.resolve("ca.pem"), "not a certificate");
+        assertThat(problems("upstreams:\n  - {name: hq, url: 'ftps://h/in', user: u, ca-file: '" + notPem + "'}\n")
+                .getMessage()).contains("upstreams.0.ca-file: '" + notPem + "' is not valid; allowed: a PEM file of CA certificates");
+        assertThat(problems("upstreams:\n  - {name: hq, url: 'ftps://h/in', user: u, ca-file: /nonexistent/ca.pem}\n")
+                .getMessage()).contains("upstreams.0.ca-file: '/nonexistent/ca.pem' is not valid; allowed: a readable file");
+    }
+
+    @Test
     void durationsAcceptUnitsAndIso() {
         assertThat(Durations.parse("500ms")).isEqualTo(Duration.ofMillis(500));
         assertThat(Durations.parse("30s")).isEqualTo(Duration.ofSeconds(30));

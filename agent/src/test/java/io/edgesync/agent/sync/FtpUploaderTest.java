@@ -6,6 +6,7 @@ import io.edgesync.testing.ApacheFtpUpstream;
 import io.edgesync.testing.PeerProcess;
 import io.edgesync.testing.ProFtpd;
 import io.edgesync.testing.PyFtpd;
+import io.edgesync.testing.SelfSigned;
 import io.edgesync.testing.Vsftpd;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -17,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -32,7 +34,13 @@ class FtpUploaderTest {
 
     static UpstreamSettings upstream(int port, String base, String user, String password, Duration timeout) {
         return new UpstreamSettings("up", URI.create("ftp://127.0.0.1:" + port + "/" + base), user,
-                Secret.of(password), 1, timeout, timeout, timeout, List.of("**"));
+                Secret.of(password), 1, timeout, timeout, timeout, List.of("**"), Optional.empty());
+    }
+
+    private static UpstreamSettings ftps(int port, Optional<Path> caFile) {
+        Duration timeout = Duration.ofSeconds(10);
+        return new UpstreamSettings("up", URI.create("ftps://127.0.0.1:" + port + "/in"), Vsftpd.USER,
+                Secret.of(Vsftpd.PASSWORD), 1, timeout, timeout, timeout, List.of("**"), caFile);
     }
 
     private Path localFile(String name, int size) throws Exception {
@@ -102,6 +110,31 @@ class FtpUploaderTest {
             }
             assertThat(server.root().resolve("in/cam/a.jpg")).hasSameBinaryContentAs(v2);
             assertThat(filesUnder(server.root())).containsExactly("in/cam/a.jpg");
+        }
+    }
+
+    /**
+     * vsftpd with its TLS defaults demands that every data connection resume the control connection's TLS
+     * session (Commons Net alone does not: "522 SSL connection failed: session reuse required"), and the
+     * agent checks the server's certificate against the upstream's ca-file and its address.
+     */
+    @Test
+    void ftpsToVsftpdChecksTheCertificateAndResumesTheSessionOnEveryDataConnection() throws Exception {
+        SelfSigned certificate = SelfSigned.forAddress(Files.createDirectories(dir.resolve("tls")), "127.0.0.1");
+        try (Vsftpd server = Vsftpd.startTls(dir.resolve("vsftpd"), certificate)) {
+            FtpUploader uploader = new FtpUploader(ftps(server.port(), Optional.of(certificate.cert())));
+            try (Uploader.Session session = uploader.open()) {
+                for (int i = 0; i < 3; i++) {
+                    Path file = localFile("f" + i, 70_000 + i);
+                    session.upload(new Uploader.Upload(file, "cam/f" + i + ".bin", 70_000 + i, sha256(file),
+                            Integer.toString(i), false, done -> { }));
+                    assertThat(server.root().resolve("in/cam/f" + i + ".bin")).hasSameBinaryContentAs(file);
+                }
+            }
+            assertThatThrownBy(() -> new FtpUploader(ftps(server.port(), Optional.empty())).open())
+                    .as("a certificate nobody vouches for is refused")
+                    .isInstanceOfSatisfying(UpstreamException.class,
+                            e -> assertThat(e.getMessage()).containsIgnoringCase("certificat"));
         }
     }
 
