@@ -37,6 +37,8 @@ final class FtpUploader implements Uploader {
     private final String where;
     private volatile Credentials credentials;
     private final SSLContext tls; // null for plain FTP
+    /** SIZE goes out with the end of each transfer, until a server shows it cannot take that. */
+    private volatile boolean pipelining = true;
 
     private record Credentials(String user, Secret password) {
     }
@@ -171,8 +173,8 @@ final class FtpUploader implements Uploader {
                 ensureDir(target.substring(0, target.lastIndexOf('/')));
                 long offset = upload.mayResume() ? resumableOffset(temp, upload.size()) : 0;
                 upload.progress().accept(offset);
-                store(upload, temp, offset);
-                verifySize(temp, upload.size());
+                Long sizeUpstream = store(upload, temp, offset);
+                verifySize(temp, upload.size(), sizeUpstream);
                 String verifiedBy = verifyHash(temp, upload.sha256());
                 rename(temp, target);
                 return new Published(verifiedBy, offset);
@@ -236,34 +238,78 @@ final class FtpUploader implements Uploader {
             knownDirs.add(dir);
         }
 
-        /** STOR (after REST when resuming) of the file's bytes from {@code offset}, up to the 226. */
-        private void store(Upload upload, String temp, long offset) throws IOException, UpstreamException {
+        /**
+         * STOR (after REST when resuming) of the file's bytes from {@code offset}, up to the 226. With a server
+         * that offers SIZE, SIZE goes out as soon as the data connection is closed, so the size check costs no
+         * round trip of its own.
+         *
+         * @return the temporary's size upstream as the pipelined SIZE told it, or null to ask afterwards
+         */
+        private Long store(Upload upload, String temp, long offset) throws IOException, UpstreamException {
             try (FileChannel file = FileChannel.open(upload.local(), StandardOpenOption.READ)) {
                 if (offset > 0) {
                     client.setRestartOffset(offset);
                 }
-                Socket data = ((DataPath) client).openData(FTPCmd.STOR.getCommand(), temp);
-                if (data == null) {
+                DataPath data = (DataPath) client;
+                Socket socket = data.openData(FTPCmd.STOR.getCommand(), temp);
+                if (socket == null) {
                     int code = client.getReplyCode();
                     UpstreamException.Reason reason = code == 553 || code == 550 || code == 532
                             ? UpstreamException.Reason.REFUSED : UpstreamException.Reason.TRANSFER;
                     throw failure(reason, client, (offset > 0 ? "REST " + offset + " / " : "") + "STOR " + temp);
                 }
-                try (data) {
-                    DataPath.send(file, offset, upload.size(), data, upload.progress());
+                try (socket) {
+                    DataPath.send(file, offset, upload.size(), socket, upload.progress());
                 }
-                if (!client.completePendingCommand()) {
-                    throw failure(UpstreamException.Reason.TRANSFER, client, "STOR " + temp);
+                if (!features.size() || !pipelining) {
+                    if (!client.completePendingCommand()) {
+                        throw failure(UpstreamException.Reason.TRANSFER, client, "STOR " + temp);
+                    }
+                    return null;
                 }
+                data.sendTogether("SIZE " + temp);
+                int first = client.getReply();
+                String firstText = client.getReplyString();
+                int second;
+                try {
+                    second = client.getReply();
+                } catch (SocketTimeoutException e) {
+                    pipelining = false; // a server that drops a command sent during a transfer: ask afterwards
+                    LOG.log(System.Logger.Level.WARNING, "{0} did not answer a SIZE sent with the end of a transfer;"
+                            + " SIZE is asked after the 226 from now on", where);
+                    throw e;
+                }
+                if (first == FTPReply.FILE_STATUS) {
+                    // the server answered SIZE before the end of the transfer: that size may be short, ask again
+                    if (!FTPReply.isPositiveCompletion(second)) {
+                        throw failure(UpstreamException.Reason.TRANSFER, client, "STOR " + temp);
+                    }
+                    return null;
+                }
+                if (!FTPReply.isPositiveCompletion(first)) {
+                    throw new UpstreamException(UpstreamException.Reason.TRANSFER,
+                            where + " STOR " + temp + ": " + firstText.strip());
+                }
+                return second == FTPReply.FILE_STATUS ? parseSize(client.getReplyString()) : null;
             } catch (NoSuchFileException e) {
                 throw new UpstreamException(UpstreamException.Reason.LOCAL,
                         "spool file " + upload.local() + " is gone; it cannot be delivered", e);
             }
         }
 
+        /** The number in a {@code 213} reply, or null. */
+        private Long parseSize(String reply) {
+            try {
+                return Long.parseLong(reply.strip().substring(4).trim());
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.DEBUG, "{0} SIZE answered {1}", where, reply);
+                return null;
+            }
+        }
+
         /** SIZE, else MLST; a server with neither is trusted on its 226 (logged once per connection). */
-        private void verifySize(String temp, long expected) throws IOException, UpstreamException {
-            Long actual = remoteSize(temp);
+        private void verifySize(String temp, long expected, Long known) throws IOException, UpstreamException {
+            Long actual = known != null ? known : remoteSize(temp);
             if (actual == null) {
                 LOG.log(System.Logger.Level.WARNING, "{0} offers neither SIZE nor MLST; {1} not size-verified",
                         where, temp);
