@@ -110,6 +110,9 @@ final class Database implements AutoCloseable {
     <T> T read(String what, Work<T> work) throws LedgerException {
         lock.lock();
         try {
+            if (!queue.isEmpty()) {
+                commitWaiting(); // a read sees every write made before it, waited for or not
+            }
             T result = work.run(connectionStatements.view());
             connection.commit();
             return result;
@@ -139,6 +142,16 @@ final class Database implements AutoCloseable {
         return enqueue(new Pending<>(what, work, true));
     }
 
+    /**
+     * As {@link #writeRelaxed}, without waiting: the next write or read commits it with its own (FIFO), and
+     * {@link #close} commits what is left. A failure is logged, as nobody waits for it.
+     */
+    void writeRelaxedWithoutWaiting(String what, Work<?> work) {
+        Pending<?> p = new Pending<>(what, work, true);
+        p.detached = true;
+        queue.add(p);
+    }
+
     private <T> T enqueue(Pending<T> mine) throws LedgerException {
         if (lock.isHeldByCurrentThread()) {
             throw new IllegalStateException("nested ledger write: " + mine.what); // it would commit its caller's work
@@ -160,6 +173,7 @@ final class Database implements AutoCloseable {
         final String what;
         final Work<T> work;
         final boolean relaxed;
+        boolean detached; // nobody waits: a failure is logged
         boolean done;
         T value;
         Exception failure;
@@ -201,7 +215,12 @@ final class Database implements AutoCloseable {
                 }
             }
         }
-        batch.forEach(p -> p.done = true);
+        for (Pending<?> p : batch) {
+            p.done = true;
+            if (p.detached && p.failure != null) {
+                LOG.log(System.Logger.Level.ERROR, "ledger: cannot " + p.what, p.failure);
+            }
+        }
         groupCommits.increment();
         groupedWrites.add(batch.size());
     }
@@ -247,6 +266,9 @@ final class Database implements AutoCloseable {
     public void close() throws LedgerException {
         lock.lock();
         try {
+            while (!queue.isEmpty()) {
+                commitWaiting();
+            }
             relaxedStatements.close();
             connectionStatements.close();
             relaxed.close();

@@ -152,9 +152,23 @@ public final class Ledger implements AutoCloseable {
         });
     }
 
+    private static final String DELIVERED =
+            "state = 'delivered', delivered_at = ?, updated_at = ?, duration_ms = ?, last_error = NULL";
+
     public void delivered(long deliveryId, Instant at, Duration took) throws LedgerException {
-        finish(deliveryId, false, "state = 'delivered', delivered_at = ?, updated_at = ?, duration_ms = ?, last_error = NULL",
-                at.toEpochMilli(), at.toEpochMilli(), took.toMillis());
+        database.writeRelaxed("update delivery " + deliveryId, finishing(deliveryId, false, DELIVERED,
+                at.toEpochMilli(), at.toEpochMilli(), took.toMillis()));
+    }
+
+    /**
+     * As {@link #delivered}, without waiting for the commit: the next use of the ledger commits it (in the
+     * sync loop, the worker's next claim, in the same transaction: one commit per file instead of two). A
+     * failure (the delivery was cancelled meanwhile) is logged. Lost only with the agent, when the file is
+     * sent again, which the upstream's rename makes harmless.
+     */
+    public void deliveredWithoutWaiting(long deliveryId, Instant at, Duration took) {
+        database.writeRelaxedWithoutWaiting("update delivery " + deliveryId, finishing(deliveryId, false, DELIVERED,
+                at.toEpochMilli(), at.toEpochMilli(), took.toMillis()));
     }
 
     /**
@@ -502,7 +516,11 @@ public final class Ledger implements AutoCloseable {
      *                     left for cleanup
      */
     private void finish(long id, boolean abandonsTemp, String assignments, Object... values) throws LedgerException {
-        database.writeRelaxed("update delivery " + id, db -> {
+        database.writeRelaxed("update delivery " + id, finishing(id, abandonsTemp, assignments, values));
+    }
+
+    private static Database.Work<Void> finishing(long id, boolean abandonsTemp, String assignments, Object... values) {
+        return db -> {
             try (PreparedStatement st = db.prepareStatement(
                     "UPDATE deliveries SET " + assignments + " WHERE id = ? AND state = 'active'")) {
                 for (int i = 0; i < values.length; i++) {
@@ -517,7 +535,7 @@ public final class Ledger implements AutoCloseable {
                 moveTempsToStale(db, "id = ?", id);
             }
             return null;
-        });
+        };
     }
 
     /** Counts by state from the index alone, and the age of the oldest owed file. */

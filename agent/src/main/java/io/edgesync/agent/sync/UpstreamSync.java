@@ -407,7 +407,7 @@ final class UpstreamSync {
         try {
             switch (outcome) {
                 case Outcome.Delivered ok -> {
-                    ledger.delivered(d.id(), now, ok.took());
+                    ledger.deliveredWithoutWaiting(d.id(), now, ok.took()); // committed with the next claim
                     succeeded(now);
                     LOG.log(System.Logger.Level.INFO, "delivered {0} to {1} ({2} bytes, attempt {3}, {4} ms, verified by {5}{6})",
                             d.path(), settings.name(), d.size(), d.attempt(), ok.took().toMillis(), ok.how().verifiedBy(),

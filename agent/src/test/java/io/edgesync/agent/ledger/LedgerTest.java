@@ -267,4 +267,22 @@ class LedgerTest {
         assertThat(plan.toString()).contains("SEARCH d USING INDEX deliveries_claim").doesNotContain("TEMP B-TREE");
         assertThat(ledger.claimNext("hq", T0.plusSeconds(1))).get().extracting(Delivery::path).isEqualTo("cam/0");
     }
+
+    @Test
+    void aDeliveryRecordedWithoutWaitingIsSeenByTheNextReadAndCommittedAtClose() throws LedgerException {
+        ledger.recordReceived(file("cam/a.jpg", 10, T0), List.of("hq"));
+        ledger.recordReceived(file("cam/b.jpg", 10, T0), List.of("hq"));
+        ledger.deliveredWithoutWaiting(ledger.claimNext("hq", T0).orElseThrow().id(), T0, Duration.ZERO);
+        assertThat(ledger.backlog("hq").delivered()).as("a read commits what waits first").isEqualTo(1);
+
+        Delivery second = ledger.claimNext("hq", T0).orElseThrow();
+        long commits = ledger.commits();
+        ledger.deliveredWithoutWaiting(second.id(), T0, Duration.ZERO);
+        ledger.deliveredWithoutWaiting(999, T0, Duration.ZERO); // not active: logged, nothing thrown
+        assertThat(ledger.commits()).as("nothing committed yet").isEqualTo(commits);
+        ledger.close();
+        ledger = Ledger.open(dir.resolve("ledger.db"));
+        assertThat(ledger.backlog("hq").delivered()).isEqualTo(2);
+        assertThat(ledger.backlog("hq").pending()).isZero();
+    }
 }
