@@ -102,8 +102,11 @@ class UpstreamsIT {
                 assertThat(Devices.upload(ftp, "cam", "cam-pw-secret", "", "f0.jpg", v2)).isEqualTo(226);
                 // on a server that refuses RNTO onto a name, the name is briefly absent between DELE and RNTO
                 await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() ->
-                        Files.size(root.resolve("in/cams/cam/f0.jpg")) == v2.length);
+                        Files.size(root.resolve("in/cams/cam/f0.jpg")) == v2.length
+                                && Files.size(root.resolve("photos/cams/cam/f0.jpg")) == v2.length);
                 assertThat(root.resolve("in/cams/cam/f0.jpg")).hasBinaryContent(v2);
+                assertThat(root.resolve("photos/cams/cam/f0.jpg")).hasBinaryContent(v2);
+                // both upstreams are done with it: no temporary is left behind
                 try (var files = Files.walk(root)) {
                     assertThat(files.filter(Files::isRegularFile).map(Path::toString))
                             .noneMatch(p -> p.endsWith(".part"));

@@ -33,7 +33,7 @@ public final class Ledger implements AutoCloseable {
     static final String CLAIM = """
                     SELECT d.id, d.file_id, f.path, f.size, f.sha256, d.attempts, f.received_at, d.temp_path
                     FROM deliveries d JOIN files f ON f.id = d.file_id
-                    WHERE d.upstream = ? AND d.state = 'pending' AND +d.next_attempt_at <= ?
+                    WHERE d.upstream = ? AND d.state = 'pending' AND +d.next_attempt_at <= ? AND f.size < ?
                       AND NOT EXISTS (SELECT 1 FROM deliveries a JOIN files af ON af.id = a.file_id
                                       WHERE a.upstream = d.upstream AND a.state = 'active' AND af.path = f.path)
                     ORDER BY d.id LIMIT 1""";
@@ -114,11 +114,17 @@ public final class Ledger implements AutoCloseable {
      * never race to the same final name.
      */
     public Optional<Delivery> claimNext(String upstream, Instant now) throws LedgerException {
+        return claimNext(upstream, now, Long.MAX_VALUE);
+    }
+
+    /** As {@link #claimNext(String, Instant)}, among files smaller than {@code sizeBelow} bytes. */
+    public Optional<Delivery> claimNext(String upstream, Instant now, long sizeBelow) throws LedgerException {
         return database.writeRelaxed("claim for " + upstream, db -> {
             Delivery found;
             try (PreparedStatement q = db.prepareStatement(CLAIM)) {
                 q.setString(1, upstream);
                 q.setLong(2, now.toEpochMilli());
+                q.setLong(3, sizeBelow);
                 try (ResultSet rs = q.executeQuery()) {
                     if (!rs.next()) {
                         return Optional.empty();

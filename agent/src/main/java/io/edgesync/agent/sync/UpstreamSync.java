@@ -67,6 +67,7 @@ final class UpstreamSync {
     private Instant blockedUntil;        // guarded by lock; upstream-wide backoff
     private int consecutiveFailures;     // guarded by lock
     private int inFlight;                // guarded by lock
+    private int largeInFlight;           // guarded by lock; claimed files at or above the resume threshold
     private Instant lastSuccess;         // guarded by lock
     private Instant lastFailure;         // guarded by lock
     private String lastError;            // guarded by lock
@@ -252,12 +253,52 @@ final class UpstreamSync {
 
     /** The oldest due delivery, claimed; {@code null} after a ledger error (already waited out). */
     private Optional<Delivery> claim(long seen) throws InterruptedException {
+        boolean mayTakeLarge = reserveLarge();
         try {
-            return ledger.claimNext(settings.name(), clock.instant());
+            Optional<Delivery> next = ledger.claimNext(settings.name(), clock.instant(),
+                    mayTakeLarge ? Long.MAX_VALUE : largeFrom());
+            if (mayTakeLarge && (next.isEmpty() || next.get().size() < largeFrom())) {
+                releaseLarge();
+            }
+            return next;
         } catch (LedgerException e) {
+            if (mayTakeLarge) {
+                releaseLarge();
+            }
             LOG.log(System.Logger.Level.ERROR, "upstream " + settings.name() + ": cannot read the ledger", e);
             awaitChange(seen, clock.instant().plus(LEDGER_ERROR_PAUSE));
             return null;
+        }
+    }
+
+    /**
+     * Files from this size on are large: at most {@code workers - 1} of them go at once, so that small files
+     * (a camera's pictures) keep flowing beside a backlog of videos; they are also the ones that resume.
+     */
+    private long largeFrom() {
+        return limits.resumeThreshold() > 0 ? limits.resumeThreshold() : Long.MAX_VALUE;
+    }
+
+    /** Takes one of the large-file places if one is free (always with a single worker). */
+    private boolean reserveLarge() {
+        lock.lock();
+        try {
+            if (settings.workers() > 1 && largeInFlight >= settings.workers() - 1) {
+                return false;
+            }
+            largeInFlight++;
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void releaseLarge() {
+        lock.lock();
+        try {
+            largeInFlight--;
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -404,6 +445,9 @@ final class UpstreamSync {
 
     private void record(Delivery d, Outcome outcome) {
         Instant now = clock.instant();
+        if (d.size() >= largeFrom()) {
+            releaseLarge(); // its place was taken at the claim
+        }
         try {
             switch (outcome) {
                 case Outcome.Delivered ok -> {

@@ -257,6 +257,7 @@ class LedgerTest {
              var q = db.prepareStatement("EXPLAIN QUERY PLAN " + Ledger.CLAIM)) {
             q.setString(1, "hq");
             q.setLong(2, T0.plusSeconds(1).toEpochMilli());
+            q.setLong(3, Long.MAX_VALUE);
             try (ResultSet rs = q.executeQuery()) {
                 while (rs.next()) {
                     plan.append(rs.getString("detail")).append('\n');

@@ -134,4 +134,36 @@ class SyncServiceTest {
             assertThat(ledger.staleTemps("hq", 10)).isEmpty();
         }
     }
+
+    /**
+     * With large files owed (here from 1 MiB, the resume threshold), one of the two workers stays for the
+     * small ones: a camera's pictures are not held behind a backlog of videos. The data connections are
+     * blackholed, so what is in flight stays in flight and the status shows it.
+     */
+    @Test
+    void largeFilesLeaveOneWorkerToSmallOnes() throws Exception {
+        try (PyFtpd upstream = PyFtpd.start(dir.resolve("upstream"));
+             io.edgesync.testing.FtpFaultProxy proxy = new io.edgesync.testing.FtpFaultProxy(upstream.port())) {
+            AgentConfig config = TestConfigs.load(dir, """
+                    agent: {id: t, data-dir: "%s"}
+                    upstreams:
+                      - {name: hq, url: "ftp://127.0.0.1:%d/in", user: %s, password: %s, workers: 2,
+                         connect-timeout: 2s, control-timeout: 30s, data-timeout: 30s}
+                    sync: {retry-initial: 200ms, retry-max: 1s, resume-threshold: 1MiB}
+                    """.formatted(dir.resolve("data"), proxy.port(), PyFtpd.USER, PyFtpd.PASSWORD));
+            ledger = Ledger.open(config.agent().ledgerFile());
+            for (int i = 0; i < 3; i++) {
+                ledger.recordReceived(spoolFile(config, "cam/video" + i + ".mp4", 2 << 20), List.of("hq"));
+            }
+            ledger.recordReceived(spoolFile(config, "cam/picture.jpg", 4096), List.of("hq"));
+            proxy.stallData();
+            sync = new SyncService(config, ledger, events::add, Clock.systemUTC());
+            sync.start();
+
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                    assertThat(sync.status().getFirst().transfers()).extracting(UpstreamStatus.TransferProgress::path)
+                            .containsExactlyInAnyOrder("cam/video0.mp4", "cam/picture.jpg"));
+            proxy.heal();
+        }
+    }
 }
