@@ -1,7 +1,6 @@
 package io.edgesync.agent.sync;
 
 import org.apache.commons.net.ftp.FTPClient;
-import org.apache.commons.net.ftp.FTPReply;
 import org.apache.commons.net.ftp.FTPSClient;
 
 import javax.net.SocketFactory;
@@ -30,11 +29,8 @@ interface DataPath {
     /** Copy buffer where the data connection is TLS (no {@code sendfile} through TLS). */
     int BUFFER = 256 * 1024;
 
-    /**
-     * The data connection for {@code command arg} (after {@code REST restart} when above 0), past its
-     * preliminary reply; null when refused, with the reply in {@link FTPClient#getReplyCode()}.
-     */
-    Socket openData(String command, String arg, long restart) throws IOException;
+    /** The data connection for {@code command arg} after its preliminary reply, or null when refused. */
+    Socket openData(String command, String arg) throws IOException;
 
     /** Sends the commands in one write without waiting; the caller reads one reply per command. */
     void sendTogether(String... commands) throws IOException;
@@ -87,44 +83,9 @@ interface DataPath {
             setSocketFactory(new ChannelSockets());
         }
 
-        /**
-         * PASV, REST and the command in one write, as lftp does: the command's round trip overlaps the data
-         * connection's connect (vsftpd waits for it after the command). IPv4 only (PASV); else Commons Net's
-         * own sequence.
-         */
         @Override
-        public Socket openData(String command, String arg, long restart) throws IOException {
-            if (isUseEPSVwithIPv4() || !(getRemoteAddress() instanceof java.net.Inet4Address)) {
-                setRestartOffset(restart);
-                return _openDataConnection_(command, arg);
-            }
-            if (restart > 0) {
-                sendTogether("PASV", "REST " + restart, command + " " + arg);
-            } else {
-                sendTogether("PASV", command + " " + arg);
-            }
-            int pasv = getReply();
-            Socket socket = null;
-            if (pasv == FTPReply.ENTERING_PASSIVE_MODE) {
-                _parsePassiveModeReply(getReplyString());
-                socket = _socketFactory_.createSocket();
-                socket.connect(new InetSocketAddress(getPassiveHost(), getPassivePort()), getConnectTimeout());
-                if (isRemoteVerificationEnabled() && !verifyRemote(socket)) {
-                    socket.close();
-                    throw new IOException("passive address " + socket.getInetAddress()
-                            + " is not the server's " + getRemoteAddress());
-                }
-                socket.setSoTimeout((int) getDataTimeout().toMillis());
-            }
-            boolean ok = socket != null;
-            if (restart > 0) {
-                ok &= getReply() == FTPReply.FILE_ACTION_PENDING;
-            }
-            ok &= FTPReply.isPositivePreliminary(getReply()); // every reply is read, so the next ones line up
-            if (!ok && socket != null) {
-                socket.close();
-            }
-            return ok ? socket : null;
+        public Socket openData(String command, String arg) throws IOException {
+            return _openDataConnection_(command, arg);
         }
 
         @Override
@@ -150,8 +111,7 @@ interface DataPath {
         }
 
         @Override
-        public Socket openData(String command, String arg, long restart) throws IOException {
-            setRestartOffset(restart);
+        public Socket openData(String command, String arg) throws IOException {
             return _openDataConnection_(command, arg);
         }
 

@@ -247,8 +247,11 @@ final class FtpUploader implements Uploader {
          */
         private Long store(Upload upload, String temp, long offset) throws IOException, UpstreamException {
             try (FileChannel file = FileChannel.open(upload.local(), StandardOpenOption.READ)) {
+                if (offset > 0) {
+                    client.setRestartOffset(offset);
+                }
                 DataPath data = (DataPath) client;
-                Socket socket = data.openData(FTPCmd.STOR.getCommand(), temp, offset);
+                Socket socket = data.openData(FTPCmd.STOR.getCommand(), temp);
                 if (socket == null) {
                     int code = client.getReplyCode();
                     UpstreamException.Reason reason = code == 553 || code == 550 || code == 532
