@@ -17,6 +17,7 @@ import static org.awaitility.Awaitility.await;
  * log file beside its data, so a failing test can show what the peer said.
  */
 public class PeerProcess implements AutoCloseable {
+    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final String name;
     private final List<String> command;
     private final Path log;
@@ -31,13 +32,23 @@ public class PeerProcess implements AutoCloseable {
     }
 
     /** A port that was free a moment ago on 127.0.0.1. */
+    /**
+     * A loopback port that was free a moment ago and that this JVM has not handed out before: the kernel
+     * may offer a just-closed port again, and two agents of one test then got the same port for FTP and
+     * HTTP (FleetCommandsIT once read an FTP greeting from its agent's HTTP port).
+     */
     public static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException("no free port", e);
+        for (int tries = 0; tries < 100; tries++) {
+            try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                socket.setReuseAddress(true);
+                if (HANDED_OUT.add(socket.getLocalPort())) {
+                    return socket.getLocalPort();
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException("no free port", e);
+            }
         }
+        throw new IllegalStateException("no free port not handed out before");
     }
 
     /** The first of {@code count} consecutive ports that were all free a moment ago (for passive ranges). */
@@ -49,11 +60,15 @@ public class PeerProcess implements AutoCloseable {
             for (int p = base; p < base + count && free; p++) {
                 try (ServerSocket socket = new ServerSocket(p, 1, java.net.InetAddress.getLoopbackAddress())) {
                     socket.setReuseAddress(true);
+                    free = !HANDED_OUT.contains(p);
                 } catch (IOException e) {
                     free = false;
                 }
             }
             if (free) {
+                for (int p = base; p < base + count; p++) {
+                    HANDED_OUT.add(p);
+                }
                 return base;
             }
         }
