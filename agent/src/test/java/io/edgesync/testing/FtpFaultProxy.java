@@ -26,13 +26,14 @@ import static io.edgesync.testing.Sockets.closeQuietly;
  * data connections, counting the bytes sent towards the server. A test arms one fault at a time:
  * cut the next upload's data connection after N bytes (the server gets exactly N, the client a reset),
  * truncate it (the server gets N bytes and the end of the stream, the client sends all of it, unaware),
- * drop the control connection right after an upload's data connection closes (the 226 is lost), or
+ * drop the control connection right after an upload's data connection closes (the 226 is lost), send the
+ * next 226 after the reply that follows it (as a server answering commands during a transfer would), or
  * stall data (a blackhole: nothing forwarded, nothing closed). Passive mode over IPv4 only (what
  * Commons Net uses by default).
  */
 public final class FtpFaultProxy implements AutoCloseable {
     /** The fault armed for the next upload, consumed when it fires. */
-    public enum Fault { NONE, CUT_DATA, TRUNCATE_DATA, LOSE_226, STALL_DATA }
+    public enum Fault { NONE, CUT_DATA, TRUNCATE_DATA, LOSE_226, LATE_226, STALL_DATA }
 
     private static final Pattern PASV = Pattern.compile("227 .*\\((\\d+),(\\d+),(\\d+),(\\d+),(\\d+),(\\d+)\\)");
 
@@ -74,6 +75,11 @@ public final class FtpFaultProxy implements AutoCloseable {
         fault.set(Fault.TRUNCATE_DATA);
     }
 
+    /** The next 226 reaches the client after the server's next reply, as if that came first. */
+    public void delayNext226() {
+        fault.set(Fault.LATE_226);
+    }
+
     public void loseNext226() {
         fault.set(Fault.LOSE_226);
     }
@@ -107,6 +113,7 @@ public final class FtpFaultProxy implements AutoCloseable {
         private final Socket client;
         private final Socket server;
         private volatile boolean dropOnNextReply;
+        private String late226; // held back until the next reply
 
         Session(Socket client, Socket server) {
             this.client = client;
@@ -130,11 +137,21 @@ public final class FtpFaultProxy implements AutoCloseable {
                     abort(client);
                     return null;
                 }
+                if (line.startsWith("226") && fault.compareAndSet(Fault.LATE_226, Fault.NONE)) {
+                    faultsFired.incrementAndGet();
+                    late226 = line;
+                    return "";
+                }
+                if (late226 != null) {
+                    String held = late226;
+                    late226 = null;
+                    return line + "\r\n" + held;
+                }
                 return line;
             });
         }
 
-        /** Copies control lines from one side to the other through {@code rewrite}; null ends the relay. */
+        /** Copies control lines from one side to the other through {@code rewrite}; "" holds one back, null ends the relay. */
         private void relayLines(Socket from, Socket to, LineRewrite rewrite) {
             try (BufferedReader in = reader(from); OutputStream out = to.getOutputStream()) {
                 String line;
@@ -142,6 +159,9 @@ public final class FtpFaultProxy implements AutoCloseable {
                     String relayed = rewrite.apply(line);
                     if (relayed == null) {
                         return;
+                    }
+                    if (relayed.isEmpty()) {
+                        continue; // held back
                     }
                     out.write((relayed + "\r\n").getBytes(StandardCharsets.UTF_8));
                     out.flush();

@@ -3,6 +3,7 @@ package io.edgesync.agent.sync;
 import io.edgesync.agent.config.Secret;
 import io.edgesync.agent.config.UpstreamSettings;
 import io.edgesync.testing.ApacheFtpUpstream;
+import io.edgesync.testing.FtpFaultProxy;
 import io.edgesync.testing.PeerProcess;
 import io.edgesync.testing.ProFtpd;
 import io.edgesync.testing.PyFtpd;
@@ -135,6 +136,33 @@ class FtpUploaderTest {
                     .as("a certificate nobody vouches for is refused")
                     .isInstanceOfSatisfying(UpstreamException.class,
                             e -> assertThat(e.getMessage()).containsIgnoringCase("certificat"));
+        }
+    }
+
+    /**
+     * SIZE goes out with the end of a transfer; a server may answer it before its 226 (here the proxy
+     * delivers that 226 late): the upload still succeeds, and the replies of the next upload on the same
+     * connection still line up.
+     */
+    @Test
+    void aSizeAnsweredBeforeThe226KeepsTheRepliesInStep() throws Exception {
+        try (Vsftpd server = Vsftpd.start(dir.resolve("vsftpd"));
+             FtpFaultProxy proxy = new FtpFaultProxy(server.port())) {
+            FtpUploader uploader = new FtpUploader(upstream(proxy.port(), "in", Vsftpd.USER, Vsftpd.PASSWORD,
+                    Duration.ofSeconds(10)));
+            try (Uploader.Session session = uploader.open()) {
+                for (int i = 0; i < 2; i++) {
+                    if (i == 0) {
+                        proxy.delayNext226();
+                    }
+                    Path file = localFile("late" + i, 30_000 + i);
+                    assertThat(session.upload(new Uploader.Upload(file, "cam/late" + i + ".bin", 30_000 + i,
+                            sha256(file), Integer.toString(i), false, done -> { })).verifiedBy()).isEqualTo("size");
+                    assertThat(server.root().resolve("in/cam/late" + i + ".bin")).hasSameBinaryContentAs(file);
+                }
+            }
+            assertThat(proxy.faultsFired()).isEqualTo(1);
+            assertThat(filesUnder(server.root())).containsExactlyInAnyOrder("in/cam/late0.bin", "in/cam/late1.bin");
         }
     }
 
