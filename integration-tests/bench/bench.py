@@ -173,8 +173,7 @@ http: {{bind: 127.0.0.1, port: {self.http}, token: {TOKEN}}}
 
     def cpu_s(self):
         """CPU seconds (user + system) the agent has used so far."""
-        fields = open(f"/proc/{self.proc.pid}/stat").read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return cpu_seconds(f"/proc/{self.proc.pid}/stat")
 
     def thread_cpu(self):
         """CPU seconds per thread name (threads of one pool summed)."""
@@ -182,8 +181,7 @@ http: {{bind: 127.0.0.1, port: {self.http}, token: {TOKEN}}}
         for tid in os.listdir(f"/proc/{self.proc.pid}/task"):
             try:
                 name = re.sub(r"[-#]?\d+$", "", open(f"/proc/{self.proc.pid}/task/{tid}/comm").read().strip())
-                fields = open(f"/proc/{self.proc.pid}/task/{tid}/stat").read().rsplit(")", 1)[1].split()
-                out[name] = out.get(name, 0) + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+                out[name] = out.get(name, 0) + cpu_seconds(f"/proc/{self.proc.pid}/task/{tid}/stat")
             except OSError:
                 pass
         return out
@@ -247,6 +245,12 @@ def count_final(path):
 def lftp_mirror(src, port, user, password, target, parallel):
     run(["lftp", "-c", f"set net:max-retries 2; set ftp:sync-mode off; open -u {user},{password} "
                        f"ftp://127.0.0.1:{port}; mirror -R --parallel={parallel} {src} {target}"])
+
+
+def cpu_seconds(stat_file):
+    """User + system CPU seconds from a /proc .../stat file (fields after the command name)."""
+    fields = open(stat_file).read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def children_cpu_s():

@@ -290,19 +290,23 @@ final class FtpUploader implements Uploader {
                     throw new UpstreamException(UpstreamException.Reason.TRANSFER,
                             where + " STOR " + temp + ": " + firstText.strip());
                 }
-                return second == FTPReply.FILE_STATUS ? parseSize(client.getReplyString()) : null;
+                return second == FTPReply.FILE_STATUS ? sizeNumber(client.getReplyString()) : null;
             } catch (NoSuchFileException e) {
                 throw new UpstreamException(UpstreamException.Reason.LOCAL,
                         "spool file " + upload.local() + " is gone; it cannot be delivered", e);
             }
         }
 
-        /** The number in a {@code 213} reply, or null. */
-        private Long parseSize(String reply) {
+        /** The number a SIZE reply carries (after its code, or alone as Commons Net's getSize gives it), or null. */
+        private Long sizeNumber(String text) {
+            String number = text.strip();
+            if (number.startsWith(FTPReply.FILE_STATUS + " ")) {
+                number = number.substring(4).strip();
+            }
             try {
-                return Long.parseLong(reply.strip().substring(4).trim());
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.DEBUG, "{0} SIZE answered {1}", where, reply);
+                return Long.parseLong(number);
+            } catch (NumberFormatException e) {
+                LOG.log(System.Logger.Level.DEBUG, "{0} SIZE answered {1}", where, text);
                 return null;
             }
         }
@@ -360,12 +364,9 @@ final class FtpUploader implements Uploader {
 
         private Long remoteSize(String path) throws IOException {
             String size = client.getSize(path);
-            if (size != null) {
-                try {
-                    return Long.parseLong(size.trim());
-                } catch (NumberFormatException e) {
-                    LOG.log(System.Logger.Level.DEBUG, "{0} SIZE answered {1}", where, size);
-                }
+            Long number = size == null ? null : sizeNumber(size);
+            if (number != null) {
+                return number;
             }
             FTPFile file = client.mlistFile(path);
             return file == null || file.getSize() < 0 ? null : file.getSize();
