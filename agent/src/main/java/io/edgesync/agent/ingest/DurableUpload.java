@@ -203,8 +203,8 @@ final class DurableUpload extends AbstractCommand {
                         allowance.exceeded());
             }
         }
-        try (OutputStream out = writer.stream()) {
-            data.copyTo(session, out);
+        try {
+            data.copyTo(session, writer);
         } catch (SpoolWriter.TooLargeException e) {
             throw new UploadRefused(FtpReply.REPLY_552_REQUESTED_FILE_ACTION_ABORTED_EXCEEDED_STORAGE,
                     allowance.exceeded());
@@ -223,7 +223,6 @@ final class DurableUpload extends AbstractCommand {
      * MB/s against vsftpd's 485, measured). ASCII uploads (line ends converted) and MODE Z keep FtpServer's.
      */
     private interface DataSource {
-        int READ = 256 * 1024;
         /** FtpServer 1.2.1 keeps the data socket in a private field; without it, FtpServer's copy is used. */
         Optional<Field> SOCKET = socketField();
 
@@ -238,7 +237,7 @@ final class DurableUpload extends AbstractCommand {
             }
         }
 
-        void copyTo(FtpIoSession session, OutputStream out) throws IOException;
+        void copyTo(FtpIoSession session, SpoolWriter writer) throws IOException;
 
         static DataSource open(FtpIoSession session) throws Exception {
             DataConnection connection = session.getDataConnection().openConnection();
@@ -253,19 +252,35 @@ final class DurableUpload extends AbstractCommand {
         /** FtpServer's copy, which converts line ends for TYPE A and inflates MODE Z. */
         record Framed(DataConnection connection) implements DataSource {
             @Override
-            public void copyTo(FtpIoSession session, OutputStream out) throws IOException {
-                connection.transferFromClient(session.getFtpletSession(), out);
+            public void copyTo(FtpIoSession session, SpoolWriter writer) throws IOException {
+                try (OutputStream out = writer.stream()) {
+                    connection.transferFromClient(session.getFtpletSession(), out);
+                }
             }
         }
 
-        /** The data socket itself; FtpServer closes it with the data connection. */
+        /**
+         * The data socket itself, read into one reused buffer that goes to the file whenever it is full (a
+         * socket read returns what has arrived, often 64 KiB) and at the end. FtpServer closes the socket
+         * with the data connection.
+         */
         record Direct(Socket socket) implements DataSource {
             @Override
-            public void copyTo(FtpIoSession session, OutputStream out) throws IOException {
+            public void copyTo(FtpIoSession session, SpoolWriter writer) throws IOException {
                 InputStream in = socket.getInputStream();
-                byte[] buf = new byte[READ];
-                for (int n; (n = in.read(buf)) >= 0; ) {
-                    out.write(buf, 0, n);
+                byte[] buf = ReceiveBuffers.take();
+                try {
+                    int filled = 0;
+                    for (int n; (n = in.read(buf, filled, buf.length - filled)) >= 0; ) {
+                        filled += n;
+                        if (filled == buf.length) {
+                            writer.write(buf, 0, filled);
+                            filled = 0;
+                        }
+                    }
+                    writer.write(buf, 0, filled);
+                } finally {
+                    ReceiveBuffers.give(buf);
                 }
             }
         }

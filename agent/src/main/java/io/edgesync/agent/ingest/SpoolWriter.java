@@ -47,6 +47,7 @@ final class SpoolWriter implements AutoCloseable {
     private long flushRequestedAt;
     private Future<?> flushing; // the background flush in progress, if any
     private Hasher hasher;      // hashes on its own thread once the upload is large; null before
+    private final ChannelSink sink = new ChannelSink();
 
     /** @param maxSize the upload is refused past this many bytes (0 = no limit) */
     SpoolWriter(Path incomingDir, long maxSize) throws IOException {
@@ -73,11 +74,16 @@ final class SpoolWriter implements AutoCloseable {
     }
 
     /**
-     * A buffered stream into the temporary file; closing it flushes but keeps the file open for
-     * {@link #publish}.
+     * A buffered stream into the temporary file, for writers that hand over small pieces; closing it
+     * flushes but keeps the file open for {@link #publish}.
      */
     OutputStream stream() {
-        return new BufferedOutputStream(new ChannelSink(), BUFFER);
+        return new BufferedOutputStream(sink, BUFFER);
+    }
+
+    /** Writes (and hashes and counts) {@code len} bytes unbuffered: for a caller that writes large pieces. */
+    void write(byte[] b, int off, int len) throws IOException {
+        sink.write(b, off, len);
     }
 
     /** Hashes and counts every byte on its way to the channel; closing it leaves the channel open. */

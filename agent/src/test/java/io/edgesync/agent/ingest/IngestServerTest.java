@@ -154,6 +154,29 @@ class IngestServerTest {
     }
 
     @Test
+    void uploadsOfEverySizeAroundTheReusedReceiveBufferKeepTheirBytesAndHashes() throws Exception {
+        // received through one reused 256 KiB buffer: a larger upload before a smaller one leaves bytes in
+        // it, and 5 MiB passes the size from which hashing moves to its own thread
+        int buffer = 256 * 1024;
+        int[] sizes = {5 << 20, 3 * buffer + 7, buffer + 1, buffer, buffer - 1, 1, 0};
+        FTPClient client = login("cam", "cam-pw");
+        for (int size : sizes) {
+            assertThat(client.storeFile("s" + size + ".bin", new ByteArrayInputStream(random(size))))
+                    .as("STOR of %d bytes", size).isTrue();
+        }
+        client.logout();
+
+        for (int size : sizes) {
+            assertThat(data.resolve("spool/cams/cam/s" + size + ".bin")).hasBinaryContent(random(size));
+        }
+        assertThat(recorded).hasSize(sizes.length);
+        for (int i = 0; i < sizes.length; i++) {
+            assertThat(recorded.get(i).size()).isEqualTo(sizes[i]);
+            assertThat(recorded.get(i).sha256()).as("hash of %d bytes", sizes[i]).isEqualTo(sha256(random(sizes[i])));
+        }
+    }
+
+    @Test
     void aFailedLedgerCommitGets451AndTheDeviceMaySendAgain() throws Exception {
         sink.failure = new IOException("disk I/O error");
         FTPClient client = login("cam", "cam-pw");
