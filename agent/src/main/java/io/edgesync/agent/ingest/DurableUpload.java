@@ -260,9 +260,10 @@ final class DurableUpload extends AbstractCommand {
         }
 
         /**
-         * The data socket itself, read into one reused buffer that goes to the file whenever it is full (a
-         * socket read returns what has arrived, often 64 KiB) and at the end. FtpServer closes the socket
-         * with the data connection.
+         * The data socket itself, read into one reused buffer; each read goes to the file as it comes (up
+         * to 128 KiB, the JDK's cap on one socket read). Filling the buffer before each write looked
+         * cheaper and halved B1 (400 against 720 MB/s, three runs each; cause not found). FtpServer closes
+         * the socket with the data connection.
          */
         record Direct(Socket socket) implements DataSource {
             @Override
@@ -270,15 +271,9 @@ final class DurableUpload extends AbstractCommand {
                 InputStream in = socket.getInputStream();
                 byte[] buf = ReceiveBuffers.take();
                 try {
-                    int filled = 0;
-                    for (int n; (n = in.read(buf, filled, buf.length - filled)) >= 0; ) {
-                        filled += n;
-                        if (filled == buf.length) {
-                            writer.write(buf, 0, filled);
-                            filled = 0;
-                        }
+                    for (int n; (n = in.read(buf)) >= 0; ) {
+                        writer.write(buf, 0, n);
                     }
-                    writer.write(buf, 0, filled);
                 } finally {
                     ReceiveBuffers.give(buf);
                 }
