@@ -149,7 +149,9 @@ public final class IngestServer {
      */
     public void start() throws IOException {
         Files.createDirectories(spool);
-        Files.createDirectories(incoming);
+        for (int i = 0; i < SpoolWriter.STRIPES; i++) {
+            Files.createDirectories(incoming.resolve(SpoolWriter.stripe(i)));
+        }
         for (FtpSettings.User user : settings.users()) {
             Files.createDirectories(spool.resolve(user.home()));
         }
@@ -190,19 +192,30 @@ public final class IngestServer {
         }
     }
 
-    /** Uploads that never got a 226 (a crash, a cut connection) leave a temporary here: it is never delivered. */
+    /**
+     * Uploads that never got a 226 (a crash, a cut connection) leave a temporary in a folder of
+     * {@code incoming/} (or in {@code incoming/} itself, from agents before 2026-11): it is never delivered.
+     */
     private void clearIncoming() throws IOException {
-        int removed = 0;
-        try (DirectoryStream<Path> parts = Files.newDirectoryStream(incoming, "*.part")) {
-            for (Path part : parts) {
-                Files.deleteIfExists(part);
-                removed++;
-            }
+        int removed = clearParts(incoming);
+        for (int i = 0; i < SpoolWriter.STRIPES; i++) {
+            removed += clearParts(incoming.resolve(SpoolWriter.stripe(i)));
         }
         if (removed > 0) {
             LOG.log(System.Logger.Level.WARNING, "removed {0} incomplete upload(s) left by an earlier run;"
                     + " their devices never got a 226 and will send them again", removed);
         }
+    }
+
+    private static int clearParts(Path folder) throws IOException {
+        int removed = 0;
+        try (DirectoryStream<Path> parts = Files.newDirectoryStream(folder, "*.part")) {
+            for (Path part : parts) {
+                Files.deleteIfExists(part);
+                removed++;
+            }
+        }
+        return removed;
     }
 
     private static String rootMessage(Throwable e) {

@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -18,10 +19,11 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Receives one upload into a private temporary file under {@code incoming/} (same file system as the
- * spool), hashing every byte, and publishes it into the spool only when asked: fsync the file, rename it
+ * Receives one upload into a private temporary file under {@code incoming/<stripe>/} (same file system as
+ * the spool), hashing every byte, and publishes it into the spool only when asked: fsync the file, rename it
  * over the final name atomically, fsync the folder. Until {@link #publish} a crash leaves nothing in the
  * spool. Not thread-safe: one per upload.
  */
@@ -37,6 +39,16 @@ final class SpoolWriter implements AutoCloseable {
     private static final long HASH_AHEAD_FROM = 4L << 20;
     private static final ExecutorService FLUSHER = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().daemon().name("spool-flush").factory());
+    /**
+     * Temporaries are spread over this many folders of {@code incoming/}, in turn. Creating a file holds
+     * its folder's lock in the kernel while the file system allocates an inode, which took 0.85 ms a file
+     * on this project's CI-class disk (10 µs on a fresh ext4 folder); with every temporary in one folder,
+     * concurrent uploads queued there. A probe of 8 threads creating, fsyncing and renaming 2,000 files of
+     * 4 KiB: 920-1,210 files/s and 2.5-3.3 s of system CPU in one folder, 1,600-1,900 files/s and 1.6-1.9 s
+     * in eight; the agent's file creation fell from 26 to 19% of its CPU samples in B2 of the benchmark.
+     */
+    static final int STRIPES = 8;
+    private static final AtomicInteger NEXT_STRIPE = new AtomicInteger();
 
     private final Path temp;
     private final long maxSize;
@@ -51,10 +63,25 @@ final class SpoolWriter implements AutoCloseable {
 
     /** @param maxSize the upload is refused past this many bytes (0 = no limit) */
     SpoolWriter(Path incomingDir, long maxSize) throws IOException {
-        this.temp = incomingDir.resolve(UUID.randomUUID() + ".part");
+        Path stripe = incomingDir.resolve(stripe(NEXT_STRIPE.getAndIncrement()));
+        this.temp = stripe.resolve(UUID.randomUUID() + ".part");
         this.maxSize = maxSize;
-        this.channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        this.channel = create(temp);
         this.sha256 = newSha256();
+    }
+
+    /** The name of the {@code n}th folder of {@code incoming/} (any int; they repeat every {@value #STRIPES}). */
+    static String stripe(int n) {
+        return Integer.toString(Math.floorMod(n, STRIPES));
+    }
+
+    private static FileChannel create(Path temp) throws IOException {
+        try {
+            return FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        } catch (NoSuchFileException e) {
+            Files.createDirectories(temp.getParent()); // made at start; removed by hand since
+            return FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        }
     }
 
     /** Copies the first {@code length} bytes of {@code existing} (for APPE, or REST + STOR) into the upload. */

@@ -122,6 +122,13 @@ class IngestServerTest {
         return client;
     }
 
+    /** Every file under {@code dir} (its folders are not counted). */
+    private static List<Path> filesUnder(Path dir) throws IOException {
+        try (var files = Files.walk(dir)) {
+            return files.filter(Files::isRegularFile).toList();
+        }
+    }
+
     private static byte[] random(int size) {
         byte[] b = new byte[size];
         new Random(size).nextBytes(b);
@@ -150,7 +157,7 @@ class IngestServerTest {
             assertThat(f.clientIp()).isEqualTo("127.0.0.1");
         });
         assertThat(recorded.getFirst().sha256()).isEqualTo(sha256(body));
-        assertThat(data.resolve("incoming")).isEmptyDirectory();
+        assertThat(filesUnder(data.resolve("incoming"))).isEmpty();
     }
 
     @Test
@@ -174,6 +181,31 @@ class IngestServerTest {
             assertThat(recorded.get(i).size()).isEqualTo(sizes[i]);
             assertThat(recorded.get(i).sha256()).as("hash of %d bytes", sizes[i]).isEqualTo(sha256(random(sizes[i])));
         }
+    }
+
+    @Test
+    void temporariesOfUploadsThatNeverGotA226AreClearedAtStartFromEveryIncomingFolder() throws Exception {
+        FTPClient client = login("cam", "cam-pw");
+        for (int i = 0; i < 3; i++) {
+            assertThat(client.storeFile("t" + i + ".bin", new ByteArrayInputStream(random(10)))).isTrue();
+        }
+        client.logout();
+        server.stop();
+        Path inStripe = data.resolve("incoming/3/left-by-a-crash.part");
+        Path inRoot = data.resolve("incoming/from-an-older-agent.part");
+        Files.write(inStripe, random(100));
+        Files.write(inRoot, random(100));
+
+        startWithFloor(0);
+
+        assertThat(inStripe).doesNotExist();
+        assertThat(inRoot).doesNotExist();
+        try (var stripes = Files.list(data.resolve("incoming"))) {
+            assertThat(stripes.map(p -> p.getFileName().toString()))
+                    .containsExactlyInAnyOrder("0", "1", "2", "3", "4", "5", "6", "7");
+        }
+        assertThat(recorded).hasSize(3); // the completed uploads are untouched
+        assertThat(data.resolve("spool/cams/cam/t0.bin")).exists();
     }
 
     @Test
@@ -204,7 +236,7 @@ class IngestServerTest {
 
         assertThat(recorded).isEmpty();
         assertThat(data.resolve("spool/cams/cam/cut.bin")).doesNotExist();
-        assertThat(data.resolve("incoming")).isEmptyDirectory();
+        assertThat(filesUnder(data.resolve("incoming"))).isEmpty();
         assertThat(client.sendNoOp()).as("the session goes on").isTrue();
     }
 
@@ -233,7 +265,7 @@ class IngestServerTest {
         }
         assertThat(code).isEqualTo(552);
         assertThat(data.resolve("spool/drop/big.pdf")).doesNotExist();
-        assertThat(data.resolve("incoming")).isEmptyDirectory();
+        assertThat(filesUnder(data.resolve("incoming"))).isEmpty();
         assertThat(recorded).isEmpty();
         assertThat(login("drop", "drop-pw").storeFile("small.pdf", new ByteArrayInputStream(random(100_000)))).isTrue();
     }
@@ -254,7 +286,7 @@ class IngestServerTest {
         assertThat(code).isEqualTo(552);
         assertThat(client.getReplyString()).contains("Quota exceeded");
         assertThat(data.resolve("spool/quota/c.jpg")).doesNotExist();
-        assertThat(data.resolve("incoming")).isEmptyDirectory();
+        assertThat(filesUnder(data.resolve("incoming"))).isEmpty();
 
         client = login("quota", "quota-pw");
         // replacing a file frees its bytes first
@@ -491,7 +523,7 @@ class IngestServerTest {
         assertThat(client.storeFile("big.bin", new ByteArrayInputStream(random(1000)))).isFalse();
         assertThat(client.getReplyCode()).isEqualTo(452);
         assertThat(data.resolve("spool/cams/cam/big.bin")).doesNotExist();
-        assertThat(data.resolve("incoming")).isEmptyDirectory();
+        assertThat(filesUnder(data.resolve("incoming"))).isEmpty();
         assertThat(recorded).isEmpty();
         assertThat(events).singleElement().isInstanceOfSatisfying(AgentEvent.UploadRefused.class,
                 e -> assertThat(e.reason()).isEqualTo("disk-floor"));
