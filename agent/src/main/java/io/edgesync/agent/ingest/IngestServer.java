@@ -149,8 +149,8 @@ public final class IngestServer {
      */
     public void start() throws IOException {
         Files.createDirectories(spool);
-        for (int i = 0; i < SpoolWriter.STRIPES; i++) {
-            Files.createDirectories(incoming.resolve(SpoolWriter.stripe(i)));
+        for (Path stripe : SpoolWriter.stripes(incoming)) {
+            Files.createDirectories(stripe);
         }
         for (FtpSettings.User user : settings.users()) {
             Files.createDirectories(spool.resolve(user.home()));
@@ -198,8 +198,8 @@ public final class IngestServer {
      */
     private void clearIncoming() throws IOException {
         int removed = clearParts(incoming);
-        for (int i = 0; i < SpoolWriter.STRIPES; i++) {
-            removed += clearParts(incoming.resolve(SpoolWriter.stripe(i)));
+        for (Path stripe : SpoolWriter.stripes(incoming)) {
+            removed += clearParts(stripe);
         }
         if (removed > 0) {
             LOG.log(System.Logger.Level.WARNING, "removed {0} incomplete upload(s) left by an earlier run;"

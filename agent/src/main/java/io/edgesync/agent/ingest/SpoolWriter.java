@@ -14,12 +14,14 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 
 /**
  * Receives one upload into a private temporary file under {@code incoming/<stripe>/} (same file system as
@@ -47,7 +49,7 @@ final class SpoolWriter implements AutoCloseable {
      * 4 KiB: 920-1,210 files/s and 2.5-3.3 s of system CPU in one folder, 1,600-1,900 files/s and 1.6-1.9 s
      * in eight; the agent's file creation fell from 26 to 19% of its CPU samples in B2 of the benchmark.
      */
-    static final int STRIPES = 8;
+    private static final int STRIPES = 8;
     private static final AtomicInteger NEXT_STRIPE = new AtomicInteger();
 
     private final Path temp;
@@ -63,16 +65,20 @@ final class SpoolWriter implements AutoCloseable {
 
     /** @param maxSize the upload is refused past this many bytes (0 = no limit) */
     SpoolWriter(Path incomingDir, long maxSize) throws IOException {
-        Path stripe = incomingDir.resolve(stripe(NEXT_STRIPE.getAndIncrement()));
-        this.temp = stripe.resolve(UUID.randomUUID() + ".part");
+        this.temp = stripe(incomingDir, NEXT_STRIPE.getAndIncrement()).resolve(UUID.randomUUID() + ".part");
         this.maxSize = maxSize;
         this.channel = create(temp);
         this.sha256 = newSha256();
     }
 
-    /** The name of the {@code n}th folder of {@code incoming/} (any int; they repeat every {@value #STRIPES}). */
-    static String stripe(int n) {
-        return Integer.toString(Math.floorMod(n, STRIPES));
+    /** The {@code n}th folder of {@code incoming/} (any int; they repeat every {@value #STRIPES}). */
+    private static Path stripe(Path incomingDir, int n) {
+        return incomingDir.resolve(Integer.toString(Math.floorMod(n, STRIPES)));
+    }
+
+    /** Every folder of {@code incoming/} a temporary may be in. */
+    static List<Path> stripes(Path incomingDir) {
+        return IntStream.range(0, STRIPES).mapToObj(n -> stripe(incomingDir, n)).toList();
     }
 
     private static FileChannel create(Path temp) throws IOException {
