@@ -11,10 +11,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.awaitility.Awaitility.await;
 
@@ -25,6 +28,8 @@ import static org.awaitility.Awaitility.await;
 final class AgentProcess implements AutoCloseable {
     static final Path JAR = Path.of(System.getProperty("edgesync.agent.jar", "../agent/target/edgesync-agent.jar"));
     static final String JAVA = System.getProperty("edgesync.java", "java");
+    /** This checkout: the systemd unit and the files its JVM flags name. */
+    static final Path ROOT = Path.of(System.getProperty("edgesync.root", "..")).toAbsolutePath().normalize();
     /** Every test config's {@code http.token}: HTTP commands need it. */
     static final String TOKEN = "it-token-0123456789abcdef";
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -117,8 +122,9 @@ final class AgentProcess implements AutoCloseable {
 
     /** Starts the jar; waits until {@code /health/live} answers when {@code waitForHttp}. */
     AgentProcess start(boolean waitForHttp) throws IOException {
-        List<String> command = new ArrayList<>(List.of(JAVA, "-Xmx96m", "-XX:+UseSerialGC", "-jar",
-                JAR.toAbsolutePath().toString(), "--config", config.toString()));
+        List<String> command = new ArrayList<>(List.of(JAVA));
+        command.addAll(unitJvmFlags());
+        command.addAll(List.of("-jar", JAR.toAbsolutePath().toString(), "--config", config.toString()));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         builder.environment().putAll(env);
@@ -132,6 +138,20 @@ final class AgentProcess implements AutoCloseable {
             });
         }
         return this;
+    }
+
+    /**
+     * The JVM flags of the systemd unit ({@code JAVA_OPTS}), so that every test runs the agent as a board does;
+     * files the unit names under {@code /opt/edgesync} (the JIT directives) are this checkout's, in {@code src/dist}.
+     */
+    static List<String> unitJvmFlags() throws IOException {
+        String unit = Files.readString(ROOT.resolve("systemd/edgesync-agent.service"));
+        Matcher opts = Pattern.compile("(?m)^Environment=\"JAVA_OPTS=([^\"]+)\"$").matcher(unit);
+        if (!opts.find()) {
+            throw new IllegalStateException("no Environment=\"JAVA_OPTS=...\" line in the systemd unit");
+        }
+        String dist = ROOT.resolve("src/dist") + "/";
+        return Arrays.stream(opts.group(1).trim().split("\\s+")).map(f -> f.replace("/opt/edgesync/", dist)).toList();
     }
 
     HttpResponse<String> get(String path) throws IOException, InterruptedException {
