@@ -224,4 +224,55 @@ class RawControlTest {
         }
         assertThat(recorded).anyMatch(f -> f.path().equals("cam/slow.bin"));
     }
+
+    @Test
+    void aRefusedCommandIsLoggedAtInfoOncePerSessionAndRefusedEveryTime() throws Exception {
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger(PermissionFtplet.class.getName());
+        List<java.util.logging.LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                records.add(record);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        capture.setLevel(java.util.logging.Level.ALL);
+        java.util.logging.Level before = log.getLevel();
+        log.setLevel(java.util.logging.Level.ALL);
+        log.addHandler(capture);
+        try {
+            for (int session = 0; session < 2; session++) {
+                try (Raw raw = new Raw()) {
+                    assertThat(raw.send("USER cam")).startsWith("331");
+                    assertThat(raw.send("PASS cam-pw")).startsWith("230");
+                    for (int i = 0; i < 3; i++) { // lftp mirror's pair after every upload (user 'cam' lacks 'T' and 'M')
+                        assertThat(raw.send("MFMT 20260101000000 f" + i + ".jpg")).startsWith("550");
+                        assertThat(raw.send("SITE CHMOD 644 f" + i + ".jpg")).startsWith("550");
+                    }
+                }
+            }
+        } finally {
+            log.removeHandler(capture);
+            log.setLevel(before);
+        }
+        List<String> info = records.stream().filter(r -> r.getLevel() == java.util.logging.Level.INFO)
+                .map(r -> java.text.MessageFormat.format(r.getMessage(), r.getParameters())).toList();
+        assertThat(info).as("one INFO line per refused command and session").hasSize(4)
+                .allMatch(line -> line.contains("logged at DEBUG"));
+        assertThat(info.stream().filter(line -> line.startsWith("refused MFMT") && line.contains("needs permission 'T'")))
+                .hasSize(2);
+        assertThat(info.stream().filter(line -> line.startsWith("refused SITE") && line.contains("needs permission 'M'")))
+                .hasSize(2);
+        assertThat(records).as("the other refusals, at DEBUG").hasSize(12)
+                .filteredOn(r -> r.getLevel() != java.util.logging.Level.INFO).hasSize(8)
+                .allMatch(r -> r.getLevel().intValue() < java.util.logging.Level.INFO.intValue());
+        stillServes();
+    }
 }
