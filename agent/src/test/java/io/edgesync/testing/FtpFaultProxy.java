@@ -33,7 +33,7 @@ import static io.edgesync.testing.Sockets.closeQuietly;
  */
 public final class FtpFaultProxy implements AutoCloseable {
     /** The fault armed for the next upload, consumed when it fires. */
-    public enum Fault { NONE, CUT_DATA, TRUNCATE_DATA, LOSE_226, LATE_226, STALL_DATA }
+    public enum Fault { NONE, CUT_DATA, TRUNCATE_DATA, LOSE_226, LATE_226, STALL_DATA, REPLACE_STOR }
 
     private static final Pattern PASV = Pattern.compile("227 .*\\((\\d+),(\\d+),(\\d+),(\\d+),(\\d+),(\\d+)\\)");
 
@@ -44,6 +44,7 @@ public final class FtpFaultProxy implements AutoCloseable {
     private final AtomicLong cutAfter = new AtomicLong();
     private final AtomicLong uploadedBytes = new AtomicLong();
     private final AtomicLong faultsFired = new AtomicLong();
+    private volatile String storReply;
 
     public FtpFaultProxy(int serverPort) throws IOException {
         this.serverPort = serverPort;
@@ -84,6 +85,15 @@ public final class FtpFaultProxy implements AutoCloseable {
         fault.set(Fault.LOSE_226);
     }
 
+    /**
+     * The next STOR never reaches the server: the client gets {@code reply} instead (the bytes it may have sent
+     * already go to a data connection the server never takes).
+     */
+    public void replyToNextStor(String reply) {
+        storReply = reply;
+        fault.set(Fault.REPLACE_STOR);
+    }
+
     public void stallData() {
         fault.set(Fault.STALL_DATA);
     }
@@ -121,7 +131,17 @@ public final class FtpFaultProxy implements AutoCloseable {
         }
 
         void clientToServer() {
-            relayLines(client, server, line -> line);
+            relayLines(client, server, line -> {
+                if (line.startsWith("STOR ") && fault.compareAndSet(Fault.REPLACE_STOR, Fault.NONE)) {
+                    faultsFired.incrementAndGet();
+                    synchronized (client) {
+                        client.getOutputStream().write((storReply + "\r\n").getBytes(StandardCharsets.UTF_8));
+                        client.getOutputStream().flush();
+                    }
+                    return "";
+                }
+                return line;
+            });
         }
 
         /** Rewrites PASV replies to the proxy's own data ports; drops the connection instead of a lost 226. */
@@ -163,8 +183,10 @@ public final class FtpFaultProxy implements AutoCloseable {
                     if (relayed.isEmpty()) {
                         continue; // held back
                     }
-                    out.write((relayed + "\r\n").getBytes(StandardCharsets.UTF_8));
-                    out.flush();
+                    synchronized (to) { // the client side also gets replies the proxy makes up
+                        out.write((relayed + "\r\n").getBytes(StandardCharsets.UTF_8));
+                        out.flush();
+                    }
                 }
             } catch (IOException e) {
                 // either side went away

@@ -39,6 +39,14 @@ final class FtpUploader implements Uploader {
     private final SSLContext tls; // null for plain FTP
     /** SIZE goes out with the end of each transfer, until a server shows it cannot take that. */
     private volatile boolean pipelining = true;
+    /**
+     * A small file's bytes go out right after its STOR, before the 150, until a transfer sent so fails in a
+     * way other than a plain refusal (plain FTP only: a TLS data connection cannot start before the server's
+     * handshake).
+     */
+    private volatile boolean earlyData = true;
+    /** Files up to this size take the early path: they fit the sockets' buffers whatever the server does. */
+    static final long EARLY_DATA_MAX = 64 * 1024;
 
     private record Credentials(String user, Secret password) {
     }
@@ -57,6 +65,11 @@ final class FtpUploader implements Uploader {
             throw new IllegalStateException("upstream " + upstream.name() + ": cannot read ca-file "
                     + upstream.caFile().map(Object::toString).orElse("") + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Whether small files still go out before their 150 (tests). */
+    boolean sendsDataBefore150() {
+        return earlyData;
     }
 
     @Override
@@ -247,19 +260,28 @@ final class FtpUploader implements Uploader {
          */
         private Long store(Upload upload, String temp, long offset) throws IOException, UpstreamException {
             try (FileChannel file = FileChannel.open(upload.local(), StandardOpenOption.READ)) {
-                if (offset > 0) {
-                    client.setRestartOffset(offset);
-                }
                 DataPath data = (DataPath) client;
-                Socket socket = data.openData(FTPCmd.STOR.getCommand(), temp);
-                if (socket == null) {
-                    int code = client.getReplyCode();
-                    UpstreamException.Reason reason = code == 553 || code == 550 || code == 532
-                            ? UpstreamException.Reason.REFUSED : UpstreamException.Reason.TRANSFER;
-                    throw failure(reason, client, (offset > 0 ? "REST " + offset + " / " : "") + "STOR " + temp);
+                Socket socket = null;
+                boolean early = offset == 0 && earlyData && pipelining && features.size()
+                        && upload.size() <= EARLY_DATA_MAX && client instanceof DataPath.Plain;
+                if (early) {
+                    socket = ((DataPath.Plain) client).openDataEarly(FTPCmd.STOR.getCommand(), temp);
+                    early = socket != null;
                 }
-                try (socket) {
-                    DataPath.send(file, offset, upload.size(), socket, upload.progress());
+                if (socket == null) {
+                    if (offset > 0) {
+                        client.setRestartOffset(offset);
+                    }
+                    socket = data.openData(FTPCmd.STOR.getCommand(), temp);
+                }
+                if (socket == null) {
+                    throw storRefused(client.getReplyCode(), (offset > 0 ? "REST " + offset + " / " : "") + "STOR " + temp);
+                }
+                if (early) {
+                    return storeEarly(file, upload, temp, socket);
+                }
+                try (Socket usual = socket) {
+                    DataPath.send(file, offset, upload.size(), usual, upload.progress());
                 }
                 if (!features.size() || !pipelining) {
                     if (!client.completePendingCommand()) {
@@ -295,6 +317,68 @@ final class FtpUploader implements Uploader {
                 throw new UpstreamException(UpstreamException.Reason.LOCAL,
                         "spool file " + upload.local() + " is gone; it cannot be delivered", e);
             }
+        }
+
+        private UpstreamException storRefused(int code, String command) {
+            UpstreamException.Reason reason = code == 553 || code == 550 || code == 532
+                    ? UpstreamException.Reason.REFUSED : UpstreamException.Reason.TRANSFER;
+            return failure(reason, client, command);
+        }
+
+        /**
+         * The early path: STOR went out with the data connection already open and the bytes follow at once;
+         * then SIZE, and the replies in order: the 150 (or a refusal, when the server never took the bytes),
+         * the 226, SIZE's. Anything else than those turns the early path off for this upstream, and the file
+         * is sent again the usual way.
+         */
+        private Long storeEarly(FileChannel file, Upload upload, String temp, Socket socket)
+                throws IOException, UpstreamException {
+            try {
+                try (socket) {
+                    DataPath.send(file, 0, upload.size(), socket, upload.progress());
+                } catch (IOException e) {
+                    // a server that refused the STOR may have closed the data connection: its reply says why
+                    int code = client.getReply();
+                    if (!FTPReply.isPositivePreliminary(code)) {
+                        throw storRefused(code, "STOR " + temp);
+                    }
+                    throw e;
+                }
+                ((DataPath) client).sendTogether("SIZE " + temp);
+                int preliminary = client.getReply();
+                if (!FTPReply.isPositivePreliminary(preliminary)) {
+                    UpstreamException refused = storRefused(preliminary, "STOR " + temp);
+                    client.getReply(); // SIZE's
+                    if (refused.reason() == UpstreamException.Reason.REFUSED) {
+                        throw refused;
+                    }
+                    throw earlyFailed(refused.getMessage());
+                }
+                int first = client.getReply();
+                String firstText = client.getReplyString();
+                int second = client.getReply();
+                if (first == FTPReply.FILE_STATUS) {
+                    // SIZE answered before the end of the transfer: that size may be short, ask again
+                    if (!FTPReply.isPositiveCompletion(second)) {
+                        throw failure(UpstreamException.Reason.TRANSFER, client, "STOR " + temp);
+                    }
+                    return null;
+                }
+                if (!FTPReply.isPositiveCompletion(first)) {
+                    // after its 150 the server failed the transfer itself (disk, quota): as on the usual path
+                    throw new UpstreamException(UpstreamException.Reason.TRANSFER,
+                            where + " STOR " + temp + ": " + firstText.strip());
+                }
+                return second == FTPReply.FILE_STATUS ? sizeNumber(client.getReplyString()) : null;
+            } catch (SocketTimeoutException e) {
+                throw earlyFailed(where + " STOR " + temp + " with its bytes sent before the 150: " + e);
+            }
+        }
+
+        private UpstreamException earlyFailed(String what) {
+            earlyData = false;
+            LOG.log(System.Logger.Level.WARNING, "{0} {1}; from now on a file's bytes wait for the 150", where, what);
+            return new UpstreamException(UpstreamException.Reason.TRANSFER, what);
         }
 
         /** The number a SIZE reply carries (after its code, or alone as Commons Net's getSize gives it), or null. */

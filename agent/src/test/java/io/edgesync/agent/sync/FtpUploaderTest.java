@@ -12,6 +12,8 @@ import io.edgesync.testing.Vsftpd;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.net.ServerSocket;
 import java.net.URI;
@@ -163,6 +165,113 @@ class FtpUploaderTest {
             }
             assertThat(proxy.faultsFired()).isEqualTo(1);
             assertThat(filesUnder(server.root())).containsExactlyInAnyOrder("in/cam/late0.bin", "in/cam/late1.bin");
+        }
+    }
+
+    /**
+     * Files up to {@link FtpUploader#EARLY_DATA_MAX} go out right after their STOR, before its 150; every server
+     * here takes that (nothing falls back), and the next size up goes the usual way.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"vsftpd", "proftpd", "pyftpdlib", "apache-ftpserver"})
+    void smallFilesSentBeforeThe150ArriveWholeOnEveryServer(String kind) throws Exception {
+        int[] sizes = {0, 1, 4096, (int) FtpUploader.EARLY_DATA_MAX, (int) FtpUploader.EARLY_DATA_MAX + 1, 3};
+        try (Peer server = Peer.start(kind, dir.resolve(kind))) {
+            FtpUploader uploader = new FtpUploader(upstream(server.port, "in", server.user, server.password,
+                    Duration.ofSeconds(10)));
+            try (Uploader.Session session = uploader.open()) {
+                for (int i = 0; i < sizes.length; i++) {
+                    Path file = localFile("e" + i, sizes[i]);
+                    assertThat(session.upload(new Uploader.Upload(file, "cam/e" + i + ".bin", sizes[i], sha256(file),
+                            Integer.toString(i), false, done -> { })).verifiedBy()).as(kind + " " + sizes[i] + " bytes")
+                            .isIn("size", "sha256");
+                    assertThat(server.root.resolve("in/cam/e" + i + ".bin")).hasSameBinaryContentAs(file);
+                }
+            }
+            assertThat(uploader.sendsDataBefore150()).as("no server made the uploader fall back").isTrue();
+            assertThat(filesUnder(server.root.resolve("in"))).hasSize(sizes.length).noneMatch(f -> f.contains(".part"));
+        }
+    }
+
+    /** The servers of {@link #smallFilesSentBeforeThe150ArriveWholeOnEveryServer}, started alike. */
+    private record Peer(AutoCloseable process, int port, Path root, String user, String password) implements AutoCloseable {
+        static Peer start(String kind, Path dir) throws Exception {
+            return switch (kind) {
+                case "vsftpd" -> {
+                    Vsftpd s = Vsftpd.start(dir);
+                    yield new Peer(s, s.port(), s.root(), Vsftpd.USER, Vsftpd.PASSWORD);
+                }
+                case "proftpd" -> {
+                    ProFtpd s = ProFtpd.start(dir);
+                    yield new Peer(s, s.port(), s.root(), ProFtpd.USER, ProFtpd.PASSWORD);
+                }
+                case "pyftpdlib" -> {
+                    PyFtpd s = PyFtpd.start(dir);
+                    yield new Peer(s, s.port(), s.root(), PyFtpd.USER, PyFtpd.PASSWORD);
+                }
+                default -> {
+                    Files.createDirectories(dir);
+                    int port = PeerProcess.freePort();
+                    yield new Peer(ApacheFtpUpstream.start(dir, port), port, dir, "u", "p");
+                }
+            };
+        }
+
+        @Override
+        public void close() throws Exception {
+            process.close();
+        }
+    }
+
+    /**
+     * A STOR refused while its bytes were already on the way (553: the server could not create the temporary)
+     * is a refusal like any other, with the server's reply; the replies stay in step and small files keep
+     * going out early.
+     */
+    @Test
+    void aStorRefusedAfterItsBytesWereSentIsARefusalAndTheNextFileStillGoesEarly() throws Exception {
+        try (Vsftpd server = Vsftpd.start(dir.resolve("vsftpd"));
+             FtpFaultProxy proxy = new FtpFaultProxy(server.port())) {
+            FtpUploader uploader = new FtpUploader(upstream(proxy.port(), "in", Vsftpd.USER, Vsftpd.PASSWORD,
+                    Duration.ofSeconds(10)));
+            Path file = localFile("refused", 5000);
+            try (Uploader.Session session = uploader.open()) {
+                proxy.replyToNextStor("553 Could not create file.");
+                assertThatThrownBy(() -> session.upload(new Uploader.Upload(file, "cam/r.bin", 5000, sha256(file), "1",
+                        false, done -> { }))).isInstanceOfSatisfying(UpstreamException.class, e -> {
+                            assertThat(e.reason()).isEqualTo(UpstreamException.Reason.REFUSED);
+                            assertThat(e.getMessage()).contains("553 Could not create file.");
+                        });
+                session.upload(new Uploader.Upload(file, "cam/ok.bin", 5000, sha256(file), "2", false, done -> { }));
+            }
+            assertThat(proxy.faultsFired()).isEqualTo(1);
+            assertThat(uploader.sendsDataBefore150()).isTrue();
+            assertThat(server.root().resolve("in/cam/ok.bin")).hasSameBinaryContentAs(file);
+        }
+    }
+
+    /**
+     * A server that answers a STOR whose bytes came early with something else than a 150 or a refusal (here
+     * 425) fails that attempt; from then on the uploader waits for the 150, and the file goes through.
+     */
+    @Test
+    void aServerThatFailsBytesSentBeforeThe150GetsThemAfterItFromThenOn() throws Exception {
+        try (Vsftpd server = Vsftpd.start(dir.resolve("vsftpd"));
+             FtpFaultProxy proxy = new FtpFaultProxy(server.port())) {
+            FtpUploader uploader = new FtpUploader(upstream(proxy.port(), "in", Vsftpd.USER, Vsftpd.PASSWORD,
+                    Duration.ofSeconds(10)));
+            Path file = localFile("odd", 6000);
+            proxy.replyToNextStor("425 Can't open data connection.");
+            try (Uploader.Session session = uploader.open()) {
+                assertThatThrownBy(() -> session.upload(new Uploader.Upload(file, "cam/odd.bin", 6000, sha256(file), "1",
+                        false, done -> { }))).isInstanceOfSatisfying(UpstreamException.class,
+                                e -> assertThat(e.reason()).isEqualTo(UpstreamException.Reason.TRANSFER));
+            }
+            assertThat(uploader.sendsDataBefore150()).isFalse();
+            try (Uploader.Session session = uploader.open()) { // the worker starts over on a new connection
+                session.upload(new Uploader.Upload(file, "cam/odd.bin", 6000, sha256(file), "2", false, done -> { }));
+            }
+            assertThat(server.root().resolve("in/cam/odd.bin")).hasSameBinaryContentAs(file);
         }
     }
 
