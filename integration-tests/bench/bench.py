@@ -10,8 +10,9 @@ EDGESYNC_BENCH_JAVA_OPTS adds JVM flags to the agent's ({name} is the agent's na
 "-XX:StartFlightRecording=filename=/tmp/{name}.jfr,settings=profile" to profile a case with JFR.
 EDGESYNC_BENCH_DIR moves the peers' and agents' files from /tmp/edgesync-bench (it must be on a disk, not
 tmpfs, and readable by edgesync-up); both sides always share it. On this project's CI-class machine
-creating a file under /tmp took 0.85 ms (inode allocation) and 10 us under /work: with the bench under /work
-vsftpd gained more than edgesync in B2 (0.40x against 0.43-0.65x the same morning).
+creating a file under /tmp took 0.85 ms and 10 us under /work (ext4 without a journal skips every inode freed
+in the last minute, and the tests delete thousands under /tmp; see discard() and settle() for how each run
+gets the same conditions).
 
 Run from the repository root, as root (vsftpd serves the local user edgesync-up, as in .ci/run). Needs
 vsftpd, curl, lftp, rclone. Writes integration-tests/target/bench/results.md and prints it; each agent's log is kept beside it.
