@@ -290,33 +290,43 @@ final class FtpUploader implements Uploader {
                     return null;
                 }
                 data.sendTogether("SIZE " + temp);
-                int first = client.getReply();
-                String firstText = client.getReplyString();
-                int second;
-                try {
-                    second = client.getReply();
-                } catch (SocketTimeoutException e) {
-                    pipelining = false; // a server that drops a command sent during a transfer: ask afterwards
-                    LOG.log(System.Logger.Level.WARNING, "{0} did not answer a SIZE sent with the end of a transfer;"
-                            + " SIZE is asked after the 226 from now on", where);
-                    throw e;
-                }
-                if (first == FTPReply.FILE_STATUS) {
-                    // the server answered SIZE before the end of the transfer: that size may be short, ask again
-                    if (!FTPReply.isPositiveCompletion(second)) {
-                        throw failure(UpstreamException.Reason.TRANSFER, client, "STOR " + temp);
-                    }
-                    return null;
-                }
-                if (!FTPReply.isPositiveCompletion(first)) {
-                    throw new UpstreamException(UpstreamException.Reason.TRANSFER,
-                            where + " STOR " + temp + ": " + firstText.strip());
-                }
-                return second == FTPReply.FILE_STATUS ? sizeNumber(client.getReplyString()) : null;
+                return sizeAfterTransfer(temp);
             } catch (NoSuchFileException e) {
                 throw new UpstreamException(UpstreamException.Reason.LOCAL,
                         "spool file " + upload.local() + " is gone; it cannot be delivered", e);
             }
+        }
+
+        /**
+         * The end of a STOR and the reply of the SIZE sent with it, in the order the server gave them.
+         *
+         * @return the temporary's size as SIZE told it, or null to ask afterwards
+         */
+        private Long sizeAfterTransfer(String temp) throws IOException, UpstreamException {
+            int first = client.getReply();
+            String firstText = client.getReplyString();
+            int second;
+            try {
+                second = client.getReply();
+            } catch (SocketTimeoutException e) {
+                pipelining = false; // a server that drops a command sent during a transfer: ask afterwards
+                LOG.log(System.Logger.Level.WARNING, "{0} did not answer a SIZE sent with the end of a transfer;"
+                        + " SIZE is asked after the 226 from now on", where);
+                throw e;
+            }
+            if (first == FTPReply.FILE_STATUS) {
+                // the server answered SIZE before the end of the transfer: that size may be short, ask again
+                if (!FTPReply.isPositiveCompletion(second)) {
+                    throw failure(UpstreamException.Reason.TRANSFER, client, "STOR " + temp);
+                }
+                return null;
+            }
+            if (!FTPReply.isPositiveCompletion(first)) {
+                // the server failed the transfer itself (disk, quota, a cut connection)
+                throw new UpstreamException(UpstreamException.Reason.TRANSFER,
+                        where + " STOR " + temp + ": " + firstText.strip());
+            }
+            return second == FTPReply.FILE_STATUS ? sizeNumber(client.getReplyString()) : null;
         }
 
         private UpstreamException storRefused(int code, String command) {
@@ -354,22 +364,7 @@ final class FtpUploader implements Uploader {
                     }
                     throw earlyFailed(refused.getMessage());
                 }
-                int first = client.getReply();
-                String firstText = client.getReplyString();
-                int second = client.getReply();
-                if (first == FTPReply.FILE_STATUS) {
-                    // SIZE answered before the end of the transfer: that size may be short, ask again
-                    if (!FTPReply.isPositiveCompletion(second)) {
-                        throw failure(UpstreamException.Reason.TRANSFER, client, "STOR " + temp);
-                    }
-                    return null;
-                }
-                if (!FTPReply.isPositiveCompletion(first)) {
-                    // after its 150 the server failed the transfer itself (disk, quota): as on the usual path
-                    throw new UpstreamException(UpstreamException.Reason.TRANSFER,
-                            where + " STOR " + temp + ": " + firstText.strip());
-                }
-                return second == FTPReply.FILE_STATUS ? sizeNumber(client.getReplyString()) : null;
+                return sizeAfterTransfer(temp);
             } catch (SocketTimeoutException e) {
                 throw earlyFailed(where + " STOR " + temp + " with its bytes sent before the 150: " + e);
             }

@@ -40,6 +40,11 @@ class FtpUploaderTest {
                 Secret.of(password), 1, timeout, timeout, timeout, List.of("**"), Optional.empty());
     }
 
+    /** An uploader to vsftpd's {@code in/} (or a proxy in front of it) as the test vsftpd's user. */
+    private static FtpUploader toVsftpd(int port) {
+        return new FtpUploader(upstream(port, "in", Vsftpd.USER, Vsftpd.PASSWORD, Duration.ofSeconds(10)));
+    }
+
     private static UpstreamSettings ftps(int port, Optional<Path> caFile) {
         Duration timeout = Duration.ofSeconds(10);
         return new UpstreamSettings("up", URI.create("ftps://127.0.0.1:" + port + "/in"), Vsftpd.USER,
@@ -103,8 +108,7 @@ class FtpUploaderTest {
     @Test
     void vsftpdGetsTheFileUnderItsFinalNameAndReplacesOnRename() throws Exception {
         try (Vsftpd server = Vsftpd.start(dir.resolve("vsftpd"))) {
-            FtpUploader uploader = new FtpUploader(upstream(server.port(), "in", Vsftpd.USER, Vsftpd.PASSWORD,
-                    Duration.ofSeconds(10)));
+            FtpUploader uploader = toVsftpd(server.port());
             Path v1 = localFile("v1", 3000);
             Path v2 = localFile("v2", 4000);
             try (Uploader.Session session = uploader.open()) {
@@ -150,8 +154,7 @@ class FtpUploaderTest {
     void aSizeAnsweredBeforeThe226KeepsTheRepliesInStep() throws Exception {
         try (Vsftpd server = Vsftpd.start(dir.resolve("vsftpd"));
              FtpFaultProxy proxy = new FtpFaultProxy(server.port())) {
-            FtpUploader uploader = new FtpUploader(upstream(proxy.port(), "in", Vsftpd.USER, Vsftpd.PASSWORD,
-                    Duration.ofSeconds(10)));
+            FtpUploader uploader = toVsftpd(proxy.port());
             try (Uploader.Session session = uploader.open()) {
                 for (int i = 0; i < 2; i++) {
                     if (i == 0) {
@@ -232,8 +235,7 @@ class FtpUploaderTest {
     void aStorRefusedAfterItsBytesWereSentIsARefusalAndTheNextFileStillGoesEarly() throws Exception {
         try (Vsftpd server = Vsftpd.start(dir.resolve("vsftpd"));
              FtpFaultProxy proxy = new FtpFaultProxy(server.port())) {
-            FtpUploader uploader = new FtpUploader(upstream(proxy.port(), "in", Vsftpd.USER, Vsftpd.PASSWORD,
-                    Duration.ofSeconds(10)));
+            FtpUploader uploader = toVsftpd(proxy.port());
             Path file = localFile("refused", 5000);
             try (Uploader.Session session = uploader.open()) {
                 proxy.replyToNextStor("553 Could not create file.");
@@ -258,8 +260,7 @@ class FtpUploaderTest {
     void aServerThatFailsBytesSentBeforeThe150GetsThemAfterItFromThenOn() throws Exception {
         try (Vsftpd server = Vsftpd.start(dir.resolve("vsftpd"));
              FtpFaultProxy proxy = new FtpFaultProxy(server.port())) {
-            FtpUploader uploader = new FtpUploader(upstream(proxy.port(), "in", Vsftpd.USER, Vsftpd.PASSWORD,
-                    Duration.ofSeconds(10)));
+            FtpUploader uploader = toVsftpd(proxy.port());
             Path file = localFile("odd", 6000);
             proxy.replyToNextStor("425 Can't open data connection.");
             try (Uploader.Session session = uploader.open()) {
