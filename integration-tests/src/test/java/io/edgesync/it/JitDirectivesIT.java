@@ -28,7 +28,8 @@ class JitDirectivesIT {
     @Test
     void onlyTheJdksHashingAndCiphersAreCompiledByC2() throws Exception {
         assertThat(AgentProcess.unitJvmFlags()).as("the unit's flags")
-                .anySatisfy(f -> assertThat(f).startsWith("-XX:CompilerDirectivesFile=").endsWith("jit-directives.json"));
+                .anySatisfy(f -> assertThat(f).startsWith("-XX:CompilerDirectivesFile=")
+                        .endsWith("jit-directives.json"));
         int ftp = PeerProcess.freePort();
         int http = PeerProcess.freePort();
         // an upstream nobody listens on: this test looks at the ingest side's hashing only

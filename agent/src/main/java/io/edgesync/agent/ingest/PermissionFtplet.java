@@ -62,8 +62,9 @@ final class PermissionFtplet extends DefaultFtplet {
 
     /**
      * The first refusal of a command in a session is logged at INFO, the session's further ones at DEBUG: many
-     * clients try the same refused command after every file (lftp sends MFMT and SITE UTIME after each upload
-     * when the user lacks 'T'), which logged two lines per file, 10% of the agent's CPU in a 2,000-file mirror.
+     * clients try the same refused command after every file (lftp mirror sends MFMT and SITE CHMOD after each
+     * upload; for a user without 'T' and 'M' that logged two lines per file, 10% of the agent's Java CPU
+     * samples in a 2,000-file mirror).
      */
     private static void logRefusal(FtpSession session, String command, String user, String why) {
         @SuppressWarnings("unchecked")

@@ -46,9 +46,10 @@ final class SpoolWriter implements AutoCloseable {
      * its folder's lock in the kernel while the file system allocates an inode, which took 0.85 ms a file
      * on this project's CI-class disk (10 µs on a fresh ext4 folder: that disk is ext4 without a journal,
      * which skips every inode freed in the last minute, reading its inode table block to see so, and the
-     * tests had just deleted thousands); with every temporary in one folder, concurrent uploads queued there. A probe of 8 threads creating, fsyncing and renaming 2,000 files of
-     * 4 KiB: 920-1,210 files/s and 2.5-3.3 s of system CPU in one folder, 1,600-1,900 files/s and 1.6-1.9 s
-     * in eight; the agent's file creation fell from 26 to 19% of its CPU samples in B2 of the benchmark.
+     * tests had just deleted thousands); with every temporary in one folder, concurrent uploads queued
+     * there. A probe of 8 threads creating, fsyncing and renaming 2,000 files of 4 KiB: 920-1,210 files/s
+     * and 2.5-3.3 s of system CPU in one folder, 1,600-1,900 files/s and 1.6-1.9 s in eight; the agent's
+     * file creation fell from 26 to 19% of its CPU samples in B2 of the benchmark.
      */
     private static final int STRIPES = 8;
     private static final AtomicInteger NEXT_STRIPE = new AtomicInteger();

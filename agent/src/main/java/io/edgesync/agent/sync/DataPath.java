@@ -1,6 +1,7 @@
 package io.edgesync.agent.sync;
 
 import org.apache.commons.net.ftp.FTPClient;
+import org.apache.commons.net.ftp.FTPReply;
 import org.apache.commons.net.ftp.FTPSClient;
 
 import javax.net.SocketFactory;
@@ -9,6 +10,7 @@ import javax.net.ssl.SSLSocket;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.Writer;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -90,8 +92,8 @@ interface DataPath {
          * is refused: the caller takes {@link #openData}).
          */
         Socket openDataEarly(String command, String arg) throws IOException {
-            if (!(_socket_.getInetAddress() instanceof java.net.Inet4Address) || isUseEPSVwithIPv4()
-                    || pasv() != org.apache.commons.net.ftp.FTPReply.ENTERING_PASSIVE_MODE) {
+            if (!(_socket_.getInetAddress() instanceof Inet4Address) || isUseEPSVwithIPv4()
+                    || pasv() != FTPReply.ENTERING_PASSIVE_MODE) {
                 return null;
             }
             _parsePassiveModeReply(getReplyStrings()[0]);

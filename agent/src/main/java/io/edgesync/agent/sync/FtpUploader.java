@@ -41,8 +41,8 @@ final class FtpUploader implements Uploader {
     private volatile boolean pipelining = true;
     /**
      * A small file's bytes go out right after its STOR, before the 150, until a transfer sent so fails in a
-     * way other than a plain refusal (plain FTP only: a TLS data connection cannot start before the server's
-     * handshake).
+     * way other than a plain refusal. Plain FTP only: over TLS the data connection's handshake waits for the
+     * server to take the connection, which it does with its 150.
      */
     private volatile boolean earlyData = true;
     /** Files up to this size take the early path: they fit the sockets' buffers whatever the server does. */
@@ -275,7 +275,8 @@ final class FtpUploader implements Uploader {
                     socket = data.openData(FTPCmd.STOR.getCommand(), temp);
                 }
                 if (socket == null) {
-                    throw storRefused(client.getReplyCode(), (offset > 0 ? "REST " + offset + " / " : "") + "STOR " + temp);
+                    String command = (offset > 0 ? "REST " + offset + " / " : "") + "STOR " + temp;
+                    throw storRefused(client.getReplyCode(), command);
                 }
                 if (early) {
                     return storeEarly(file, upload, temp, socket);

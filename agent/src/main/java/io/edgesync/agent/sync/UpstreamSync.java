@@ -107,7 +107,8 @@ final class UpstreamSync {
         // worker without a carrier until one ended: B3's small files stopped for 1-1.6 s (measured, and gone
         // with 8 carriers). A few platform threads per upstream cost 512 KiB of stack each (-Xss512k).
         for (int i = 0; i < settings.workers(); i++) {
-            workers.add(Thread.ofPlatform().daemon(true).name("sync-" + settings.name() + "-" + i).start(this::work));
+            String name = "sync-" + settings.name() + "-" + i;
+            workers.add(Thread.ofPlatform().daemon(true).name(name).start(this::work));
         }
     }
 

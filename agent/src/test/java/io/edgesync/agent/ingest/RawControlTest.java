@@ -252,7 +252,8 @@ class RawControlTest {
                 try (Raw raw = new Raw()) {
                     assertThat(raw.send("USER cam")).startsWith("331");
                     assertThat(raw.send("PASS cam-pw")).startsWith("230");
-                    for (int i = 0; i < 3; i++) { // lftp mirror's pair after every upload (user 'cam' lacks 'T' and 'M')
+                    // lftp mirror's pair after every upload (user 'cam' lacks 'T' and 'M')
+                    for (int i = 0; i < 3; i++) {
                         assertThat(raw.send("MFMT 20260101000000 f" + i + ".jpg")).startsWith("550");
                         assertThat(raw.send("SITE CHMOD 644 f" + i + ".jpg")).startsWith("550");
                     }
@@ -266,10 +267,10 @@ class RawControlTest {
                 .map(r -> java.text.MessageFormat.format(r.getMessage(), r.getParameters())).toList();
         assertThat(info).as("one INFO line per refused command and session").hasSize(4)
                 .allMatch(line -> line.contains("logged at DEBUG"));
-        assertThat(info.stream().filter(line -> line.startsWith("refused MFMT") && line.contains("needs permission 'T'")))
-                .hasSize(2);
-        assertThat(info.stream().filter(line -> line.startsWith("refused SITE") && line.contains("needs permission 'M'")))
-                .hasSize(2);
+        assertThat(info).filteredOn(line -> line.startsWith("refused MFMT")).hasSize(2)
+                .allMatch(line -> line.contains("needs permission 'T'"));
+        assertThat(info).filteredOn(line -> line.startsWith("refused SITE")).hasSize(2)
+                .allMatch(line -> line.contains("needs permission 'M'"));
         assertThat(records).as("the other refusals, at DEBUG").hasSize(12)
                 .filteredOn(r -> r.getLevel() != java.util.logging.Level.INFO).hasSize(8)
                 .allMatch(r -> r.getLevel().intValue() < java.util.logging.Level.INFO.intValue());
