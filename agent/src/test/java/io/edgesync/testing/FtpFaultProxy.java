@@ -45,6 +45,7 @@ public final class FtpFaultProxy implements AutoCloseable {
     private final AtomicLong uploadedBytes = new AtomicLong();
     private final AtomicLong faultsFired = new AtomicLong();
     private volatile String storReply;
+    private final List<ServerSocket> passiveListeners = new CopyOnWriteArrayList<>();
 
     public FtpFaultProxy(int serverPort) throws IOException {
         this.serverPort = serverPort;
@@ -92,6 +93,17 @@ public final class FtpFaultProxy implements AutoCloseable {
     public void replyToNextStor(String reply) {
         storReply = reply;
         fault.set(Fault.REPLACE_STOR);
+    }
+
+    /**
+     * Closes the data ports of PASV replies no client has connected to yet, as a server that drops an unused
+     * passive listener does; the client finds nobody there.
+     */
+    public void closeWaitingPassivePorts() throws IOException {
+        for (ServerSocket listener : passiveListeners) {
+            passiveListeners.remove(listener);
+            listener.close();
+        }
     }
 
     public void stallData() {
@@ -199,9 +211,11 @@ public final class FtpFaultProxy implements AutoCloseable {
         /** Listens for the client's data connection and relays it to the server's {@code port}. */
         private String relayData(int port) throws IOException {
             ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+            passiveListeners.add(listener);
             Thread.ofVirtual().start(() -> {
                 try (listener) {
                     Socket fromClient = listener.accept();
+                    passiveListeners.remove(listener);
                     Socket toServer = new Socket();
                     toServer.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5_000);
                     sockets.add(fromClient);

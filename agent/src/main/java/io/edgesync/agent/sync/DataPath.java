@@ -85,22 +85,48 @@ interface DataPath {
             setSocketFactory(new ChannelSockets());
         }
 
-        /**
-         * PASV, the data connection, then {@code command arg} sent without waiting for its preliminary reply:
-         * the caller sends the data at once and reads that reply (150, or a refusal) after it, so a small file
-         * costs one wait on the control connection less. Only over IPv4 with PASV (null otherwise, or when PASV
-         * is refused: the caller takes {@link #openData}).
-         */
-        Socket openDataEarly(String command, String arg) throws IOException {
-            if (!(_socket_.getInetAddress() instanceof Inet4Address) || isUseEPSVwithIPv4()
-                    || pasv() != FTPReply.ENTERING_PASSIVE_MODE) {
+        /** Whether data connections are asked for with PASV (IPv4, EPSV not forced), which the early path needs. */
+        boolean usesPasv() {
+            return _socket_.getInetAddress() instanceof Inet4Address && !isUseEPSVwithIPv4();
+        }
+
+        /** Where a PASV reply ({@code 227 ...}) says to connect, or null when it says nothing usable. */
+        InetSocketAddress passiveAddress(String reply) {
+            try {
+                _parsePassiveModeReply(reply);
+                return new InetSocketAddress(getPassiveHost(), getPassivePort());
+            } catch (IOException e) {
                 return null;
             }
-            _parsePassiveModeReply(getReplyStrings()[0]);
+        }
+
+        /**
+         * The data connection, then {@code command arg} sent without waiting for its preliminary reply: the
+         * caller sends the data at once and reads that reply (150, or a refusal) after it, so a small file
+         * costs one wait on the control connection less. The connection goes to {@code ahead}, a PASV answered
+         * earlier; if that is null or no longer listens, a PASV is sent now. Null when PASV is not used or is
+         * refused: the caller takes {@link #openData}.
+         */
+        Socket openDataEarly(String command, String arg, InetSocketAddress ahead) throws IOException {
+            InetSocketAddress to = ahead;
+            if (to == null) {
+                if (!usesPasv() || pasv() != FTPReply.ENTERING_PASSIVE_MODE
+                        || (to = passiveAddress(getReplyStrings()[0])) == null) {
+                    return null;
+                }
+            }
             Socket socket = _socketFactory_.createSocket();
             try {
                 socket.setSoTimeout((int) getDataTimeout().toMillis());
-                socket.connect(new InetSocketAddress(getPassiveHost(), getPassivePort()), connectTimeout);
+                socket.connect(to, connectTimeout);
+            } catch (IOException e) {
+                socket.close();
+                if (ahead != null) {
+                    return openDataEarly(command, arg, null); // the server closed that listener meanwhile
+                }
+                throw e;
+            }
+            try {
                 if (isRemoteVerificationEnabled() && !verifyRemote(socket)) { // as Commons Net's own path checks
                     throw new IOException("the data connection goes to " + socket.getInetAddress()
                             + ", not to the server " + getRemoteAddress());

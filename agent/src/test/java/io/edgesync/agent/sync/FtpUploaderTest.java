@@ -276,6 +276,52 @@ class FtpUploaderTest {
         }
     }
 
+    /**
+     * While small files go out early, each rename carries a PASV for the next file. A server that dropped that
+     * passive port meanwhile (here the proxy closes it) is asked for a new one, and the file goes.
+     */
+    @Test
+    void aPassivePortAskedForWithTheRenameAndGoneMeanwhileIsAskedForAgain() throws Exception {
+        try (Vsftpd server = Vsftpd.start(dir.resolve("vsftpd"));
+             FtpFaultProxy proxy = new FtpFaultProxy(server.port())) {
+            FtpUploader uploader = toVsftpd(proxy.port());
+            Path file = localFile("ahead", 7000);
+            try (Uploader.Session session = uploader.open()) {
+                session.upload(new Uploader.Upload(file, "cam/a1.bin", 7000, sha256(file), "1", false, done -> { }));
+                proxy.closeWaitingPassivePorts();
+                session.upload(new Uploader.Upload(file, "cam/a2.bin", 7000, sha256(file), "2", false, done -> { }));
+                session.upload(new Uploader.Upload(file, "cam/a3.bin", 7000, sha256(file), "3", false, done -> { }));
+            }
+            assertThat(uploader.sendsDataBefore150()).isTrue();
+            for (String name : List.of("a1", "a2", "a3")) {
+                assertThat(server.root().resolve("in/cam/" + name + ".bin")).hasSameBinaryContentAs(file);
+            }
+        }
+    }
+
+    /**
+     * A rename the server refuses (the final name is a folder upstream) is a rename failure that names the
+     * server's reply, and the replies of the PASV sent with it stay in step: the next file goes through.
+     */
+    @Test
+    void aRefusedRenameIsARenameFailureAndTheNextFileStillGoes() throws Exception {
+        try (Vsftpd server = Vsftpd.start(dir.resolve("vsftpd"))) {
+            FtpUploader uploader = toVsftpd(server.port());
+            Path file = localFile("blocked", 2000);
+            try (Uploader.Session session = uploader.open()) {
+                session.upload(new Uploader.Upload(file, "cam/first.bin", 2000, sha256(file), "1", false, done -> { }));
+                Files.createDirectories(server.root().resolve("in/cam/blocked.bin/inside"));
+                assertThatThrownBy(() -> session.upload(new Uploader.Upload(file, "cam/blocked.bin", 2000,
+                        sha256(file), "2", false, done -> { }))).isInstanceOfSatisfying(UpstreamException.class, e -> {
+                            assertThat(e.reason()).isEqualTo(UpstreamException.Reason.RENAME);
+                            assertThat(e.getMessage()).contains("RNTO").containsPattern(": 5\\d\\d ");
+                        });
+                session.upload(new Uploader.Upload(file, "cam/next.bin", 2000, sha256(file), "3", false, done -> { }));
+            }
+            assertThat(server.root().resolve("in/cam/next.bin")).hasSameBinaryContentAs(file);
+        }
+    }
+
     @Test
     void aServerThatHashesHasTheSha256Compared() throws Exception {
         try (ProFtpd server = ProFtpd.start(dir.resolve("proftpd"))) {
