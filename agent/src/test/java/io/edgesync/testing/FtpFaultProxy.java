@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -97,12 +99,27 @@ public final class FtpFaultProxy implements AutoCloseable {
 
     /**
      * Closes the data ports of PASV replies no client has connected to yet, as a server that drops an unused
-     * passive listener does; the client finds nobody there.
+     * passive listener does: the client is refused there. Each port stays bound, not listening, until the
+     * proxy closes, so that no other test's listener takes it meanwhile.
      */
     public void closeWaitingPassivePorts() throws IOException {
         for (ServerSocket listener : passiveListeners) {
             passiveListeners.remove(listener);
-            listener.close();
+            int port = listener.getLocalPort();
+            listener.close(); // its accepting thread lets the port go a moment later
+            Socket holder = new Socket(); // without SO_REUSEADDR: nobody else binds the port
+            sockets.add(holder);
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    holder.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+                    break;
+                } catch (BindException e) {
+                    if (attempt == 200) {
+                        throw e;
+                    }
+                    LockSupport.parkNanos(10_000_000); // up to 2 s in all
+                }
+            }
         }
     }
 

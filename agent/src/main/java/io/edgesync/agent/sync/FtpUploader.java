@@ -19,6 +19,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.StandardOpenOption;
 import java.security.GeneralSecurityException;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
@@ -48,6 +49,12 @@ final class FtpUploader implements Uploader {
     private volatile boolean earlyData = true;
     /** Files up to this size take the early path: they fit the sockets' buffers whatever the server does. */
     static final long EARLY_DATA_MAX = 64 * 1024;
+    /**
+     * How long a PASV answered with a rename is used for the next file; older, a new PASV replaces it. Servers
+     * drop an unused passive port after a while, some with a reply nobody asked for (pyftpdlib: "421 Passive
+     * data channel timed out." after 30 s); a worker idle for 5 s checks its connection with NOOP first.
+     */
+    static final Duration PASSIVE_AHEAD_KEPT = Duration.ofSeconds(10);
 
     private record Credentials(String user, Secret password) {
     }
@@ -164,6 +171,7 @@ final class FtpUploader implements Uploader {
         private final Set<String> knownDirs = new HashSet<>();
         /** A PASV the server answered with the last rename, for the next small file; null when none. */
         private InetSocketAddress passiveAhead;
+        private long passiveAheadAt; // System.nanoTime() of that answer
 
         FtpSession(FTPClient client, String home, Features features) {
             this.client = client;
@@ -265,7 +273,8 @@ final class FtpUploader implements Uploader {
             try (FileChannel file = FileChannel.open(upload.local(), StandardOpenOption.READ)) {
                 DataPath data = (DataPath) client;
                 Socket socket = null;
-                InetSocketAddress ahead = passiveAhead;
+                InetSocketAddress ahead = passiveAhead != null
+                        && System.nanoTime() - passiveAheadAt < PASSIVE_AHEAD_KEPT.toNanos() ? passiveAhead : null;
                 passiveAhead = null; // any other transfer asks for its own PASV, which replaces that one
                 boolean early = offset == 0 && earlyData && pipelining && features.size()
                         && upload.size() <= EARLY_DATA_MAX && client instanceof DataPath.Plain;
@@ -477,6 +486,7 @@ final class FtpUploader implements Uploader {
             String renamed = client.getReplyString();
             if (plain != null && client.getReply() == FTPReply.ENTERING_PASSIVE_MODE) {
                 passiveAhead = plain.passiveAddress(client.getReplyStrings()[0]);
+                passiveAheadAt = System.nanoTime();
             }
             if (marked && FTPReply.isPositiveCompletion(code)) {
                 return;
