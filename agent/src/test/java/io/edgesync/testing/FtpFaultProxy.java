@@ -35,7 +35,7 @@ import static io.edgesync.testing.Sockets.closeQuietly;
  */
 public final class FtpFaultProxy implements AutoCloseable {
     /** The fault armed for the next upload, consumed when it fires. */
-    public enum Fault { NONE, CUT_DATA, TRUNCATE_DATA, LOSE_226, LATE_226, STALL_DATA, REPLACE_STOR }
+    public enum Fault { NONE, CUT_DATA, TRUNCATE_DATA, LOSE_226, LATE_226, STALL_DATA, REPLACE_STOR, CUT_BEFORE_227 }
 
     private static final Pattern PASV = Pattern.compile("227 .*\\((\\d+),(\\d+),(\\d+),(\\d+),(\\d+),(\\d+)\\)");
 
@@ -123,6 +123,14 @@ public final class FtpFaultProxy implements AutoCloseable {
         }
     }
 
+    /**
+     * The control connection is closed when the server's next PASV reply (227) comes, before the client gets
+     * it; the replies before it arrive.
+     */
+    public void cutBeforeNext227() {
+        fault.set(Fault.CUT_BEFORE_227);
+    }
+
     public void stallData() {
         fault.set(Fault.STALL_DATA);
     }
@@ -177,7 +185,11 @@ public final class FtpFaultProxy implements AutoCloseable {
         void serverToClient() {
             relayLines(server, client, line -> {
                 Matcher pasv = PASV.matcher(line);
-                if (pasv.find()) {
+                if (pasv.find() && fault.compareAndSet(Fault.CUT_BEFORE_227, Fault.NONE)) {
+                    faultsFired.incrementAndGet();
+                    return null; // the relay ends and closes both sides, as a server that goes away does
+                }
+                if (pasv.find(0)) {
                     int port = Integer.parseInt(pasv.group(5)) * 256 + Integer.parseInt(pasv.group(6));
                     return "227 Entering Passive Mode (127,0,0,1," + relayData(port) + ")";
                 }

@@ -172,6 +172,8 @@ final class FtpUploader implements Uploader {
         /** A PASV the server answered with the last rename, for the next small file; null when none. */
         private InetSocketAddress passiveAhead;
         private long passiveAheadAt; // System.nanoTime() of that answer
+        /** The reply to the PASV sent with the last rename never came: the connection is not to be used again. */
+        private String lostAfterRename;
 
         FtpSession(FTPClient client, String home, Features features) {
             this.client = client;
@@ -191,6 +193,9 @@ final class FtpUploader implements Uploader {
 
         @Override
         public Published upload(Upload upload) throws UpstreamException {
+            if (lostAfterRename != null) {
+                throw new UpstreamException(UpstreamException.Reason.CONNECT, lostAfterRename);
+            }
             String target = target(upload.relativePath());
             String temp = tempPath(upload.relativePath(), upload.tag());
             try {
@@ -222,6 +227,9 @@ final class FtpUploader implements Uploader {
 
         @Override
         public boolean alive() {
+            if (lostAfterRename != null) {
+                return false;
+            }
             try {
                 return client.sendNoOp();
             } catch (IOException e) {
@@ -484,9 +492,8 @@ final class FtpUploader implements Uploader {
             boolean marked = FTPReply.isPositiveIntermediate(client.getReply());
             int code = client.getReply();
             String renamed = client.getReplyString();
-            if (plain != null && client.getReply() == FTPReply.ENTERING_PASSIVE_MODE) {
-                passiveAhead = plain.passiveAddress(client.getReplyStrings()[0]);
-                passiveAheadAt = System.nanoTime();
+            if (plain != null) {
+                passiveAhead(plain);
             }
             if (marked && FTPReply.isPositiveCompletion(code)) {
                 return;
@@ -498,6 +505,23 @@ final class FtpUploader implements Uploader {
             String reply = marked && (code == 550 || code == 553) ? client.getReplyString() : renamed;
             throw new UpstreamException(UpstreamException.Reason.RENAME, where + " RNFR " + temp + " / RNTO " + target
                     + ": " + (reply == null ? "(no reply)" : reply.strip()));
+        }
+
+        /**
+         * Reads the reply to the PASV sent with a rename. The rename's outcome does not depend on it: a
+         * connection lost (or a reply late) here leaves the file delivered, and the connection unused from then
+         * on (a late reply would answer the next command).
+         */
+        private void passiveAhead(DataPath.Plain plain) {
+            try {
+                if (client.getReply() == FTPReply.ENTERING_PASSIVE_MODE) {
+                    passiveAhead = plain.passiveAddress(client.getReplyStrings()[0]);
+                    passiveAheadAt = System.nanoTime();
+                }
+            } catch (IOException e) {
+                lostAfterRename = where + " no reply to the PASV sent with a rename (" + e + "); a new connection";
+                LOG.log(System.Logger.Level.DEBUG, "{0}", lostAfterRename);
+            }
         }
 
         @Override

@@ -300,6 +300,36 @@ class FtpUploaderTest {
     }
 
     /**
+     * The connection is lost after the rename's 250 but before the reply to the PASV sent with it: the file is
+     * delivered (it is upstream under its final name, so it is not sent again), and that connection is not
+     * used again: the next upload on it fails as a lost connection, one on a new connection goes.
+     */
+    @Test
+    void aConnectionLostBeforeThePasvSentWithARenameLeavesTheFileDelivered() throws Exception {
+        try (Vsftpd server = Vsftpd.start(dir.resolve("vsftpd"));
+             FtpFaultProxy proxy = new FtpFaultProxy(server.port())) {
+            FtpUploader uploader = toVsftpd(proxy.port());
+            Path file = localFile("cut", 3000);
+            try (Uploader.Session session = uploader.open()) {
+                session.upload(new Uploader.Upload(file, "cam/c1.bin", 3000, sha256(file), "1", false, done -> { }));
+                proxy.cutBeforeNext227();
+                session.upload(new Uploader.Upload(file, "cam/c2.bin", 3000, sha256(file), "2", false, done -> { }));
+                assertThat(proxy.faultsFired()).isEqualTo(1);
+                assertThat(session.alive()).isFalse();
+                assertThatThrownBy(() -> session.upload(new Uploader.Upload(file, "cam/c3.bin", 3000, sha256(file), "3",
+                        false, done -> { }))).isInstanceOfSatisfying(UpstreamException.class,
+                                e -> assertThat(e.reason()).isEqualTo(UpstreamException.Reason.CONNECT));
+            }
+            try (Uploader.Session session = uploader.open()) {
+                session.upload(new Uploader.Upload(file, "cam/c3.bin", 3000, sha256(file), "3", false, done -> { }));
+            }
+            for (String name : List.of("c1", "c2", "c3")) {
+                assertThat(server.root().resolve("in/cam/" + name + ".bin")).hasSameBinaryContentAs(file);
+            }
+        }
+    }
+
+    /**
      * A rename the server refuses (the final name is a folder upstream) is a rename failure that names the
      * server's reply, and the replies of the PASV sent with it stay in step: the next file goes through.
      */
