@@ -258,9 +258,14 @@ def lftp_mirror(src, port, user, password, target, parallel):
                        f"ftp://127.0.0.1:{port}; mirror -R --parallel={parallel} {src} {target}"])
 
 
+def proc_stat(stat_file):
+    """The fields of a /proc .../stat file after the command name (state, ppid, ...; utime is [11])."""
+    return open(stat_file).read().rsplit(")", 1)[1].split()
+
+
 def cpu_seconds(stat_file):
-    """User + system CPU seconds from a /proc .../stat file (fields after the command name)."""
-    fields = open(stat_file).read().rsplit(")", 1)[1].split()
+    """User + system CPU seconds from a /proc .../stat file."""
+    fields = proc_stat(stat_file)
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -271,7 +276,7 @@ def tree_cpu_s(pid):
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
-                fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
+                fields = proc_stat(f"/proc/{entry}/stat")
             except OSError:
                 continue
             stats[int(entry)] = (int(fields[1]), sum(int(f) for f in fields[11:15]))

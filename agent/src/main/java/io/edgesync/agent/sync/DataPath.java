@@ -104,13 +104,13 @@ interface DataPath {
          * The data connection, then {@code command arg} sent without waiting for its preliminary reply: the
          * caller sends the data at once and reads that reply (150, or a refusal) after it, so a small file
          * costs one wait on the control connection less. The connection goes to {@code ahead}, a PASV answered
-         * earlier; if that is null or no longer listens, a PASV is sent now. Null when PASV is not used or is
-         * refused: the caller takes {@link #openData}.
+         * earlier; if that is null or no longer listens, a PASV is sent now. Only where {@link #usesPasv()};
+         * null when PASV is refused: the caller takes {@link #openData}.
          */
         Socket openDataEarly(String command, String arg, InetSocketAddress ahead) throws IOException {
             InetSocketAddress to = ahead;
             if (to == null) {
-                if (!usesPasv() || pasv() != FTPReply.ENTERING_PASSIVE_MODE
+                if (pasv() != FTPReply.ENTERING_PASSIVE_MODE
                         || (to = passiveAddress(getReplyStrings()[0])) == null) {
                     return null;
                 }

@@ -280,16 +280,12 @@ final class FtpUploader implements Uploader {
         private Long store(Upload upload, String temp, long offset) throws IOException, UpstreamException {
             try (FileChannel file = FileChannel.open(upload.local(), StandardOpenOption.READ)) {
                 DataPath data = (DataPath) client;
-                Socket socket = null;
                 InetSocketAddress ahead = passiveAhead != null
                         && System.nanoTime() - passiveAheadAt < PASSIVE_AHEAD_KEPT.toNanos() ? passiveAhead : null;
                 passiveAhead = null; // any other transfer asks for its own PASV, which replaces that one
-                boolean early = offset == 0 && earlyData && pipelining && features.size()
-                        && upload.size() <= EARLY_DATA_MAX && client instanceof DataPath.Plain;
-                if (early) {
-                    socket = ((DataPath.Plain) client).openDataEarly(FTPCmd.STOR.getCommand(), temp, ahead);
-                    early = socket != null;
-                }
+                DataPath.Plain plain = offset == 0 && upload.size() <= EARLY_DATA_MAX ? earlyPath() : null;
+                Socket socket = plain == null ? null : plain.openDataEarly(FTPCmd.STOR.getCommand(), temp, ahead);
+                boolean early = socket != null;
                 if (socket == null) {
                     if (offset > 0) {
                         client.setRestartOffset(offset);
@@ -476,14 +472,12 @@ final class FtpUploader implements Uploader {
 
         /**
          * Renames the complete temporary onto the final name. Servers that refuse to overwrite (Apache
-         * FtpServer, IIS, FileZilla) get the old file deleted first; the new one is complete by then.
-         */
-        /**
-         * RNFR and RNTO in one write: a refused RNFR makes the server refuse the RNTO too (503). While small
-         * files go out early, a PASV for the next file goes with them, so that file waits once less.
+         * FtpServer, IIS, FileZilla) get the old file deleted first; the new one is complete by then. RNFR and
+         * RNTO go in one write: a refused RNFR makes the server refuse the RNTO too (503). While small files go
+         * out early, a PASV for the next file goes with them, so that file waits once less.
          */
         private void rename(String temp, String target) throws IOException, UpstreamException {
-            DataPath.Plain plain = earlyData && client instanceof DataPath.Plain p && p.usesPasv() ? p : null;
+            DataPath.Plain plain = earlyPath();
             if (plain != null) {
                 plain.sendTogether("RNFR " + temp, "RNTO " + target, "PASV");
             } else {
@@ -505,6 +499,15 @@ final class FtpUploader implements Uploader {
             String reply = marked && (code == 550 || code == 553) ? client.getReplyString() : renamed;
             throw new UpstreamException(UpstreamException.Reason.RENAME, where + " RNFR " + temp + " / RNTO " + target
                     + ": " + (reply == null ? "(no reply)" : reply.strip()));
+        }
+
+        /**
+         * The client when small files may go out before their 150 on this connection (plain FTP with PASV, SIZE
+         * sent with the end of a transfer, nothing has turned it off); null otherwise.
+         */
+        private DataPath.Plain earlyPath() {
+            return earlyData && pipelining && features.size() && client instanceof DataPath.Plain p && p.usesPasv()
+                    ? p : null;
         }
 
         /**

@@ -45,6 +45,32 @@ class FtpUploaderTest {
         return new FtpUploader(upstream(port, "in", Vsftpd.USER, Vsftpd.PASSWORD, Duration.ofSeconds(10)));
     }
 
+    /** A whole, non-resumable upload of {@code file} under {@code relative}; its progress is not watched. */
+    private static Uploader.Upload upload(Path file, String relative, String tag) throws Exception {
+        return new Uploader.Upload(file, relative, Files.size(file), sha256(file), tag, false, done -> { });
+    }
+
+    /** vsftpd behind the fault proxy, and an uploader that reaches it through the proxy. */
+    private record Proxied(Vsftpd server, FtpFaultProxy proxy, FtpUploader uploader) implements AutoCloseable {
+        static Proxied start(Path dir) throws Exception {
+            Vsftpd server = Vsftpd.start(dir);
+            try {
+                FtpFaultProxy proxy = new FtpFaultProxy(server.port());
+                return new Proxied(server, proxy, toVsftpd(proxy.port()));
+            } catch (Exception e) {
+                server.close();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() {
+            try (server) {
+                proxy.close();
+            }
+        }
+    }
+
     private static UpstreamSettings ftps(int port, Optional<Path> caFile) {
         Duration timeout = Duration.ofSeconds(10);
         return new UpstreamSettings("up", URI.create("ftps://127.0.0.1:" + port + "/in"), Vsftpd.USER,
@@ -152,22 +178,20 @@ class FtpUploaderTest {
      */
     @Test
     void aSizeAnsweredBeforeThe226KeepsTheRepliesInStep() throws Exception {
-        try (Vsftpd server = Vsftpd.start(dir.resolve("vsftpd"));
-             FtpFaultProxy proxy = new FtpFaultProxy(server.port())) {
-            FtpUploader uploader = toVsftpd(proxy.port());
-            try (Uploader.Session session = uploader.open()) {
+        try (Proxied up = Proxied.start(dir.resolve("vsftpd"))) {
+            try (Uploader.Session session = up.uploader().open()) {
                 for (int i = 0; i < 2; i++) {
                     if (i == 0) {
-                        proxy.delayNext226();
+                        up.proxy().delayNext226();
                     }
                     Path file = localFile("late" + i, 30_000 + i);
-                    assertThat(session.upload(new Uploader.Upload(file, "cam/late" + i + ".bin", 30_000 + i,
-                            sha256(file), Integer.toString(i), false, done -> { })).verifiedBy()).isEqualTo("size");
-                    assertThat(server.root().resolve("in/cam/late" + i + ".bin")).hasSameBinaryContentAs(file);
+                    assertThat(session.upload(upload(file, "cam/late" + i + ".bin", Integer.toString(i))).verifiedBy())
+                            .isEqualTo("size");
+                    assertThat(up.server().root().resolve("in/cam/late" + i + ".bin")).hasSameBinaryContentAs(file);
                 }
             }
-            assertThat(proxy.faultsFired()).isEqualTo(1);
-            assertThat(filesUnder(server.root())).containsExactlyInAnyOrder("in/cam/late0.bin", "in/cam/late1.bin");
+            assertThat(up.proxy().faultsFired()).isEqualTo(1);
+            assertThat(filesUnder(up.server().root())).containsExactlyInAnyOrder("in/cam/late0.bin", "in/cam/late1.bin");
         }
     }
 
@@ -185,9 +209,8 @@ class FtpUploaderTest {
             try (Uploader.Session session = uploader.open()) {
                 for (int i = 0; i < sizes.length; i++) {
                     Path file = localFile("e" + i, sizes[i]);
-                    assertThat(session.upload(new Uploader.Upload(file, "cam/e" + i + ".bin", sizes[i], sha256(file),
-                            Integer.toString(i), false, done -> { })).verifiedBy()).as(kind + " " + sizes[i] + " bytes")
-                            .isIn("size", "sha256");
+                    assertThat(session.upload(upload(file, "cam/e" + i + ".bin", Integer.toString(i))).verifiedBy())
+                            .as(kind + " " + sizes[i] + " bytes").isIn("size", "sha256");
                     assertThat(server.root.resolve("in/cam/e" + i + ".bin")).hasSameBinaryContentAs(file);
                 }
             }
@@ -233,22 +256,20 @@ class FtpUploaderTest {
      */
     @Test
     void aStorRefusedAfterItsBytesWereSentIsARefusalAndTheNextFileStillGoesEarly() throws Exception {
-        try (Vsftpd server = Vsftpd.start(dir.resolve("vsftpd"));
-             FtpFaultProxy proxy = new FtpFaultProxy(server.port())) {
-            FtpUploader uploader = toVsftpd(proxy.port());
+        try (Proxied up = Proxied.start(dir.resolve("vsftpd"))) {
             Path file = localFile("refused", 5000);
-            try (Uploader.Session session = uploader.open()) {
-                proxy.replyToNextStor("553 Could not create file.");
-                assertThatThrownBy(() -> session.upload(new Uploader.Upload(file, "cam/r.bin", 5000, sha256(file), "1",
-                        false, done -> { }))).isInstanceOfSatisfying(UpstreamException.class, e -> {
+            try (Uploader.Session session = up.uploader().open()) {
+                up.proxy().replyToNextStor("553 Could not create file.");
+                assertThatThrownBy(() -> session.upload(upload(file, "cam/r.bin", "1")))
+                        .isInstanceOfSatisfying(UpstreamException.class, e -> {
                             assertThat(e.reason()).isEqualTo(UpstreamException.Reason.REFUSED);
                             assertThat(e.getMessage()).contains("553 Could not create file.");
                         });
-                session.upload(new Uploader.Upload(file, "cam/ok.bin", 5000, sha256(file), "2", false, done -> { }));
+                session.upload(upload(file, "cam/ok.bin", "2"));
             }
-            assertThat(proxy.faultsFired()).isEqualTo(1);
-            assertThat(uploader.sendsDataBefore150()).isTrue();
-            assertThat(server.root().resolve("in/cam/ok.bin")).hasSameBinaryContentAs(file);
+            assertThat(up.proxy().faultsFired()).isEqualTo(1);
+            assertThat(up.uploader().sendsDataBefore150()).isTrue();
+            assertThat(up.server().root().resolve("in/cam/ok.bin")).hasSameBinaryContentAs(file);
         }
     }
 
@@ -258,21 +279,19 @@ class FtpUploaderTest {
      */
     @Test
     void aServerThatFailsBytesSentBeforeThe150GetsThemAfterItFromThenOn() throws Exception {
-        try (Vsftpd server = Vsftpd.start(dir.resolve("vsftpd"));
-             FtpFaultProxy proxy = new FtpFaultProxy(server.port())) {
-            FtpUploader uploader = toVsftpd(proxy.port());
+        try (Proxied up = Proxied.start(dir.resolve("vsftpd"))) {
             Path file = localFile("odd", 6000);
-            proxy.replyToNextStor("425 Can't open data connection.");
-            try (Uploader.Session session = uploader.open()) {
-                assertThatThrownBy(() -> session.upload(new Uploader.Upload(file, "cam/odd.bin", 6000, sha256(file), "1",
-                        false, done -> { }))).isInstanceOfSatisfying(UpstreamException.class,
+            up.proxy().replyToNextStor("425 Can't open data connection.");
+            try (Uploader.Session session = up.uploader().open()) {
+                assertThatThrownBy(() -> session.upload(upload(file, "cam/odd.bin", "1")))
+                        .isInstanceOfSatisfying(UpstreamException.class,
                                 e -> assertThat(e.reason()).isEqualTo(UpstreamException.Reason.TRANSFER));
             }
-            assertThat(uploader.sendsDataBefore150()).isFalse();
-            try (Uploader.Session session = uploader.open()) { // the worker starts over on a new connection
-                session.upload(new Uploader.Upload(file, "cam/odd.bin", 6000, sha256(file), "2", false, done -> { }));
+            assertThat(up.uploader().sendsDataBefore150()).isFalse();
+            try (Uploader.Session session = up.uploader().open()) { // the worker starts over on a new connection
+                session.upload(upload(file, "cam/odd.bin", "2"));
             }
-            assertThat(server.root().resolve("in/cam/odd.bin")).hasSameBinaryContentAs(file);
+            assertThat(up.server().root().resolve("in/cam/odd.bin")).hasSameBinaryContentAs(file);
         }
     }
 
@@ -282,19 +301,17 @@ class FtpUploaderTest {
      */
     @Test
     void aPassivePortAskedForWithTheRenameAndGoneMeanwhileIsAskedForAgain() throws Exception {
-        try (Vsftpd server = Vsftpd.start(dir.resolve("vsftpd"));
-             FtpFaultProxy proxy = new FtpFaultProxy(server.port())) {
-            FtpUploader uploader = toVsftpd(proxy.port());
+        try (Proxied up = Proxied.start(dir.resolve("vsftpd"))) {
             Path file = localFile("ahead", 7000);
-            try (Uploader.Session session = uploader.open()) {
-                session.upload(new Uploader.Upload(file, "cam/a1.bin", 7000, sha256(file), "1", false, done -> { }));
-                proxy.closeWaitingPassivePorts();
-                session.upload(new Uploader.Upload(file, "cam/a2.bin", 7000, sha256(file), "2", false, done -> { }));
-                session.upload(new Uploader.Upload(file, "cam/a3.bin", 7000, sha256(file), "3", false, done -> { }));
+            try (Uploader.Session session = up.uploader().open()) {
+                session.upload(upload(file, "cam/a1.bin", "1"));
+                up.proxy().closeWaitingPassivePorts();
+                session.upload(upload(file, "cam/a2.bin", "2"));
+                session.upload(upload(file, "cam/a3.bin", "3"));
             }
-            assertThat(uploader.sendsDataBefore150()).isTrue();
+            assertThat(up.uploader().sendsDataBefore150()).isTrue();
             for (String name : List.of("a1", "a2", "a3")) {
-                assertThat(server.root().resolve("in/cam/" + name + ".bin")).hasSameBinaryContentAs(file);
+                assertThat(up.server().root().resolve("in/cam/" + name + ".bin")).hasSameBinaryContentAs(file);
             }
         }
     }
@@ -306,25 +323,23 @@ class FtpUploaderTest {
      */
     @Test
     void aConnectionLostBeforeThePasvSentWithARenameLeavesTheFileDelivered() throws Exception {
-        try (Vsftpd server = Vsftpd.start(dir.resolve("vsftpd"));
-             FtpFaultProxy proxy = new FtpFaultProxy(server.port())) {
-            FtpUploader uploader = toVsftpd(proxy.port());
+        try (Proxied up = Proxied.start(dir.resolve("vsftpd"))) {
             Path file = localFile("cut", 3000);
-            try (Uploader.Session session = uploader.open()) {
-                session.upload(new Uploader.Upload(file, "cam/c1.bin", 3000, sha256(file), "1", false, done -> { }));
-                proxy.cutBeforeNext227();
-                session.upload(new Uploader.Upload(file, "cam/c2.bin", 3000, sha256(file), "2", false, done -> { }));
-                assertThat(proxy.faultsFired()).isEqualTo(1);
+            try (Uploader.Session session = up.uploader().open()) {
+                session.upload(upload(file, "cam/c1.bin", "1"));
+                up.proxy().cutBeforeNext227();
+                session.upload(upload(file, "cam/c2.bin", "2"));
+                assertThat(up.proxy().faultsFired()).isEqualTo(1);
                 assertThat(session.alive()).isFalse();
-                assertThatThrownBy(() -> session.upload(new Uploader.Upload(file, "cam/c3.bin", 3000, sha256(file), "3",
-                        false, done -> { }))).isInstanceOfSatisfying(UpstreamException.class,
+                assertThatThrownBy(() -> session.upload(upload(file, "cam/c3.bin", "3")))
+                        .isInstanceOfSatisfying(UpstreamException.class,
                                 e -> assertThat(e.reason()).isEqualTo(UpstreamException.Reason.CONNECT));
             }
-            try (Uploader.Session session = uploader.open()) {
-                session.upload(new Uploader.Upload(file, "cam/c3.bin", 3000, sha256(file), "3", false, done -> { }));
+            try (Uploader.Session session = up.uploader().open()) {
+                session.upload(upload(file, "cam/c3.bin", "3"));
             }
             for (String name : List.of("c1", "c2", "c3")) {
-                assertThat(server.root().resolve("in/cam/" + name + ".bin")).hasSameBinaryContentAs(file);
+                assertThat(up.server().root().resolve("in/cam/" + name + ".bin")).hasSameBinaryContentAs(file);
             }
         }
     }
@@ -339,14 +354,14 @@ class FtpUploaderTest {
             FtpUploader uploader = toVsftpd(server.port());
             Path file = localFile("blocked", 2000);
             try (Uploader.Session session = uploader.open()) {
-                session.upload(new Uploader.Upload(file, "cam/first.bin", 2000, sha256(file), "1", false, done -> { }));
+                session.upload(upload(file, "cam/first.bin", "1"));
                 Files.createDirectories(server.root().resolve("in/cam/blocked.bin/inside"));
-                assertThatThrownBy(() -> session.upload(new Uploader.Upload(file, "cam/blocked.bin", 2000,
-                        sha256(file), "2", false, done -> { }))).isInstanceOfSatisfying(UpstreamException.class, e -> {
+                assertThatThrownBy(() -> session.upload(upload(file, "cam/blocked.bin", "2")))
+                        .isInstanceOfSatisfying(UpstreamException.class, e -> {
                             assertThat(e.reason()).isEqualTo(UpstreamException.Reason.RENAME);
                             assertThat(e.getMessage()).contains("RNTO").containsPattern(": 5\\d\\d ");
                         });
-                session.upload(new Uploader.Upload(file, "cam/next.bin", 2000, sha256(file), "3", false, done -> { }));
+                session.upload(upload(file, "cam/next.bin", "3"));
             }
             assertThat(server.root().resolve("in/cam/next.bin")).hasSameBinaryContentAs(file);
         }
