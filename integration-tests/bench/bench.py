@@ -317,16 +317,18 @@ def discard(path):
 WARM_MIB = 1536  # more than any case writes anew (B3: 1 GiB + 8 MiB)
 
 
-def settle():
+def settle(*sources):
     """Before each timed run, the same conditions for every side:
     - free memory the kernel can hand out at once: this project's machines are VMs that give free memory back
-      to their host within seconds, and the first write into such a page faults on the host. Without this,
-      vsftpd spent 36% of all CPU samples (perf) copying B3's 1 GiB into such pages when edgesync fed it and
-      0.5% when lftp did (lftp's run came right after the previous run's files were deleted, so it got their
-      pages): 4.2-4.3 against 1.2-2.1 CPU seconds of vsftpd. So each run starts right after WARM_MIB of page
-      cache has been written and freed; a board without a hypervisor has no such cost;
+      to their host, and the first write into such a page faults on the host. Without this, vsftpd spent 36%
+      of all CPU samples (perf) copying B3's 1 GiB into such pages when edgesync fed it and 0.5% when lftp did
+      (lftp's run came right after the previous run's files were deleted, so it got their pages). So each
+      run starts right after WARM_MIB of page cache has been written and freed (and see KeptFreePages); a
+      board without a hypervisor has no such cost;
     - no dirty pages left by the previous run (written back during the next one, they slowed whichever side
-      came second: B1 measured 362-699 MB/s for the same agent)."""
+      came second: B1 measured 362-699 MB/s for the same agent);
+    - the run's sources in the page cache: writing WARM_MIB evicts some of them, and not the same share of
+      each side's (fincore: lftp's 4 x 256 MiB all cached, the agent's spool copies 240-244 MiB each)."""
     scratch = WORK / "warm-pages"
     block = bytes(1 << 20)
     with open(scratch, "wb") as f:
@@ -334,11 +336,42 @@ def settle():
             f.write(block)
     scratch.unlink()  # its dirty pages are dropped, not written back
     os.sync()
+    for source in sources:
+        files = [source] if os.path.isfile(source) else [os.path.join(d, n) for d, _, ns in os.walk(source) for n in ns]
+        for path in files:
+            with open(path, "rb") as f:
+                while f.read(1 << 20):
+                    pass
     time.sleep(0.5)
 
 
-def timed(fn):
-    settle()
+class KeptFreePages:
+    """While the benchmark runs, this VM keeps the memory it frees instead of handing it to the host at once.
+    Its kernel reports free 2 MiB blocks to the host (virtio free page reporting, /sys/module/page_reporting)
+    a few seconds after they are freed, and the next write into one faults on the host. Measured here: 1 GiB
+    written into new files right after 1.5 GiB was freed took 0.19 s; 5 s later 0.36 s, 10-40 s later
+    1.2-1.5 s (960-1,188 MiB reported in between). So a side whose run began a few seconds after settle()
+    paid for pages that the other did not. With min_free_ms raised it took 0.18-0.36 s at every delay. The
+    old value is put back at the end; on a machine without the knob nothing changes."""
+    KNOB = pathlib.Path("/sys/module/page_reporting/parameters/min_free_ms")
+
+    def __enter__(self):
+        self.old = None
+        try:
+            self.old = self.KNOB.read_text().strip()
+            self.KNOB.write_text("3600000")
+            say("free page reporting held for an hour (min_free_ms was %s)" % self.old)
+        except OSError:
+            pass
+        return self
+
+    def __exit__(self, *exc):
+        if self.old is not None:
+            self.KNOB.write_text(self.old)
+
+
+def timed(fn, *sources):
+    settle(*sources)
     t = time.perf_counter(); fn(); return time.perf_counter() - t
 
 
@@ -388,10 +421,12 @@ def main():
         e_rates, v_rates = [], []
         for r in range(runs):
             v_rates.append(size_mb / timed(lambda: run(["curl", "-sS", "-T", str(big),
-                                                        f"ftp://{UP_USER}:{UP_PASS}@127.0.0.1:{vs.port}/b1-{r}.bin"])))
+                                                        f"ftp://{UP_USER}:{UP_PASS}@127.0.0.1:{vs.port}/b1-{r}.bin"]),
+                                           big))
             vs.clear()
             e_rates.append(size_mb / timed(lambda: run(["curl", "-sS", "-T", str(big),
-                                                        f"ftp://cam:cam-pw-bench@127.0.0.1:{ingest.ftp}/b1-{r}.bin"])))
+                                                        f"ftp://cam:cam-pw-bench@127.0.0.1:{ingest.ftp}/b1-{r}.bin"]),
+                                           big))
             (ingest.spool() / f"b1-{r}.bin").unlink()
         big.unlink()
         say("B1 edgesync %s, vsftpd %s" % (e_rates, v_rates))
@@ -406,13 +441,13 @@ def main():
         e_fps, v_fps, e_cpu, v_cpu = [], [], [], []
         for r in range(runs):
             before = tree_cpu_s(vs.proc.pid)
-            v_fps.append(2000 / timed(lambda: lftp_mirror(tree, vs.port, UP_USER, UP_PASS, f"b2-{r}", 8)))
+            v_fps.append(2000 / timed(lambda: lftp_mirror(tree, vs.port, UP_USER, UP_PASS, f"b2-{r}", 8), tree))
             v_cpu.append(tree_cpu_s(vs.proc.pid) - before)
             assert count_files(vs.root / f"b2-{r}") == 2000
             vs.clear()
             sampler = RssSampler(ingest)
             before = ingest.cpu_s()
-            e_fps.append(2000 / timed(lambda: lftp_mirror(tree, ingest.ftp, "cam", "cam-pw-bench", f"b2-{r}", 8)))
+            e_fps.append(2000 / timed(lambda: lftp_mirror(tree, ingest.ftp, "cam", "cam-pw-bench", f"b2-{r}", 8), tree))
             e_cpu.append(ingest.cpu_s() - before)
             b2_peak = max(b2_peak, sampler.stop())
             assert count_files(ingest.spool() / f"b2-{r}") == 2000
@@ -434,14 +469,15 @@ def main():
         for r in range(runs):
             vs.clear()
             before, vs_before = children_cpu_s(), tree_cpu_s(vs.proc.pid)
-            l_t.append(timed(lambda: lftp_mirror(tree3, vs.port, UP_USER, UP_PASS, "b3", WORKERS)))
+            l_t.append(timed(lambda: lftp_mirror(tree3, vs.port, UP_USER, UP_PASS, "b3", WORKERS), tree3))
             l_cpu.append(children_cpu_s() - before)
             vs_l_cpu.append(tree_cpu_s(vs.proc.pid) - vs_before)
             assert count_files(vs.root / "b3") == n3
             vs.clear()
             r_t.append(timed(lambda: run(["rclone", "copy", str(tree3), ":ftp:b3", "--ftp-host", "127.0.0.1",
                                           "--ftp-port", str(vs.port), "--ftp-user", UP_USER, "--ftp-pass", obscured,
-                                          "--transfers", str(WORKERS), "--checkers", str(WORKERS)])))
+                                          "--transfers", str(WORKERS), "--checkers", str(WORKERS)]),
+                             tree3))
             assert count_files(vs.root / "b3") == n3
             vs.clear()
             agent = Agent(f"agent-sync-{r}", vs.port)
@@ -452,7 +488,7 @@ def main():
             agent.command("pause")
             lftp_mirror(tree3, agent.ftp, "cam", "cam-pw-bench", "b3", 8)
             wait_until("backlog recorded", lambda: agent.status()["upstreams"][0]["backlog"] == n3, 30)
-            settle()
+            settle(agent.spool() / "b3")
             sampler = RssSampler(agent)
             t, cpu, threads, vs_before = time.perf_counter(), agent.cpu_s(), agent.thread_cpu(), tree_cpu_s(vs.proc.pid)
             agent.command("resume")
@@ -537,4 +573,5 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    with KeptFreePages():
+        main()

@@ -26,7 +26,6 @@ import static org.awaitility.Awaitility.await;
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 class OutageIT {
     private static final int FILES = 400;
-    private static final Pattern DELIVERED = Pattern.compile("delivered cams/cam/s(\\d+)\\.bin to hq");
     private static final Pattern NAME = Pattern.compile("cams/cam/s(\\d+)\\.bin");
     private static final Pattern HEAP = Pattern.compile("jvm_memory_used_bytes\\{area=\"heap\",id=\"[^\"]+\"} ([0-9.E]+)");
 
@@ -62,24 +61,11 @@ class OutageIT {
                         + finalNames(vsftpdDir.resolve("root/in/cams/cam"));
                 assertThat(arrived).as("every file reached one of the two runs of the upstream").isEqualTo(FILES);
             }
-            List<Integer> finished = new ArrayList<>();
-            Matcher m = DELIVERED.matcher(agent.log());
-            while (m.find()) {
-                finished.add(Integer.parseInt(m.group(1)));
-            }
-            assertThat(finished).hasSize(FILES);
             // Oldest first is the order transfers start in (a worker takes the oldest due file); the order they
             // finish in also depends on how long each takes (one that stalls 10 ms lets the others finish a dozen).
             // Start = delivered_at - duration_ms, from the ledger, to the millisecond.
-            List<Integer> started = new ArrayList<>();
-            for (String row : LedgerFile.query(dir.resolve("data/ledger.db"), """
-                    SELECT f.path FROM deliveries d JOIN files f ON f.id = d.file_id
-                    WHERE d.upstream = 'hq' AND d.state = 'delivered'
-                    ORDER BY d.delivered_at - d.duration_ms, d.id""").split("\n")) {
-                Matcher name = NAME.matcher(row);
-                assertThat(name.matches()).as(row).isTrue();
-                started.add(Integer.parseInt(name.group(1)));
-            }
+            List<Integer> started = deliveredInOrderOf(dir, "d.delivered_at - d.duration_ms");
+            List<Integer> finished = deliveredInOrderOf(dir, "d.delivered_at");
             assertThat(started).hasSize(FILES);
             int startDisplacement = maxDisplacement(started);
             System.out.printf("outage: %d files, backlog drained with max displacement %d from oldest-first by start,"
@@ -88,6 +74,20 @@ class OutageIT {
             assertThat(startDisplacement).as("started oldest first, give or take the parallel workers")
                     .isLessThanOrEqualTo(8);
         }
+    }
+
+    /** The files' numbers of the delivered rows, ordered by {@code order} and then by the row's id. */
+    private static List<Integer> deliveredInOrderOf(Path dir, String order) throws Exception {
+        List<Integer> numbers = new ArrayList<>();
+        for (String row : LedgerFile.query(dir.resolve("data/ledger.db"), """
+                SELECT f.path FROM deliveries d JOIN files f ON f.id = d.file_id
+                WHERE d.upstream = 'hq' AND d.state = 'delivered'
+                ORDER BY %s, d.id""".formatted(order)).split("\n")) {
+            Matcher name = NAME.matcher(row);
+            assertThat(name.matches()).as(row).isTrue();
+            numbers.add(Integer.parseInt(name.group(1)));
+        }
+        return numbers;
     }
 
     /**

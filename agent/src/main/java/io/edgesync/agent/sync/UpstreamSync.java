@@ -73,6 +73,7 @@ final class UpstreamSync {
     private String lastError;            // guarded by lock
     private boolean paused;              // guarded by lock
     private final Map<Long, Running> running = new ConcurrentHashMap<>();
+    private final DeliveryLog deliveries;
     private final List<Thread> workers = new ArrayList<>();
 
     UpstreamSync(UpstreamSettings settings, AgentConfig.Sync limits, Uploader uploader, Ledger ledger, Path spool,
@@ -88,6 +89,7 @@ final class UpstreamSync {
         this.backoff = new Backoff(limits.retryInitial(), limits.retryMax());
         this.clock = clock;
         this.random = random;
+        this.deliveries = new DeliveryLog(LOG, settings.name());
     }
 
     String name() {
@@ -218,6 +220,7 @@ final class UpstreamSync {
                     continue;
                 }
                 if (next.isEmpty()) {
+                    deliveries.drained();
                     // the connection stays open a while, so a trickle of files does not log in for each
                     if (!clock.instant().isBefore(idleSince.plus(IDLE_KEEP))) {
                         session = closed(session);
@@ -248,6 +251,7 @@ final class UpstreamSync {
             Thread.currentThread().interrupt();
         } finally {
             closed(session);
+            deliveries.drained();
         }
     }
 
@@ -459,9 +463,7 @@ final class UpstreamSync {
                 case Outcome.Delivered ok -> {
                     ledger.deliveredWithoutWaiting(d.id(), now, ok.took()); // committed with the next claim
                     succeeded(now);
-                    LOG.log(System.Logger.Level.INFO, "delivered {0} to {1} ({2} bytes, attempt {3}, {4} ms, verified by {5}{6})",
-                            d.path(), settings.name(), d.size(), d.attempt(), ok.took().toMillis(), ok.how().verifiedBy(),
-                            ok.how().resumedFrom() > 0 ? ", resumed at byte " + ok.how().resumedFrom() : "");
+                    deliveries.delivered(d.path(), d.size(), d.attempt(), ok, now);
                     events.publish(new AgentEvent.FileDelivered(d.path(), settings.name(), d.size(), d.attempt(),
                             ok.took(), ok.how().verifiedBy(), ok.how().resumedFrom(), now));
                 }
