@@ -16,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * G8: what happens to a spool file once every upstream has it ({@code retention.policy}): {@code delete}
@@ -41,6 +42,7 @@ public final class Retention implements EventSink, AutoCloseable {
     private final ScheduledExecutorService runner = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("retention").factory());
     private final AtomicBoolean sweepQueued = new AtomicBoolean();
+    private final LongAdder sweeps = new LongAdder();
 
     public Retention(AgentConfig.Retention settings, DiskSpace disk, SpoolLock lock, Ledger ledger, Path spool,
                      EventSink events, Clock clock) {
@@ -57,11 +59,10 @@ public final class Retention implements EventSink, AutoCloseable {
         runner.scheduleWithFixedDelay(this::sweepSafely, 0, SWEEP_EVERY.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** A delivery may have made a file deletable: sweep soon (coalesced). */
+    /** A delivery may have made a file deletable: sweep soon (coalesced) if the policy would delete it now. */
     @Override
     public void publish(AgentEvent event) {
-        if (event instanceof AgentEvent.FileDelivered && !settings.policy().equals("keep-days")
-                && sweepQueued.compareAndSet(false, true)) {
+        if (event instanceof AgentEvent.FileDelivered && sweepsOnDelivery() && sweepQueued.compareAndSet(false, true)) {
             runner.execute(() -> {
                 sweepQueued.set(false);
                 sweepSafely();
@@ -69,7 +70,33 @@ public final class Retention implements EventSink, AutoCloseable {
         }
     }
 
+    /**
+     * {@code delete} deletes every delivered file at once; {@code until-floor} only while the disk is under
+     * its floor, so with room to spare a delivery needs no sweep (each file of a drained backlog woke this
+     * thread for one: 5% of the agent's CPU while 2,000 small files went upstream); {@code keep-days} waits
+     * for the periodic sweep.
+     */
+    private boolean sweepsOnDelivery() {
+        return switch (settings.policy()) {
+            case "delete" -> true;
+            case "until-floor" -> {
+                try {
+                    yield disk.read().shortfall() > 0;
+                } catch (IOException e) {
+                    yield true; // the sweep reports it
+                }
+            }
+            default -> false;
+        };
+    }
+
+    /** Sweeps run so far, periodic or after deliveries. */
+    long sweeps() {
+        return sweeps.sum();
+    }
+
     private void sweepSafely() {
+        sweeps.increment();
         try {
             sweep();
         } catch (IOException | RuntimeException e) {

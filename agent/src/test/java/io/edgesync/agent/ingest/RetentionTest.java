@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** Retention on real files and a real ledger; only delivered files ever go. */
 class RetentionTest {
@@ -96,5 +97,25 @@ class RetentionTest {
         // however far below the floor, an undelivered file stays
         assertThat(retention("until-floor", Duration.ZERO, Long.MAX_VALUE / 2, T0).sweep()).isEqualTo(1);
         assertThat(present(2)).isTrue();
+    }
+
+    @Test
+    void untilFloorSweepsAfterADeliveryOnlyWhileTheDiskIsUnderItsFloor() throws Exception {
+        spool();
+        AgentEvent delivered = new AgentEvent.FileDelivered("cam/f1", "hq", 1000, 1, Duration.ZERO, "size", 0, T0);
+        try (Retention roomy = retention("until-floor", Duration.ZERO, 0, T0)) {
+            for (int i = 0; i < 100; i++) {
+                roomy.publish(delivered);
+            }
+            await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> roomy.sweeps() == 0);
+        }
+        assertThat(present(0)).isTrue();
+        long free = Files.getFileStore(data).getUsableSpace();
+        try (Retention tight = retention("until-floor", Duration.ZERO, free + 500, T0)) {
+            tight.publish(delivered);
+            await().atMost(Duration.ofSeconds(10)).until(() -> !present(0));
+            assertThat(tight.sweeps()).isEqualTo(1);
+            assertThat(present(2)).as("still owed").isTrue();
+        }
     }
 }
