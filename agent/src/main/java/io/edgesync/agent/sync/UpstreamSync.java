@@ -123,9 +123,23 @@ final class UpstreamSync {
         });
     }
 
-    /** New work may be due: wakes every idle worker. */
+    /**
+     * New work may be due: wakes every idle worker, unless the upstream is paused or backing off. Then they
+     * look again when that ends (resume signals; a backoff is a timed wait in {@link #awaitUsable}), and the
+     * generation still moves on, so a worker about to sleep does not. During an outage every upload woke all
+     * the workers to find the upstream still blocked: 4 context switches per upload with 4 workers, 8,000
+     * in B2 of the benchmark.
+     */
     void wake() {
-        wakeAfter(() -> null);
+        lock.lock();
+        try {
+            generation++;
+            if (!paused && (blockedUntil == null || !clock.instant().isBefore(blockedUntil))) {
+                changed.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Applies {@code change} to the workers' shared state and wakes them all, so none misses it. */

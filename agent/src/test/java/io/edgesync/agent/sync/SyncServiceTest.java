@@ -166,4 +166,54 @@ class SyncServiceTest {
             proxy.heal();
         }
     }
+    /**
+     * Files that arrive while the upstream backs off do not wake its workers: they would only find it still
+     * blocked (4 context switches per upload with 4 workers). Counted by the kernel for the workers' threads.
+     */
+    @Test
+    void filesArrivingDuringABackoffLeaveTheWorkersAsleep() throws Exception {
+        AgentConfig config = TestConfigs.load(dir, """
+                agent: {id: t, data-dir: "%s"}
+                upstreams:
+                  - {name: hq, url: "ftp://127.0.0.1:%d/in", user: u, password: p, workers: 4, connect-timeout: 2s}
+                sync: {retry-initial: 20s, retry-max: 40s}
+                """.formatted(dir.resolve("data"), PeerProcess.freePort()));
+        ledger = Ledger.open(config.agent().ledgerFile());
+        sync = new SyncService(config, ledger, events::add, Clock.systemUTC());
+        sync.start();
+        sync.accept(spoolFile(config, "cam/first.bin", 10));
+        await().atMost(Duration.ofSeconds(10)).until(() -> sync.status().getFirst().state().equals("down"));
+        Thread.sleep(200); // every worker back in its wait (bounded: one sleep)
+        long before = workerContextSwitches("sync-hq-");
+        for (int i = 0; i < 100; i++) {
+            sync.accept(spoolFile(config, "cam/f" + i + ".bin", 10));
+        }
+        Thread.sleep(200);
+        long switches = workerContextSwitches("sync-hq-") - before;
+        assertThat(switches).as("context switches of the 4 workers while 100 files arrived").isLessThan(40);
+        assertThat(ledger.backlog("hq").pending()).isEqualTo(101);
+    }
+
+    /** Voluntary and involuntary context switches of this JVM's threads whose name starts with {@code prefix}. */
+    private static long workerContextSwitches(String prefix) throws java.io.IOException {
+        long sum = 0;
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    if (!Files.readString(task.resolve("comm")).startsWith(prefix)) {
+                        continue;
+                    }
+                    for (String line : Files.readAllLines(task.resolve("status"))) {
+                        if (line.contains("ctxt_switches:")) {
+                            sum += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+                        }
+                    }
+                } catch (java.nio.file.NoSuchFileException gone) {
+                    // a thread that ended meanwhile
+                }
+            }
+        }
+        assertThat(sum).as("threads named " + prefix + "* found").isPositive();
+        return sum;
+    }
 }
