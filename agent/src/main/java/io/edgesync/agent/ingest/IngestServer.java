@@ -16,6 +16,8 @@ import org.apache.ftpserver.listener.ListenerFactory;
 import org.apache.ftpserver.listener.nio.NioListener;
 import org.apache.ftpserver.ssl.SslConfiguration;
 import org.apache.ftpserver.ssl.SslConfigurationFactory;
+import org.apache.mina.core.session.IoEventType;
+import org.apache.mina.filter.executor.ExecutorFilter;
 import org.apache.mina.transport.socket.SocketAcceptor;
 
 import java.io.IOException;
@@ -162,20 +164,28 @@ public final class IngestServer {
             throw new IOException("FTP server cannot listen on " + settings.bind() + ":" + settings.port() + ": "
                     + rootMessage(e), e);
         }
-        listeners.values().forEach(l -> widenBacklog(l, settings.maxConnections()));
+        listeners.values().forEach(l -> tuneAcceptor(l, settings.maxConnections()));
         LOG.log(System.Logger.Level.INFO, "FTP server listening on {0}:{1,number,#} (passive ports {2,number,#}-{3,number,#}), {4} user(s)",
                 settings.bind(), port(), settings.passivePortsFrom(), settings.passivePortsTo(), settings.users().size());
     }
 
     /**
-     * MINA listens with a backlog of 50 and FtpServer has no setting for it: a burst of connections (a
-     * scanner, a fleet of cameras after a power cut) overflows it, and each dropped SYN costs that client a
-     * one-second retransmit (measured: 5,000 connect-and-drop in 34 s, 33 of them waiting 1 s). Re-listens
-     * with a backlog of {@code ftp.max-connections} before any client is served; the kernel caps it at
-     * {@code net.core.somaxconn}. FtpServer 1.2.1's listener keeps its acceptor in a private field, read by
-     * reflection; if that ever fails the server keeps MINA's backlog and says so.
+     * Two changes to FtpServer 1.2.1's MINA acceptor, which it keeps in a private field (read by reflection;
+     * if that ever fails the server runs as FtpServer set it up and says so), made before any client is
+     * served:
+     * <ul>
+     * <li>The listen backlog: MINA listens with 50 and FtpServer has no setting for it. A burst of
+     * connections (a scanner, a fleet of cameras after a power cut) overflows it, and each dropped SYN costs
+     * that client a one-second retransmit (measured: 5,000 connect-and-drop in 34 s, 33 of them waiting 1 s).
+     * Re-listens with a backlog of {@code ftp.max-connections}; the kernel caps it at
+     * {@code net.core.somaxconn}.</li>
+     * <li>What the thread pool runs: every reply, once written by MINA's I/O thread, came back as a
+     * "message sent" event through the pool, only to reach FtpServer's handler, which does nothing with it:
+     * one thread hand-off per reply, 4 per upload from lftp. The pool now takes the other events (their
+     * order within a session is kept); "message sent" goes on on the I/O thread.</li>
+     * </ul>
      */
-    private static void widenBacklog(Listener listener, int backlog) {
+    private static void tuneAcceptor(Listener listener, int backlog) {
         if (!(listener instanceof NioListener)) {
             return;
         }
@@ -186,9 +196,18 @@ public final class IngestServer {
             InetSocketAddress bound = acceptor.getLocalAddress();
             acceptor.unbind();
             acceptor.setBacklog(Math.max(50, backlog));
+            if (acceptor.getFilterChain().get("threadPool") instanceof ExecutorFilter pool) {
+                acceptor.getFilterChain().replace("threadPool", new ExecutorFilter(pool.getExecutor(),
+                        IoEventType.SESSION_OPENED, IoEventType.SESSION_CLOSED, IoEventType.SESSION_IDLE,
+                        IoEventType.MESSAGE_RECEIVED, IoEventType.EXCEPTION_CAUGHT));
+            } else {
+                LOG.log(System.Logger.Level.WARNING, "FTP: no thread pool filter found; every reply keeps a thread"
+                        + " hand-off");
+            }
             acceptor.bind(bound);
         } catch (ReflectiveOperationException | RuntimeException | IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "FTP listen backlog stays at 50: " + e);
+            LOG.log(System.Logger.Level.WARNING, "FTP listen backlog stays at 50 and every reply keeps a thread"
+                    + " hand-off: " + e);
         }
     }
 
