@@ -3,7 +3,7 @@
 in the same run on this machine, over loopback. Not a test: it asserts nothing and prints figures.
 
     export JAVA_HOME=$(src/build/jdk-home) && ./mvnw -q -B package -DskipTests
-    python3 integration-tests/bench/bench.py            # 3 runs per case (about 10 minutes)
+    python3 integration-tests/bench/bench.py            # 3 runs per case (about 5 minutes)
     python3 integration-tests/bench/bench.py --quick    # 1 run, smaller sizes (about 2 minutes)
 
 EDGESYNC_BENCH_JAVA_OPTS adds JVM flags to the agent's ({name} is the agent's name), e.g.
