@@ -183,15 +183,25 @@ class SyncServiceTest {
         sync.start();
         sync.accept(spoolFile(config, "cam/first.bin", 10));
         await().atMost(Duration.ofSeconds(10)).until(() -> sync.status().getFirst().state().equals("down"));
-        Thread.sleep(200); // every worker back in its wait (bounded: one sleep)
+        awaitWorkersWaiting("sync-hq-", 4);
         long before = workerContextSwitches("sync-hq-");
         for (int i = 0; i < 100; i++) {
             sync.accept(spoolFile(config, "cam/f" + i + ".bin", 10));
         }
-        Thread.sleep(200);
+        awaitWorkersWaiting("sync-hq-", 4);
         long switches = workerContextSwitches("sync-hq-") - before;
         assertThat(switches).as("context switches of the 4 workers while 100 files arrived").isLessThan(40);
         assertThat(ledger.backlog("hq").pending()).isEqualTo(101);
+    }
+
+    /** Until all {@code count} threads named {@code prefix}* wait (on a condition, with or without a deadline). */
+    private static void awaitWorkersWaiting(String prefix, int count) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            List<Thread> workers = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().startsWith(prefix)).toList();
+            return workers.size() == count && workers.stream().allMatch(t -> t.getState() == Thread.State.WAITING
+                    || t.getState() == Thread.State.TIMED_WAITING);
+        });
     }
 
     /** Voluntary and involuntary context switches of this JVM's threads whose name starts with {@code prefix}. */
