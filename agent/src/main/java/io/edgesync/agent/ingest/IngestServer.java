@@ -33,6 +33,7 @@ import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 
 /**
@@ -55,6 +56,8 @@ public final class IngestServer {
     private final Listener listener;
     private final Map<String, Listener> listeners = new LinkedHashMap<>();
     private final Accounts accounts;
+    /** Each listener's dispatch of session events, set by {@link #start()} (none if it could not be replaced). */
+    private final List<InlineCommands> dispatch = new CopyOnWriteArrayList<>();
 
     /**
      * @param lock shared with {@link Retention}
@@ -164,7 +167,7 @@ public final class IngestServer {
             throw new IOException("FTP server cannot listen on " + settings.bind() + ":" + settings.port() + ": "
                     + rootMessage(e), e);
         }
-        listeners.values().forEach(l -> tuneAcceptor(l, settings.maxConnections()));
+        listeners.values().forEach(l -> tuneAcceptor(l, settings.maxConnections()).ifPresent(dispatch::add));
         LOG.log(System.Logger.Level.INFO, "FTP server listening on {0}:{1,number,#} (passive ports {2,number,#}-{3,number,#}), {4} user(s)",
                 settings.bind(), port(), settings.passivePortsFrom(), settings.passivePortsTo(), settings.users().size());
     }
@@ -179,15 +182,16 @@ public final class IngestServer {
      * that client a one-second retransmit (measured: 5,000 connect-and-drop in 34 s, 33 of them waiting 1 s).
      * Re-listens with a backlog of {@code ftp.max-connections}; the kernel caps it at
      * {@code net.core.somaxconn}.</li>
-     * <li>What the thread pool runs: every reply, once written by MINA's I/O thread, came back as a
-     * "message sent" event through the pool, only to reach FtpServer's handler, which does nothing with it:
-     * one thread hand-off per reply, 4 per upload from lftp. The pool now takes the other events (their
-     * order within a session is kept); "message sent" goes on on the I/O thread.</li>
+     * <li>Where session events run ({@link InlineCommands}): quick commands on MINA's I/O thread, the rest in
+     * FtpServer's pool as before. "Message sent" events no longer go through the pool at all: every reply,
+     * once written, came back through it only to reach FtpServer's handler, which does nothing with them.</li>
      * </ul>
+     *
+     * @return the new dispatch, if FtpServer's thread pool filter was found and replaced
      */
-    private static void tuneAcceptor(Listener listener, int backlog) {
+    private static Optional<InlineCommands> tuneAcceptor(Listener listener, int backlog) {
         if (!(listener instanceof NioListener)) {
-            return;
+            return Optional.empty();
         }
         try {
             Field field = NioListener.class.getDeclaredField("acceptor");
@@ -196,19 +200,33 @@ public final class IngestServer {
             InetSocketAddress bound = acceptor.getLocalAddress();
             acceptor.unbind();
             acceptor.setBacklog(Math.max(50, backlog));
+            InlineCommands inline = null;
             if (acceptor.getFilterChain().get("threadPool") instanceof ExecutorFilter pool) {
-                acceptor.getFilterChain().replace("threadPool", new ExecutorFilter(pool.getExecutor(),
-                        IoEventType.SESSION_OPENED, IoEventType.SESSION_CLOSED, IoEventType.SESSION_IDLE,
-                        IoEventType.MESSAGE_RECEIVED, IoEventType.EXCEPTION_CAUGHT));
+                inline = new InlineCommands(pool.getExecutor(), IoEventType.SESSION_OPENED,
+                        IoEventType.SESSION_CLOSED, IoEventType.SESSION_IDLE, IoEventType.MESSAGE_RECEIVED,
+                        IoEventType.EXCEPTION_CAUGHT);
+                acceptor.getFilterChain().replace("threadPool", inline);
             } else {
-                LOG.log(System.Logger.Level.WARNING, "FTP: no thread pool filter found; every reply keeps a thread"
-                        + " hand-off");
+                LOG.log(System.Logger.Level.WARNING, "FTP: no thread pool filter found; every command and reply"
+                        + " keeps its thread hand-offs");
             }
             acceptor.bind(bound);
+            return Optional.ofNullable(inline);
         } catch (ReflectiveOperationException | RuntimeException | IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "FTP listen backlog stays at 50 and every reply keeps a thread"
-                    + " hand-off: " + e);
+            LOG.log(System.Logger.Level.WARNING, "FTP listen backlog stays at 50 and every command and reply keeps"
+                    + " its thread hand-offs: " + e);
+            return Optional.empty();
         }
+    }
+
+    /** Commands run on MINA's I/O threads so far, over all listeners. */
+    long commandsInline() {
+        return dispatch.stream().mapToLong(InlineCommands::inline).sum();
+    }
+
+    /** Session events handed to FtpServer's pool so far, over all listeners. */
+    long eventsPooled() {
+        return dispatch.stream().mapToLong(InlineCommands::pooled).sum();
     }
 
     /**

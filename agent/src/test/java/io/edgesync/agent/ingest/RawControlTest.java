@@ -11,13 +11,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -55,47 +51,6 @@ class RawControlTest {
         server.stop();
     }
 
-    /** A raw control connection, past the greeting. */
-    private final class Raw implements AutoCloseable {
-        final Socket socket;
-        final BufferedReader in;
-        final OutputStream out;
-
-        Raw() throws IOException {
-            socket = new Socket(InetAddress.getLoopbackAddress(), server.port());
-            socket.setSoTimeout(10_000);
-            in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
-            out = socket.getOutputStream();
-            assertThat(in.readLine()).startsWith("220");
-        }
-
-        /** Sends raw bytes; returns the first line of the reply, or null when the server hung up. */
-        String send(byte[] bytes) throws IOException {
-            out.write(bytes);
-            out.flush();
-            try {
-                String line = in.readLine();
-                while (line != null && line.length() > 3 && line.charAt(3) == '-') {
-                    line = in.readLine(); // the last line of a multi-line reply carries the code
-                }
-                return line;
-            } catch (SocketTimeoutException e) {
-                return "(no answer)";
-            } catch (IOException e) {
-                return null;
-            }
-        }
-
-        String send(String line) throws IOException {
-            return send((line + "\r\n").getBytes(StandardCharsets.UTF_8));
-        }
-
-        @Override
-        public void close() throws IOException {
-            socket.close();
-        }
-    }
-
     /** The server still serves a normal client: login, upload, recorded. */
     private void stillServes() throws IOException {
         stillServes(InetAddress.getLoopbackAddress());
@@ -123,7 +78,7 @@ class RawControlTest {
 
     @Test
     void commandsBeforeLoginAndPassWithoutUserAreRefused() throws Exception {
-        try (Raw raw = new Raw()) {
+        try (RawClient raw = new RawClient(server.port())) {
             for (String cmd : List.of("LIST", "RETR x", "STOR x", "CWD /", "DELE x", "MKD x", "SITE SYNC x", "STAT")) {
                 assertThat(raw.send(cmd)).as(cmd).startsWith("530");
             }
@@ -141,7 +96,7 @@ class RawControlTest {
         garbage[garbage.length - 1] = '\n';
         byte[] badUtf8 = {'M', 'K', 'D', ' ', (byte) 0xC3, (byte) 0x28, (byte) 0xFF, '\r', '\n'};
         for (byte[] input : List.of(hundredKb, garbage, badUtf8, "\r\n".getBytes(), "NOSUCHCOMMAND\r\n".getBytes())) {
-            try (Raw raw = new Raw()) {
+            try (RawClient raw = new RawClient(server.port())) {
                 assertRefusedOrDropped(raw.send(input));
             }
         }
@@ -150,7 +105,7 @@ class RawControlTest {
 
     @Test
     void restOffsetsOutOfRangeAreRefusedAndStoreNothing() throws Exception {
-        try (Raw raw = new Raw()) {
+        try (RawClient raw = new RawClient(server.port())) {
             assertThat(raw.send("USER cam")).startsWith("331");
             assertThat(raw.send("PASS cam-pw")).startsWith("230");
             assertThat(raw.send("REST -5")).startsWith("5");
@@ -183,7 +138,7 @@ class RawControlTest {
 
     @Test
     void aHalfOpenDataConnectionAndASlowClientDoNotStallOthers() throws Exception {
-        try (Raw slow = new Raw(); Raw halfOpen = new Raw()) {
+        try (RawClient slow = new RawClient(server.port()); RawClient halfOpen = new RawClient(server.port())) {
             slow.out.write("US".getBytes()); // slow-loris: a command that never ends
             slow.out.flush();
             assertThat(halfOpen.send("USER cam")).startsWith("331");
@@ -198,13 +153,10 @@ class RawControlTest {
     @Test
     void anUploadLongerThanTheIdleTimeoutKeepsItsSession() throws Exception {
         // ftp.idle-timeout is 5 s here; the control connection is silent while the data flows for ~7 s
-        try (Raw client = new Raw()) {
-            assertThat(client.send("USER cam")).startsWith("331");
-            assertThat(client.send("PASS cam-pw")).startsWith("230");
+        try (RawClient client = new RawClient(server.port())) {
+            client.login("cam", "cam-pw");
             assertThat(client.send("TYPE I")).startsWith("200");
-            String pasv = client.send("PASV");
-            String[] nums = pasv.substring(pasv.indexOf('(') + 1, pasv.indexOf(')')).split(",");
-            int port = Integer.parseInt(nums[4].trim()) * 256 + Integer.parseInt(nums[5].trim());
+            int port = client.passive();
             try (Socket data = new Socket(InetAddress.getLoopbackAddress(), port)) {
                 assertThat(client.send("STOR slow.bin")).startsWith("150");
                 long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(7);
@@ -249,7 +201,7 @@ class RawControlTest {
         log.addHandler(capture);
         try {
             for (int session = 0; session < 2; session++) {
-                try (Raw raw = new Raw()) {
+                try (RawClient raw = new RawClient(server.port())) {
                     assertThat(raw.send("USER cam")).startsWith("331");
                     assertThat(raw.send("PASS cam-pw")).startsWith("230");
                     // lftp mirror's pair after every upload (user 'cam' lacks 'T' and 'M')

@@ -1,0 +1,169 @@
+package io.edgesync.agent.ingest;
+
+import org.apache.mina.core.buffer.IoBuffer;
+import org.apache.mina.core.filterchain.IoFilterEvent;
+import org.apache.mina.core.session.IoEventType;
+import org.apache.mina.core.session.IoSession;
+import org.apache.mina.filter.executor.ExecutorFilter;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Where an FTP session's events run: commands that only answer from memory or one file-system lookup run on
+ * the session's MINA I/O thread; everything else (transfers, logins, renames and deletes that sync to disk,
+ * commands that read the ledger, session open/close/idle, exceptions) goes to FtpServer's ordered thread pool,
+ * as it always did.
+ *
+ * <p>Why: FtpServer hands every command to its pool and the reply back to the I/O thread, two thread
+ * wake-ups per command. lftp's mirror sends four commands per file besides STOR ({@code PROT}, {@code PASV},
+ * {@code MFMT}, {@code SITE CHMOD}), so most of an upload's hand-offs were for commands that take
+ * microseconds.
+ *
+ * <p>Order within a session is kept: a command runs inline only when none of the session's events is queued
+ * or running in the pool, and when its bytes are whole lines of quick commands that start a line (a line
+ * split across two reads, or a read that also holds a transfer command, goes to the pool whole). Sessions
+ * are served by one I/O thread each, which fires their receive events in order; that thread is the only one
+ * that decides, so the check and the hand-off cannot race.
+ *
+ * <p>What runs inline must never wait long: it would hold up every other session of that I/O thread. Nothing
+ * here syncs to disk, sleeps, reads the ledger or moves data.
+ */
+final class InlineCommands extends ExecutorFilter {
+    /**
+     * Commands answered from the session's state or one file-system call. Not here: transfers and listings, PASS
+     * (password hashing, login delays), RNTO/DELE/RMD (fsync, spool bookkeeping), STAT and most SITE commands
+     * (ledger), PORT/EPRT (an address to parse, which a hostile EPRT could make a name lookup), AUTH/CCC/REIN/
+     * QUIT/ABOR (change the session itself), and any command not named here.
+     */
+    static final Set<String> QUICK = Set.of("NOOP", "TYPE", "MODE", "STRU", "SYST", "PWD", "XPWD", "OPTS", "PROT",
+            "PBSZ", "PASV", "EPSV", "CWD", "XCWD", "CDUP", "XCUP", "SIZE", "MDTM", "MFMT", "MLST", "MKD", "XMKD",
+            "RNFR", "FEAT", "ALLO", "HELP");
+    /** {@code SITE} subcommands that read no ledger. */
+    static final Set<String> QUICK_SITE = Set.of("CHMOD", "HELP", "DF");
+    /** Longest command line looked at; a longer read goes to the pool. */
+    private static final int MAX_LINE = 1024;
+    private static final String LANE = InlineCommands.class.getName() + ".lane";
+
+    private final LongAdder inline = new LongAdder();
+    private final LongAdder pooled = new LongAdder();
+
+    /**
+     * @param executor FtpServer's pool, which keeps each session's events in order
+     * @param eventTypes the events that may go to the pool; the others run where they are fired
+     */
+    InlineCommands(Executor executor, IoEventType... eventTypes) {
+        super(executor, eventTypes);
+    }
+
+    /** Receive events run on the I/O thread so far. */
+    long inline() {
+        return inline.sum();
+    }
+
+    /** Events handed to the pool so far. */
+    long pooled() {
+        return pooled.sum();
+    }
+
+    @Override
+    protected void fireEvent(IoFilterEvent event) {
+        Lane lane = lane(event.getSession());
+        if (lane.admitInline(event)) {
+            inline.increment();
+            try {
+                event.fire();
+            } finally {
+                lane.done();
+            }
+            return;
+        }
+        pooled.increment();
+        super.fireEvent(new IoFilterEvent(event.getNextFilter(), event.getType(), event.getSession(),
+                event.getParameter()) {
+            @Override
+            public void fire() {
+                try {
+                    super.fire();
+                } finally {
+                    lane.done();
+                }
+            }
+        });
+    }
+
+    private static Lane lane(IoSession session) {
+        Lane lane = (Lane) session.getAttribute(LANE);
+        if (lane == null) {
+            Lane fresh = new Lane();
+            lane = (Lane) session.setAttributeIfAbsent(LANE, fresh);
+            lane = lane == null ? fresh : lane;
+        }
+        return lane;
+    }
+
+    /** One session's events in flight (inline or in the pool) and whether its last read ended a line. */
+    private static final class Lane {
+        private int inFlight;       // guarded by this
+        private boolean lineOpen;   // guarded by this
+
+        /** Counts the event in flight; true if it is to run inline. Called in the session's event order. */
+        synchronized boolean admitInline(IoFilterEvent event) {
+            boolean quick = false;
+            if (event.getType() == IoEventType.MESSAGE_RECEIVED && event.getParameter() instanceof IoBuffer read) {
+                boolean opened = lineOpen;
+                lineOpen = !endsLine(read);
+                quick = !opened && !lineOpen && quickLines(read);
+            }
+            boolean inline = quick && inFlight == 0;
+            inFlight++;
+            return inline;
+        }
+
+        synchronized void done() {
+            inFlight--;
+        }
+    }
+
+    private static boolean endsLine(IoBuffer read) {
+        return read.hasRemaining() && read.get(read.limit() - 1) == '\n';
+    }
+
+    /**
+     * True if the bytes are one or more whole lines, each a quick command. Reads by index: the buffer's
+     * position is left for the decoder.
+     */
+    static boolean quickLines(IoBuffer read) {
+        int start = read.position();
+        int end = read.limit();
+        if (start >= end || end - start > MAX_LINE || read.get(end - 1) != '\n') {
+            return false;
+        }
+        int lineStart = start;
+        for (int i = start; i < end; i++) {
+            if (read.get(i) == '\n') {
+                if (!quickLine(read, lineStart, i)) {
+                    return false;
+                }
+                lineStart = i + 1;
+            }
+        }
+        return true;
+    }
+
+    private static boolean quickLine(IoBuffer read, int from, int newline) {
+        byte[] bytes = new byte[newline - from];
+        for (int i = 0; i < bytes.length; i++) {
+            bytes[i] = read.get(from + i);
+        }
+        String[] words = new String(bytes, StandardCharsets.US_ASCII).trim().split(" +", 3);
+        String command = words[0].toUpperCase(Locale.ROOT);
+        if (command.equals("SITE")) {
+            return words.length > 1 && QUICK_SITE.contains(words[1].toUpperCase(Locale.ROOT));
+        }
+        return QUICK.contains(command);
+    }
+}
