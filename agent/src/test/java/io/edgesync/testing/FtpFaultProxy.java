@@ -47,6 +47,7 @@ public final class FtpFaultProxy implements AutoCloseable {
     private final AtomicLong uploadedBytes = new AtomicLong();
     private final AtomicLong faultsFired = new AtomicLong();
     private volatile String storReply;
+    private volatile long uploadBytesPerSecond; // 0: as fast as the sockets go
     private final List<ServerSocket> passiveListeners = new CopyOnWriteArrayList<>();
 
     public FtpFaultProxy(int serverPort) throws IOException {
@@ -129,6 +130,11 @@ public final class FtpFaultProxy implements AutoCloseable {
      */
     public void cutBeforeNext227() {
         fault.set(Fault.CUT_BEFORE_227);
+    }
+
+    /** Uploads from now on reach the server at most this fast, as over a slow uplink (0: no limit). */
+    public void throttleUploads(long bytesPerSecond) {
+        uploadBytesPerSecond = bytesPerSecond;
     }
 
     public void stallData() {
@@ -268,6 +274,7 @@ public final class FtpFaultProxy implements AutoCloseable {
             Fault armed = null;
             byte[] buf = new byte[32 * 1024];
             long sent = 0;
+            long startNanos = System.nanoTime();
             try {
                 // not closed here: closing a socket's stream closes the socket, and a half-close must not
                 InputStream in = from.getInputStream();
@@ -303,6 +310,7 @@ public final class FtpFaultProxy implements AutoCloseable {
                     sent += n;
                     if (clientToServer) {
                         uploadedBytes.addAndGet(n);
+                        pace(sent, startNanos);
                     }
                 }
                 if (armed == Fault.LOSE_226 && fault.compareAndSet(Fault.LOSE_226, Fault.NONE)) {
@@ -321,6 +329,15 @@ public final class FtpFaultProxy implements AutoCloseable {
             }
             closeQuietly(from);
             closeQuietly(to);
+        }
+    }
+
+    /** Waits until {@code sent} bytes since {@code startNanos} are within the upload limit, if there is one. */
+    private void pace(long sent, long startNanos) {
+        long rate = uploadBytesPerSecond;
+        if (rate > 0) {
+            long due = startNanos + sent * 1_000_000_000L / rate;
+            java.util.concurrent.locks.LockSupport.parkNanos(due - System.nanoTime());
         }
     }
 

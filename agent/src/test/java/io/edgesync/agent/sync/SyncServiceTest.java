@@ -167,6 +167,45 @@ class SyncServiceTest {
         }
     }
     /**
+     * A transfer longer than 5 s tells its progress (at most once per 5 s), as fleet dashboards show it: here
+     * 48 MiB over an uplink of 6 MiB/s. The bytes are counted as the file goes out in 8 MiB pieces.
+     */
+    @Test
+    void aLongTransferReportsItsProgressAtMostEveryFiveSeconds() throws Exception {
+        try (PyFtpd upstream = PyFtpd.start(dir.resolve("upstream"));
+             io.edgesync.testing.FtpFaultProxy proxy = new io.edgesync.testing.FtpFaultProxy(upstream.port())) {
+            proxy.throttleUploads(6L << 20);
+            AgentConfig config = config(proxy.port());
+            ledger = Ledger.open(config.agent().ledgerFile());
+            sync = new SyncService(config, ledger, events::add, Clock.systemUTC());
+            sync.start();
+            long size = 48L << 20;
+            long start = System.nanoTime();
+            sync.accept(spoolFile(config, "cam/video.mp4", (int) size));
+
+            await().atMost(Duration.ofSeconds(60)).until(() -> ledger.backlog("hq").delivered() == 1);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            List<AgentEvent.Progress> progress = events.stream().filter(e -> e instanceof AgentEvent.Progress)
+                    .map(e -> (AgentEvent.Progress) e).toList();
+            assertThat(progress).as("progress during %.1f s", seconds).isNotEmpty()
+                    .hasSizeLessThanOrEqualTo((int) (seconds / 5) + 1)
+                    .allSatisfy(p -> {
+                        assertThat(p.path()).isEqualTo("cam/video.mp4");
+                        assertThat(p.upstream()).isEqualTo("hq");
+                        assertThat(p.bytesTotal()).isEqualTo(size);
+                        assertThat(p.bytesDone()).isPositive().isLessThan(size);
+                        assertThat(p.bytesPerSecond()).as("6 MiB/s, plus what the sockets buffered")
+                                .isBetween(2L << 20, 24L << 20);
+                    });
+            assertThat(events.indexOf(progress.getLast()))
+                    .isLessThan(events.indexOf(events.stream().filter(e -> e instanceof AgentEvent.FileDelivered)
+                            .findFirst().orElseThrow()));
+            assertThat(upstream.root().resolve("in/cam/video.mp4"))
+                    .hasSameBinaryContentAs(config.agent().spoolDir().resolve("cam/video.mp4"));
+        }
+    }
+
+    /**
      * Files that arrive while the upstream backs off do not wake its workers: they would only find it still
      * blocked (4 context switches per upload with 4 workers). Counted by the kernel for the workers' threads.
      */
