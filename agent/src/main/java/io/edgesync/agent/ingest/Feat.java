@@ -35,6 +35,10 @@ final class Feat extends AbstractCommand {
     @Override
     public void execute(FtpIoSession session, FtpServerContext context, FtpRequest request) {
         session.resetState();
-        session.write(new DefaultFtpReply(FtpReply.REPLY_211_SYSTEM_STATUS_REPLY, features));
+        session.write(reply());
+    }
+
+    FtpReply reply() {
+        return new DefaultFtpReply(FtpReply.REPLY_211_SYSTEM_STATUS_REPLY, features);
     }
 }

@@ -56,6 +56,7 @@ public final class IngestServer {
     private final Listener listener;
     private final Map<String, Listener> listeners = new LinkedHashMap<>();
     private final Accounts accounts;
+    private final Feat feat;
     /** Each listener's dispatch of session events, set by {@link #start()} (none if it could not be replaced). */
     private final List<InlineCommands> dispatch = new CopyOnWriteArrayList<>();
 
@@ -92,6 +93,7 @@ public final class IngestServer {
                 settings.anonymous()));
         factory.setFileSystem(new ConfinedFileSystem());
 
+        this.feat = new Feat(ssl.isPresent());
         CommandFactoryFactory commands = new CommandFactoryFactory();
         commands.addCommand("STOR", new DurableUpload(DurableUpload.Mode.STORE, intake));
         commands.addCommand("APPE", new DurableUpload(DurableUpload.Mode.APPEND, intake));
@@ -100,7 +102,7 @@ public final class IngestServer {
         commands.addCommand("PASS", new GuardedPass(new LoginGuard(settings.login(), clock, registry), accounts));
         commands.addCommand("PORT", ActivePortGuard.port());
         commands.addCommand("EPRT", ActivePortGuard.eprt());
-        commands.addCommand("FEAT", new Feat(ssl.isPresent()));
+        commands.addCommand("FEAT", feat);
         SiteCommands.all(intake, siteInfo).forEach(commands::addCommand);
         factory.setCommandFactory(commands.createCommandFactory());
 
@@ -167,13 +169,15 @@ public final class IngestServer {
             throw new IOException("FTP server cannot listen on " + settings.bind() + ":" + settings.port() + ": "
                     + rootMessage(e), e);
         }
-        listeners.values().forEach(l -> tuneAcceptor(l, settings.maxConnections()).ifPresent(dispatch::add));
+        for (Listener l : listeners.values()) {
+            tuneAcceptor(l, settings.maxConnections(), feat).ifPresent(dispatch::add);
+        }
         LOG.log(System.Logger.Level.INFO, "FTP server listening on {0}:{1,number,#} (passive ports {2,number,#}-{3,number,#}), {4} user(s)",
                 settings.bind(), port(), settings.passivePortsFrom(), settings.passivePortsTo(), settings.users().size());
     }
 
     /**
-     * Two changes to FtpServer 1.2.1's MINA acceptor, which it keeps in a private field (read by reflection;
+     * Three changes to FtpServer 1.2.1's MINA acceptor, which it keeps in a private field (read by reflection;
      * if that ever fails the server runs as FtpServer set it up and says so), made before any client is
      * served:
      * <ul>
@@ -185,11 +189,12 @@ public final class IngestServer {
      * <li>Where session events run ({@link InlineCommands}): quick commands on MINA's I/O thread, the rest in
      * FtpServer's pool as before. "Message sent" events no longer go through the pool at all: every reply,
      * once written, came back through it only to reach FtpServer's handler, which does nothing with them.</li>
+     * <li>FEAT is answered before login too ({@link FeatBeforeLogin}).</li>
      * </ul>
      *
      * @return the new dispatch, if FtpServer's thread pool filter was found and replaced
      */
-    private static Optional<InlineCommands> tuneAcceptor(Listener listener, int backlog) {
+    private static Optional<InlineCommands> tuneAcceptor(Listener listener, int backlog, Feat feat) {
         if (!(listener instanceof NioListener)) {
             return Optional.empty();
         }
@@ -210,11 +215,12 @@ public final class IngestServer {
                 LOG.log(System.Logger.Level.WARNING, "FTP: no thread pool filter found; every command and reply"
                         + " keeps its thread hand-offs");
             }
+            acceptor.getFilterChain().addLast("featBeforeLogin", new FeatBeforeLogin(feat));
             acceptor.bind(bound);
             return Optional.ofNullable(inline);
         } catch (ReflectiveOperationException | RuntimeException | IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "FTP listen backlog stays at 50 and every command and reply keeps"
-                    + " its thread hand-offs: " + e);
+            LOG.log(System.Logger.Level.WARNING, "FTP listen backlog stays at 50, every command and reply keeps its"
+                    + " thread hand-offs, and FEAT before login gets 530: " + e);
             return Optional.empty();
         }
     }

@@ -71,11 +71,16 @@ class FtpsTest {
 
     @Test
     void explicitTlsWithPrivateDataUploads() throws Exception {
+        try (RawClient clear = new RawClient(server.port())) {
+            clear.out.write("FEAT\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            clear.out.flush();
+            assertThat(clear.replyLines()).as("FEAT before AUTH TLS and login").contains(" AUTH TLS", " PBSZ", " PROT");
+        }
         FTPSClient client = ftps(false);
         client.connect("127.0.0.1", server.port());
-        assertThat(client.login("secure", "secure-pw")).isTrue();
-        assertThat(client.features()).as("FEAT (FtpServer answers it only after login)").isTrue();
+        assertThat(client.features()).as("FEAT over TLS before login").isTrue();
         assertThat(client.getReplyString()).contains("AUTH TLS", "PBSZ", "PROT");
+        assertThat(client.login("secure", "secure-pw")).isTrue();
         client.execPBSZ(0);
         client.execPROT("P");
         client.setFileType(FTP.BINARY_FILE_TYPE);

@@ -8,6 +8,8 @@ import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -44,11 +46,28 @@ final class RawClient implements AutoCloseable {
 
     /** The next reply's last line (the one with the code and a space), or null at the end of the stream. */
     String reply() throws IOException {
-        String line = in.readLine();
-        while (line != null && line.length() > 3 && line.charAt(3) == '-') {
-            line = in.readLine();
+        List<String> lines = replyLines();
+        return lines.isEmpty() ? null : lines.getLast();
+    }
+
+    /** Every line of the next reply: one, or from {@code ddd-} to the line that starts with {@code ddd }. */
+    List<String> replyLines() throws IOException {
+        List<String> lines = new ArrayList<>();
+        String first = in.readLine();
+        if (first == null) {
+            return lines;
         }
-        return line;
+        lines.add(first);
+        if (first.length() > 3 && first.charAt(3) == '-') {
+            String end = first.substring(0, 3) + " ";
+            for (String line = in.readLine(); line != null; line = in.readLine()) {
+                lines.add(line);
+                if (line.startsWith(end)) {
+                    break;
+                }
+            }
+        }
+        return lines;
     }
 
     /** USER and PASS, each answered as expected. */

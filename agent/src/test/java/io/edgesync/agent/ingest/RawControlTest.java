@@ -88,6 +88,23 @@ class RawControlTest {
     }
 
     @Test
+    void featIsAnsweredBeforeLoginAndOffersNoCompression() throws Exception {
+        try (RawClient raw = new RawClient(server.port())) {
+            raw.out.write("FEAT\r\n".getBytes(StandardCharsets.US_ASCII));
+            raw.out.flush();
+            List<String> before = raw.replyLines();
+            assertThat(before.getFirst()).startsWith("211-");
+            assertThat(before.getLast()).startsWith("211 ");
+            assertThat(before).contains(" SIZE", " MFMT", " UTF8").doesNotContain(" MODE Z", " AUTH TLS");
+            assertThat(raw.send("SYST")).as("other commands still need a login").startsWith("530");
+            raw.login("cam", "cam-pw");
+            raw.out.write("feat\r\n".getBytes(StandardCharsets.US_ASCII));
+            raw.out.flush();
+            assertThat(raw.replyLines()).as("after login, the same list").isEqualTo(before);
+        }
+    }
+
+    @Test
     void hugeLinesGarbageAndInvalidUtf8AreRefusedOrDropped() throws Exception {
         byte[] hundredKb = ("USER " + "A".repeat(100_000) + "\r\n").getBytes(StandardCharsets.US_ASCII);
         byte[] garbage = new byte[4096];
