@@ -225,7 +225,7 @@ public final class IngestServer {
         }
     }
 
-    /** Commands run on MINA's I/O threads so far, over all listeners. */
+    /** Reads of quick commands run on MINA's I/O threads so far, over all listeners. */
     long commandsInline() {
         return dispatch.stream().mapToLong(InlineCommands::inline).sum();
     }
