@@ -36,9 +36,20 @@ public final class Vsftpd extends PeerProcess {
      * {@code require_ssl_reuse=YES}, a data connection must resume the control connection's TLS session.
      */
     public static Vsftpd startTls(Path dir, SelfSigned certificate) throws IOException {
-        return start(dir, freePort(), List.of("ssl_enable=YES", "rsa_cert_file=" + certificate.cert(),
+        return start(dir, freePort(), tls(certificate));
+    }
+
+    /** The same with implicit TLS: the handshake comes first on every connection, as on port 990. */
+    public static Vsftpd startImplicitTls(Path dir, SelfSigned certificate) throws IOException {
+        List<String> options = new java.util.ArrayList<>(tls(certificate));
+        options.add("implicit_ssl=YES");
+        return start(dir, freePort(), options);
+    }
+
+    private static List<String> tls(SelfSigned certificate) {
+        return List.of("ssl_enable=YES", "rsa_cert_file=" + certificate.cert(),
                 "rsa_private_key_file=" + certificate.key(), "force_local_logins_ssl=YES",
-                "force_local_data_ssl=YES", "allow_anon_ssl=NO", "ssl_ciphers=HIGH"));
+                "force_local_data_ssl=YES", "allow_anon_ssl=NO", "ssl_ciphers=HIGH");
     }
 
     private static Vsftpd start(Path dir, int port, List<String> extra) throws IOException {

@@ -171,7 +171,7 @@ public final class ConfigLoader {
                 duration(node, "connect-timeout", Duration.ofSeconds(10)),
                 duration(node, "control-timeout", Duration.ofSeconds(30)),
                 duration(node, "data-timeout", Duration.ofSeconds(60)),
-                strings(node, "include", List.of("**")), caFile(node));
+                strings(node, "include", List.of("**")), caFile(node), bool(node, "implicit-tls", false));
     }
 
     private static Optional<Path> caFile(Config node) {

@@ -18,10 +18,12 @@ import java.util.Locale;
  *                receives; {@code **} (the default) takes everything
  * @param caFile for {@code ftps://}: PEM certificates of the CAs to trust (a private CA, or the server's own
  *               self-signed certificate); empty = the JVM's trust store. The host name is always checked.
+ * @param implicitTls for {@code ftps://}: TLS from the connection's first byte (implicit FTPS, port 990 unless
+ *                    the URL names one) instead of {@code AUTH TLS}
  */
 public record UpstreamSettings(String name, URI url, String user, Secret password, int workers,
                                Duration connectTimeout, Duration controlTimeout, Duration dataTimeout,
-                               List<String> include, Optional<Path> caFile) {
+                               List<String> include, Optional<Path> caFile, boolean implicitTls) {
 
     public UpstreamSettings {
         if (name == null || !name.matches("[a-z0-9][a-z0-9_-]{0,31}")) {
@@ -31,6 +33,10 @@ public record UpstreamSettings(String name, URI url, String user, Secret passwor
         String scheme = url == null || url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("ftp") && !scheme.equals("ftps") || url.getHost() == null) {
             throw ConfigException.of("url", url, "allowed: ftp://host[:port]/dir or ftps://host[:port]/dir");
+        }
+        if (implicitTls && !scheme.equals("ftps")) {
+            throw ConfigException.of("implicit-tls", true, "allowed only with an ftps:// url; for plain FTP"
+                    + " leave it out");
         }
         if (url.getUserInfo() != null) {
             throw ConfigException.of("url", redact(url),
@@ -79,7 +85,7 @@ public record UpstreamSettings(String name, URI url, String user, Secret passwor
     }
 
     public int port() {
-        return url.getPort() > 0 ? url.getPort() : 21;
+        return url.getPort() > 0 ? url.getPort() : implicitTls ? 990 : 21;
     }
 
     /** The upstream folder, relative to the login folder, without leading or trailing slashes ("" = login folder). */
@@ -96,6 +102,6 @@ public record UpstreamSettings(String name, URI url, String user, Secret passwor
     /** The same settings without the login ({@code reload-config} compares what is left). */
     public UpstreamSettings withoutCredentials() {
         return new UpstreamSettings(name, url, "-", Secret.of(""), workers, connectTimeout, controlTimeout, dataTimeout,
-                include, caFile);
+                include, caFile, implicitTls);
     }
 }

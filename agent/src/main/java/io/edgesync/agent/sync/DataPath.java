@@ -37,9 +37,12 @@ interface DataPath {
     /** Sends the commands in one write without waiting; the caller reads one reply per command. */
     void sendTogether(String... commands) throws IOException;
 
-    /** @param tls the TLS context for {@code ftps://} (trust and host name check), or null for plain FTP */
-    static FTPClient client(SSLContext tls) {
-        return tls != null ? new Tls(tls) : new Plain();
+    /**
+     * @param tls the TLS context for {@code ftps://} (trust and host name check), or null for plain FTP
+     * @param implicit TLS from the first byte instead of {@code AUTH TLS} (with {@code tls} only)
+     */
+    static FTPClient client(SSLContext tls, boolean implicit) {
+        return tls != null ? new Tls(tls, implicit) : new Plain();
     }
 
     /**
@@ -151,14 +154,14 @@ interface DataPath {
     }
 
     /**
-     * Explicit FTPS ({@code AUTH TLS}): the server's certificate checked against the context's trust and its
-     * host name; each data connection resumes the control connection's TLS session, which vsftpd
+     * FTPS, explicit ({@code AUTH TLS}) or implicit: the server's certificate checked against the context's
+     * trust and its host name; each data connection resumes the control connection's TLS session, which vsftpd
      * ({@code require_ssl_reuse}, on by default) and FileZilla Server demand. Data through TLS is copied
      * through a buffer (no {@code sendfile}).
      */
     final class Tls extends FTPSClient implements DataPath {
-        Tls(SSLContext context) {
-            super(false, context);
+        Tls(SSLContext context, boolean implicit) {
+            super(implicit, context);
             setEndpointCheckingEnabled(true);
             // TLS 1.2: a TLS 1.3 session resumes only with the server's single-use tickets (vsftpd gives two:
             // the third data connection got "522 SSL connection failed: session reuse required"); a TLS 1.2

@@ -87,7 +87,7 @@ final class FtpUploader implements Uploader {
 
     @Override
     public Session open() throws UpstreamException {
-        FTPClient client = DataPath.client(tls);
+        FTPClient client = DataPath.client(tls, upstream.implicitTls());
         client.setConnectTimeout((int) upstream.connectTimeout().toMillis());
         client.setDefaultTimeout((int) upstream.controlTimeout().toMillis());
         client.setDataTimeout(upstream.dataTimeout());

@@ -186,6 +186,18 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void implicitTlsIsForFtpsUpstreamsAndDefaultsToPort990() throws IOException {
+        assertThat(problems("upstreams:\n  - {name: hq, url: 'ftp://h/in', user: u, implicit-tls: true}\n")
+                .getMessage()).contains("upstreams.0.implicit-tls: 'true' is not valid; allowed only with an ftps:// url");
+        AgentConfig implicit = load("upstreams:\n  - {name: hq, url: 'ftps://h/in', user: u, implicit-tls: true}\n");
+        assertThat(implicit.upstreams().getFirst().implicitTls()).isTrue();
+        assertThat(implicit.upstreams().getFirst().port()).isEqualTo(990);
+        AgentConfig explicit = load("upstreams:\n  - {name: hq, url: 'ftps://h/in', user: u}\n");
+        assertThat(explicit.upstreams().getFirst().implicitTls()).isFalse();
+        assertThat(explicit.upstreams().getFirst().port()).isEqualTo(21);
+    }
+
+    @Test
     void durationsAcceptUnitsAndIso() {
         assertThat(Durations.parse("500ms")).isEqualTo(Duration.ofMillis(500));
         assertThat(Durations.parse("30s")).isEqualTo(Duration.ofSeconds(30));

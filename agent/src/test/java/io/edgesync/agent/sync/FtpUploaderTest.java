@@ -37,7 +37,7 @@ class FtpUploaderTest {
 
     static UpstreamSettings upstream(int port, String base, String user, String password, Duration timeout) {
         return new UpstreamSettings("up", URI.create("ftp://127.0.0.1:" + port + "/" + base), user,
-                Secret.of(password), 1, timeout, timeout, timeout, List.of("**"), Optional.empty());
+                Secret.of(password), 1, timeout, timeout, timeout, List.of("**"), Optional.empty(), false);
     }
 
     /** An uploader to vsftpd's {@code in/} (or a proxy in front of it) as the test vsftpd's user. */
@@ -72,9 +72,13 @@ class FtpUploaderTest {
     }
 
     private static UpstreamSettings ftps(int port, Optional<Path> caFile) {
+        return ftps(port, caFile, false);
+    }
+
+    private static UpstreamSettings ftps(int port, Optional<Path> caFile, boolean implicit) {
         Duration timeout = Duration.ofSeconds(10);
         return new UpstreamSettings("up", URI.create("ftps://127.0.0.1:" + port + "/in"), Vsftpd.USER,
-                Secret.of(Vsftpd.PASSWORD), 1, timeout, timeout, timeout, List.of("**"), caFile);
+                Secret.of(Vsftpd.PASSWORD), 1, timeout, timeout, timeout, List.of("**"), caFile, implicit);
     }
 
     private Path localFile(String name, int size) throws Exception {
@@ -165,6 +169,27 @@ class FtpUploaderTest {
                 }
             }
             assertThatThrownBy(() -> new FtpUploader(ftps(server.port(), Optional.empty())).open())
+                    .as("a certificate nobody vouches for is refused")
+                    .isInstanceOfSatisfying(UpstreamException.class,
+                            e -> assertThat(e.getMessage()).containsIgnoringCase("certificat"));
+        }
+    }
+
+    /** Implicit FTPS (vsftpd's implicit_ssl, as appliances on port 990 serve it): the same checks and uploads. */
+    @Test
+    void implicitFtpsToVsftpdUploadsWithTheCertificateChecked() throws Exception {
+        SelfSigned certificate = SelfSigned.forAddress(Files.createDirectories(dir.resolve("tls")), "127.0.0.1");
+        try (Vsftpd server = Vsftpd.startImplicitTls(dir.resolve("vsftpd"), certificate)) {
+            FtpUploader uploader = new FtpUploader(ftps(server.port(), Optional.of(certificate.cert()), true));
+            try (Uploader.Session session = uploader.open()) {
+                for (int i = 0; i < 2; i++) {
+                    Path file = localFile("i" + i, 50_000 + i);
+                    session.upload(new Uploader.Upload(file, "cam/i" + i + ".bin", 50_000 + i, sha256(file),
+                            Integer.toString(i), false, done -> { }));
+                    assertThat(server.root().resolve("in/cam/i" + i + ".bin")).hasSameBinaryContentAs(file);
+                }
+            }
+            assertThatThrownBy(() -> new FtpUploader(ftps(server.port(), Optional.empty(), true)).open())
                     .as("a certificate nobody vouches for is refused")
                     .isInstanceOfSatisfying(UpstreamException.class,
                             e -> assertThat(e.getMessage()).containsIgnoringCase("certificat"));
