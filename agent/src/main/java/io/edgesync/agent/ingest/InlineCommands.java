@@ -20,8 +20,7 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Why: FtpServer hands every command to its pool and the reply back to the I/O thread, two thread
  * wake-ups per command. lftp's mirror sends {@code PROT}, {@code PASV} with {@code STOR} in one write,
- * {@code MFMT} and {@code SITE CHMOD} for each file, so three of its four hand-offs per upload were for
- * commands that take microseconds.
+ * {@code MFMT} and {@code SITE CHMOD} for each file; {@code PROT} and {@code SITE CHMOD} take microseconds.
  *
  * <p>Order within a session is kept: a command runs inline only when none of the session's events is queued
  * or running in the pool, and when its bytes are whole lines of quick commands that start a line (a line
@@ -30,18 +29,19 @@ import java.util.concurrent.atomic.LongAdder;
  * that decides, so the check and the hand-off cannot race.
  *
  * <p>What runs inline must never wait long: it would hold up every other session of that I/O thread. Nothing
- * here syncs to disk, sleeps, reads the ledger or moves data.
+ * here writes to disk, sleeps, reads the ledger or moves data.
  */
 final class InlineCommands extends ExecutorFilter {
     /**
-     * Commands answered from the session's state or one file-system call. Not here: transfers and listings, PASS
-     * (password hashing, login delays), RNTO/DELE/RMD (fsync, spool bookkeeping), STAT and most SITE commands
-     * (ledger), PORT/EPRT (an address to parse, which a hostile EPRT could make a name lookup), AUTH/CCC/REIN/
-     * QUIT/ABOR (change the session itself), and any command not named here.
+     * Commands answered from the session's state or one file-system lookup. Not here: transfers and listings,
+     * PASS (password hashing, login delays), RNTO/DELE/RMD (fsync, spool bookkeeping), MKD and MFMT (they
+     * change the file system, and a journal commit or write throttling can hold such a call as long as an
+     * fsync), STAT and most SITE commands (ledger), PORT/EPRT (an address to parse, which a hostile EPRT could
+     * make a name lookup), AUTH/CCC/REIN/QUIT/ABOR (change the session itself), and any command not named here.
      */
     static final Set<String> QUICK = Set.of("NOOP", "TYPE", "MODE", "STRU", "SYST", "PWD", "XPWD", "OPTS", "PROT",
-            "PBSZ", "PASV", "EPSV", "CWD", "XCWD", "CDUP", "XCUP", "SIZE", "MDTM", "MFMT", "MLST", "MKD", "XMKD",
-            "RNFR", "FEAT", "ALLO", "HELP");
+            "PBSZ", "PASV", "EPSV", "CWD", "XCWD", "CDUP", "XCUP", "SIZE", "MDTM", "MLST", "RNFR", "FEAT", "ALLO",
+            "HELP");
     /** {@code SITE} subcommands that read no ledger. */
     static final Set<String> QUICK_SITE = Set.of("CHMOD", "HELP", "DF");
     /** Longest command line looked at; a longer read goes to the pool. */

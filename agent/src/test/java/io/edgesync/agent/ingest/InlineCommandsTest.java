@@ -60,11 +60,12 @@ class InlineCommandsTest {
     @Test
     void onlyWholeLinesOfQuickCommandsCountAsQuick() {
         for (String yes : List.of("NOOP\r\n", "pasv\r\n", "TYPE I\r\nPWD\r\nNOOP\r\n", "SITE CHMOD 644 ./f.jpg\r\n",
-                "MFMT 20261122141342 f0000.jpg\r\n", "CWD /x/d00\n", "  PWD\r\n")) {
+                "SIZE f0000.jpg\r\n", "CWD /x/d00\n", "  PWD\r\n")) {
             assertThat(quick(yes)).as(yes).isTrue();
         }
         for (String no : List.of("STOR x\r\n", "PASV\r\nSTOR x\r\n", "NOOP", "NOOP\r\nPW", "SITE SYNC x\r\n",
-                "SITE\r\n", "\r\n", "", "RNTO x\r\n", "PASS secret\r\n", "DELE x\r\n", "STAT\r\n", "QUIT\r\n",
+                "SITE\r\n", "\r\n", "", "RNTO x\r\n", "PASS secret\r\n", "DELE x\r\n",
+                "MKD d\r\n", "MFMT 20261122141342 f0000.jpg\r\n", "STAT\r\n", "QUIT\r\n",
                 "NOOPSTOR\r\n", "PASV\rSTOR x\n", "PORT 127,0,0,1,4,1\r\n", "EPRT |1|host.example|1025|\r\n",
                 "ＮＯＯＰ\r\n", "CWD " + "a".repeat(2000) + "\r\n")) {
             assertThat(quick(no)).as(no).isFalse();
