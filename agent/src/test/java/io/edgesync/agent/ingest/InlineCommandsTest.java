@@ -12,7 +12,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
@@ -90,9 +89,7 @@ class InlineCommandsTest {
             assertThat(server.commandsInline() - inline).isEqualTo(30);
             assertThat(server.eventsPooled()).isEqualTo(pooled);
 
-            int port = client.passive();
-            try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
-                assertThat(client.send("STOR a.jpg")).startsWith("150");
+            try (Socket socket = client.startUpload("a.jpg")) {
                 socket.getOutputStream().write(new byte[4096]);
             }
             assertThat(client.reply()).startsWith("226");
@@ -105,9 +102,7 @@ class InlineCommandsTest {
     void aCommandSentDuringAnUploadIsAnsweredAfterIt() throws Exception {
         try (RawClient client = new RawClient(server.port())) {
             client.login("cam", "cam-pw");
-            int port = client.passive();
-            try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
-                assertThat(client.send("STOR during.jpg")).startsWith("150");
+            try (Socket socket = client.startUpload("during.jpg")) {
                 OutputStream bytes = socket.getOutputStream();
                 bytes.write(new byte[1000]);
                 bytes.flush();
@@ -148,9 +143,7 @@ class InlineCommandsTest {
     void anUploadWaitingForItsBytesHoldsUpNoOtherSession() throws Exception {
         try (RawClient uploading = new RawClient(server.port())) {
             uploading.login("cam", "cam-pw");
-            int port = uploading.passive();
-            try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
-                assertThat(uploading.send("STOR waiting.jpg")).startsWith("150");
+            try (Socket socket = uploading.startUpload("waiting.jpg")) {
                 // more sessions than MINA has I/O threads (cores + 1): some share the waiting session's thread
                 for (int i = 0; i < 2 * Runtime.getRuntime().availableProcessors() + 4; i++) {
                     try (RawClient other = new RawClient(server.port())) {

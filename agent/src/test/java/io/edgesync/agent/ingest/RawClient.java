@@ -84,6 +84,18 @@ final class RawClient implements AutoCloseable {
         return Integer.parseInt(nums[4].trim()) * 256 + Integer.parseInt(nums[5].trim());
     }
 
+    /** PASV, the data connection, and {@code STOR name} answered 150: the caller sends the bytes and closes. */
+    Socket startUpload(String name) throws IOException {
+        Socket data = new Socket(InetAddress.getLoopbackAddress(), passive());
+        try {
+            assertThat(send("STOR " + name)).startsWith("150");
+            return data;
+        } catch (IOException | RuntimeException | Error e) {
+            data.close();
+            throw e;
+        }
+    }
+
     @Override
     public void close() throws IOException {
         socket.close();

@@ -173,9 +173,7 @@ class RawControlTest {
         try (RawClient client = new RawClient(server.port())) {
             client.login("cam", "cam-pw");
             assertThat(client.send("TYPE I")).startsWith("200");
-            int port = client.passive();
-            try (Socket data = new Socket(InetAddress.getLoopbackAddress(), port)) {
-                assertThat(client.send("STOR slow.bin")).startsWith("150");
+            try (Socket data = client.startUpload("slow.bin")) {
                 long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(7);
                 int chunks = 0;
                 while (System.nanoTime() < until && chunks < 100) {

@@ -71,10 +71,6 @@ class FtpUploaderTest {
         }
     }
 
-    private static UpstreamSettings ftps(int port, Optional<Path> caFile) {
-        return ftps(port, caFile, false);
-    }
-
     private static UpstreamSettings ftps(int port, Optional<Path> caFile, boolean implicit) {
         Duration timeout = Duration.ofSeconds(10);
         return new UpstreamSettings("up", URI.create("ftps://127.0.0.1:" + port + "/in"), Vsftpd.USER,
@@ -159,19 +155,7 @@ class FtpUploaderTest {
     void ftpsToVsftpdChecksTheCertificateAndResumesTheSessionOnEveryDataConnection() throws Exception {
         SelfSigned certificate = SelfSigned.forAddress(Files.createDirectories(dir.resolve("tls")), "127.0.0.1");
         try (Vsftpd server = Vsftpd.startTls(dir.resolve("vsftpd"), certificate)) {
-            FtpUploader uploader = new FtpUploader(ftps(server.port(), Optional.of(certificate.cert())));
-            try (Uploader.Session session = uploader.open()) {
-                for (int i = 0; i < 3; i++) {
-                    Path file = localFile("f" + i, 70_000 + i);
-                    session.upload(new Uploader.Upload(file, "cam/f" + i + ".bin", 70_000 + i, sha256(file),
-                            Integer.toString(i), false, done -> { }));
-                    assertThat(server.root().resolve("in/cam/f" + i + ".bin")).hasSameBinaryContentAs(file);
-                }
-            }
-            assertThatThrownBy(() -> new FtpUploader(ftps(server.port(), Optional.empty())).open())
-                    .as("a certificate nobody vouches for is refused")
-                    .isInstanceOfSatisfying(UpstreamException.class,
-                            e -> assertThat(e.getMessage()).containsIgnoringCase("certificat"));
+            uploadsOverTlsAndRefusesAnUnvouchedCertificate(server, certificate, false);
         }
     }
 
@@ -180,20 +164,26 @@ class FtpUploaderTest {
     void implicitFtpsToVsftpdUploadsWithTheCertificateChecked() throws Exception {
         SelfSigned certificate = SelfSigned.forAddress(Files.createDirectories(dir.resolve("tls")), "127.0.0.1");
         try (Vsftpd server = Vsftpd.startImplicitTls(dir.resolve("vsftpd"), certificate)) {
-            FtpUploader uploader = new FtpUploader(ftps(server.port(), Optional.of(certificate.cert()), true));
-            try (Uploader.Session session = uploader.open()) {
-                for (int i = 0; i < 2; i++) {
-                    Path file = localFile("i" + i, 50_000 + i);
-                    session.upload(new Uploader.Upload(file, "cam/i" + i + ".bin", 50_000 + i, sha256(file),
-                            Integer.toString(i), false, done -> { }));
-                    assertThat(server.root().resolve("in/cam/i" + i + ".bin")).hasSameBinaryContentAs(file);
-                }
-            }
-            assertThatThrownBy(() -> new FtpUploader(ftps(server.port(), Optional.empty(), true)).open())
-                    .as("a certificate nobody vouches for is refused")
-                    .isInstanceOfSatisfying(UpstreamException.class,
-                            e -> assertThat(e.getMessage()).containsIgnoringCase("certificat"));
+            uploadsOverTlsAndRefusesAnUnvouchedCertificate(server, certificate, true);
         }
+    }
+
+    /** Three files over one session (each on a data connection of its own), then a login with no ca-file. */
+    private void uploadsOverTlsAndRefusesAnUnvouchedCertificate(Vsftpd server, SelfSigned certificate,
+                                                                boolean implicit) throws Exception {
+        FtpUploader uploader = new FtpUploader(ftps(server.port(), Optional.of(certificate.cert()), implicit));
+        try (Uploader.Session session = uploader.open()) {
+            for (int i = 0; i < 3; i++) {
+                Path file = localFile("f" + i, 70_000 + i);
+                session.upload(new Uploader.Upload(file, "cam/f" + i + ".bin", 70_000 + i, sha256(file),
+                        Integer.toString(i), false, done -> { }));
+                assertThat(server.root().resolve("in/cam/f" + i + ".bin")).hasSameBinaryContentAs(file);
+            }
+        }
+        assertThatThrownBy(() -> new FtpUploader(ftps(server.port(), Optional.empty(), implicit)).open())
+                .as("a certificate nobody vouches for is refused")
+                .isInstanceOfSatisfying(UpstreamException.class,
+                        e -> assertThat(e.getMessage()).containsIgnoringCase("certificat"));
     }
 
     /**
