@@ -260,6 +260,20 @@ def count_final(path):
     return sum(1 for _, _, files in os.walk(path) for f in files if not f.startswith(".edgesync-"))
 
 
+def make_backlog(agent, tree, n):
+    """Pauses the agent's upstream and uploads tree's n files into it as b3/: a backlog waiting in the spool."""
+    agent.command("pause")
+    lftp_mirror(tree, agent.ftp, "cam", "cam-pw-bench", "b3", 8)
+    wait_until("backlog recorded", lambda: agent.status()["upstreams"][0]["backlog"] == n, 30)
+
+
+def deliver_backlog(agent, vs, n):
+    """Resumes the upstream; returns once all n files of b3/ are final upstream (watched on vsftpd's disk,
+    not by asking the agent)."""
+    agent.command("resume")
+    wait_until("backlog delivered", lambda: count_final(vs.root / "in/cam/b3") == n, 600, 0.02)
+
+
 def lftp_mirror(src, port, user, password, target, parallel):
     run(["lftp", "-c", f"set net:max-retries 2; set ftp:sync-mode off; open -u {user},{password} "
                        f"ftp://127.0.0.1:{port}; mirror -R --parallel={parallel} {src} {target}"])
@@ -512,15 +526,11 @@ def main():
             # C2 compiler took 1.6 of the agent's 3.7 CPU seconds of this case)
             lftp_mirror(warm, agent.ftp, "cam", "cam-pw-bench", "warm", 8)
             wait_until("warm-up delivered", lambda: agent.status()["upstreams"][0]["backlog"] == 0, 120)
-            agent.command("pause")
-            lftp_mirror(tree3, agent.ftp, "cam", "cam-pw-bench", "b3", 8)
-            wait_until("backlog recorded", lambda: agent.status()["upstreams"][0]["backlog"] == n3, 30)
+            make_backlog(agent, tree3, n3)
             settle(agent.spool() / "b3")
             sampler = RssSampler(agent)
             t, cpu, threads, vs_before = time.perf_counter(), agent.cpu_s(), agent.thread_cpu(), vs.cpu_s()
-            agent.command("resume")
-            # until every file is final upstream (watched on the upstream's disk, not by asking the agent)
-            wait_until("backlog delivered", lambda: count_final(vs.root / "in/cam/b3") == n3, 600, 0.02)
+            deliver_backlog(agent, vs, n3)
             e_t.append(time.perf_counter() - t)
             e_cpu.append(agent.cpu_s() - cpu)
             vs_e_cpu.append(vs.cpu_s() - vs_before)

@@ -159,11 +159,17 @@ final class InlineCommands extends ExecutorFilter {
         for (int i = 0; i < bytes.length; i++) {
             bytes[i] = read.get(from + i);
         }
-        String[] words = new String(bytes, StandardCharsets.US_ASCII).trim().split(" +", 3);
-        String command = words[0].toUpperCase(Locale.ROOT);
+        String line = new String(bytes, StandardCharsets.US_ASCII).trim();
+        String command = firstWord(line);
         if (command.equals("SITE")) {
-            return words.length > 1 && QUICK_SITE.contains(words[1].toUpperCase(Locale.ROOT));
+            return QUICK_SITE.contains(firstWord(line.substring(command.length()).trim()));
         }
         return QUICK.contains(command);
+    }
+
+    /** The text up to the first space, in upper case (the line when it has none). */
+    private static String firstWord(String text) {
+        int space = text.indexOf(' ');
+        return (space < 0 ? text : text.substring(0, space)).toUpperCase(Locale.ROOT);
     }
 }

@@ -134,7 +134,7 @@ final class UpstreamSync {
         lock.lock();
         try {
             generation++;
-            if (!paused && (blockedUntil == null || !clock.instant().isBefore(blockedUntil))) {
+            if (!paused && !backingOff()) {
                 changed.signalAll();
             }
         } finally {
@@ -544,6 +544,11 @@ final class UpstreamSync {
         }
     }
 
+    /** Whether the upstream-wide backoff still runs; call holding {@link #lock}. */
+    private boolean backingOff() {
+        return blockedUntil != null && clock.instant().isBefore(blockedUntil);
+    }
+
     /**
      * Waits while the upstream is paused or in its upstream-wide backoff.
      *
@@ -555,7 +560,7 @@ final class UpstreamSync {
             while (!stopped) {
                 if (paused) {
                     changed.await();
-                } else if (blockedUntil != null && clock.instant().isBefore(blockedUntil)) {
+                } else if (backingOff()) {
                     changed.await(Duration.between(clock.instant(), blockedUntil).toMillis() + 1, TimeUnit.MILLISECONDS);
                 } else {
                     break;
