@@ -9,9 +9,8 @@ import java.util.List;
 
 /**
  * A real upstream vsftpd (replaces on rename, like ProFTPD and pure-ftpd), standalone on a free loopback
- * port, serving {@code root} to the local user {@link #USER}. CI creates that user (see .ci/run; its shell
- * must be in /etc/shells for vsftpd's PAM stack); without it the test is skipped (failed under CI) with the
- * commands to create it.
+ * port, serving {@code root} to the local user {@link #USER}. {@code src/build/peers} creates that user (its
+ * shell must be in /etc/shells for vsftpd's PAM stack); without it the test fails with the command to run.
  */
 public final class Vsftpd extends PeerProcess {
     public static final String USER = "edgesync-up";

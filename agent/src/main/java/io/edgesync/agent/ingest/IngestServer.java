@@ -230,6 +230,11 @@ public final class IngestServer {
         return dispatch.stream().mapToLong(InlineCommands::inline).sum();
     }
 
+    /** Session events not finished yet, over all listeners. */
+    long eventsInFlight() {
+        return dispatch.stream().mapToLong(InlineCommands::inFlight).sum();
+    }
+
     /** Session events handed to FtpServer's pool so far, over all listeners. */
     long eventsPooled() {
         return dispatch.stream().mapToLong(InlineCommands::pooled).sum();

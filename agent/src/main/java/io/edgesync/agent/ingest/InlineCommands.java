@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -50,6 +51,7 @@ final class InlineCommands extends ExecutorFilter {
 
     private final LongAdder inline = new LongAdder();
     private final LongAdder pooled = new LongAdder();
+    private final AtomicLong inFlight = new AtomicLong();
 
     /**
      * @param executor FtpServer's pool, which keeps each session's events in order
@@ -69,15 +71,26 @@ final class InlineCommands extends ExecutorFilter {
         return pooled.sum();
     }
 
+    /**
+     * Events of all sessions not finished yet, inline or in the pool. A pooled command's reply can reach the
+     * client before its event has finished here, so a client that sends its next command at once may find
+     * the session still busy (and that command goes to the pool, in order).
+     */
+    long inFlight() {
+        return inFlight.get();
+    }
+
     @Override
     protected void fireEvent(IoFilterEvent event) {
         Lane lane = lane(event.getSession());
+        inFlight.incrementAndGet();
         if (lane.admitInline(event)) {
             inline.increment();
             try {
                 event.fire();
             } finally {
                 lane.done();
+                inFlight.decrementAndGet();
             }
             return;
         }
@@ -90,6 +103,7 @@ final class InlineCommands extends ExecutorFilter {
                     super.fire();
                 } finally {
                     lane.done();
+                    inFlight.decrementAndGet();
                 }
             }
         });
