@@ -18,6 +18,7 @@ import io.edgesync.agent.ingest.IngestServer;
 import io.edgesync.agent.ingest.Retention;
 import io.edgesync.agent.ingest.SpoolLock;
 import io.edgesync.agent.ingest.SpoolReconciler;
+import io.edgesync.agent.ingest.StorageHealth;
 import io.edgesync.agent.ledger.Ledger;
 import io.edgesync.agent.ledger.LedgerException;
 import io.edgesync.agent.sync.SyncService;
@@ -125,9 +126,10 @@ public final class Main {
                 events, clock);
         // retention hears of deliveries from sync; its own deletions go to metrics and MQTT
         SyncService sync = new SyncService(config, ledger, EventSink.fanOut(List.of(events, retention)), clock);
+        StorageHealth storage = new StorageHealth(dataDir, events, clock);
         IngestServer ingest = new IngestServer(config.ftp(), config.agent().spoolDir(), config.agent().incomingDir(),
                 sync, disk, spoolLock, events, metrics.registry(), new SiteReport(config.agent().id(), ledger, sync, clock),
-                clock);
+                storage, clock);
         BooleanSupplier mqttConnected = () -> link.map(MqttLink::connected).orElse(false);
         StatusReporter status = new StatusReporter(config.agent().id(), ingest, sync, ledger, disk, mqtt.isPresent(),
                 mqttConnected, Optional.of(silence), clock);
@@ -136,16 +138,18 @@ public final class Main {
         metrics.counter("edgesync.ledger.writes", "Ledger writes; several share a commit when they arrive together",
                 ledger, Ledger::committedWrites);
         disk.registerGauges(metrics);
+        storage.registerGauges(metrics);
         CommandRegistry commands = new AgentCommands(status, sync, ingest, disk, retention, ledger, silence, config,
                 configSource, clock).registry(config.agent().id());
         Optional<MqttCommands> mqttCommands = link.map(l -> new MqttCommands(commands, l, topics, config.mqtt().groups()));
         HttpApi http = new HttpApi(config.http(), metrics, status, commands, HealthChecks.all(ingest, ledger, sync, disk,
-                mqtt.isPresent(), mqttConnected, silence::silent));
+                storage, mqtt.isPresent(), mqttConnected, silence::silent));
 
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.log(System.Logger.Level.INFO, "stopping");
             ingest.stop();
             sync.stop(STOP_GRACE);
+            storage.close();
             retention.close();
             silence.close();
             mqttCommands.ifPresent(MqttCommands::close);
@@ -162,6 +166,7 @@ public final class Main {
 
         demoParts.ifPresent(Demo::startUpstream);
         sync.start();
+        storage.start();
         retention.start();
         silence.start();
         ingest.start();

@@ -133,7 +133,7 @@ public final class ConfigLoader {
                 strings(root, "ftp.ignore", List.of("*.tmp", "*.part", ".*")),
                 new FtpSettings.LoginLimits(integer("ftp.login.max-failures", 5),
                         duration("ftp.login.delay", Duration.ofSeconds(1)), duration("ftp.login.ban", Duration.ofMinutes(15))),
-                tls(), users);
+                tls(), users, duration("ftp.partial-keep", FtpSettings.PARTIAL_KEEP));
     }
 
     private Optional<FtpSettings.Tls> tls() {

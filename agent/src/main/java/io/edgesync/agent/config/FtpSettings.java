@@ -17,13 +17,30 @@ import java.util.Set;
  * @param tls FTPS towards devices ({@code ftp.tls.*}); empty = plain FTP only
  * @param ignore glob patterns of file names that are stored but never delivered (device temporaries); a
  *               rename to a name outside them delivers the file
+ * @param partialKeep how long the bytes of a cut upload are kept for the device to continue it (0 = not kept)
  */
 public record FtpSettings(String bind, int port, int passivePortsFrom, int passivePortsTo, String passiveAddress,
                           int maxLogins, int maxConnections, int maxConnectionsPerIp, Duration idleTimeout,
                           boolean anonymous, boolean active, List<String> ignore,
-                          LoginLimits login, Optional<Tls> tls, List<User> users) {
+                          LoginLimits login, Optional<Tls> tls, List<User> users, Duration partialKeep) {
+
+    /** The default of {@code ftp.partial-keep}. */
+    public static final Duration PARTIAL_KEEP = Duration.ofHours(1);
+
+    /** Settings with the default {@code ftp.partial-keep}. */
+    public FtpSettings(String bind, int port, int passivePortsFrom, int passivePortsTo, String passiveAddress,
+                       int maxLogins, int maxConnections, int maxConnectionsPerIp, Duration idleTimeout,
+                       boolean anonymous, boolean active, List<String> ignore, LoginLimits login, Optional<Tls> tls,
+                       List<User> users) {
+        this(bind, port, passivePortsFrom, passivePortsTo, passiveAddress, maxLogins, maxConnections,
+                maxConnectionsPerIp, idleTimeout, anonymous, active, ignore, login, tls, users, PARTIAL_KEEP);
+    }
 
     public FtpSettings {
+        if (partialKeep.isNegative()) {
+            throw ConfigException.of("ftp.partial-keep", partialKeep, "allowed: 0s (cut uploads are not kept) or a"
+                    + " duration such as 1h");
+        }
         AgentConfig.checkPort("ftp.port", port);
         if (passivePortsFrom < 1024 || passivePortsTo > 65535 || passivePortsFrom > passivePortsTo) {
             throw ConfigException.of("ftp.passive-ports", passivePortsFrom + "-" + passivePortsTo,
@@ -77,7 +94,7 @@ public record FtpSettings(String bind, int port, int passivePortsFrom, int passi
     /** The same settings with other users ({@code reload-config} compares what is left). */
     public FtpSettings withUsers(List<User> other) {
         return new FtpSettings(bind, port, passivePortsFrom, passivePortsTo, passiveAddress, maxLogins, maxConnections,
-                maxConnectionsPerIp, idleTimeout, anonymous, active, ignore, login, tls, other);
+                maxConnectionsPerIp, idleTimeout, anonymous, active, ignore, login, tls, other, partialKeep);
     }
 
     public record Tls(java.nio.file.Path keystore, Secret keystorePassword, int implicitPort) {

@@ -3,6 +3,7 @@ package io.edgesync.agent.http;
 import io.edgesync.agent.control.SilenceWatch;
 import io.edgesync.agent.ingest.DiskSpace;
 import io.edgesync.agent.ingest.IngestServer;
+import io.edgesync.agent.ingest.StorageHealth;
 import io.edgesync.agent.ledger.Backlog;
 import io.edgesync.agent.ledger.Ledger;
 import io.edgesync.agent.ledger.LedgerException;
@@ -20,7 +21,8 @@ import java.util.function.Supplier;
 
 /**
  * One {@link PartCheck} per part. Liveness: the FTP server and the ledger (restart if they are gone).
- * Readiness adds the disk, each upstream (down while it cannot be reached) and MQTT when configured;
+ * Readiness has those two as well, and adds the storage (down while the data folder's disk refuses writes,
+ * with the reason), the disk floor, each upstream (down while it cannot be reached) and MQTT when configured;
  * silent devices ({@code expect-every}) are listed as a warning that keeps the check up.
  */
 public final class HealthChecks {
@@ -28,18 +30,25 @@ public final class HealthChecks {
     }
 
     public static List<PartCheck> all(IngestServer ingest, Ledger ledger, SyncService sync, DiskSpace disk,
-                                      boolean mqttEnabled, BooleanSupplier mqttConnected,
+                                      StorageHealth storage, boolean mqttEnabled, BooleanSupplier mqttConnected,
                                       Supplier<List<SilenceWatch.Silent>> silent) {
         List<PartCheck> checks = new ArrayList<>();
-        checks.add(PartCheck.liveness("ftp", () -> new PartCheck.Result(ingest.running(), Map.of("port", ingest.port()))));
-        checks.add(PartCheck.liveness("ledger", () -> {
+        Supplier<PartCheck.Result> ftp = () -> new PartCheck.Result(ingest.running(), Map.of("port", ingest.port()));
+        Supplier<PartCheck.Result> ledgerUp = () -> {
             try {
                 ledger.ping();
                 return new PartCheck.Result(true, Map.of());
             } catch (LedgerException e) {
                 return new PartCheck.Result(false, Map.of("error", e.getMessage()));
             }
-        }));
+        };
+        checks.add(PartCheck.liveness("ftp", ftp));
+        checks.add(PartCheck.liveness("ledger", ledgerUp));
+        checks.add(PartCheck.readiness("ftp", ftp));
+        checks.add(PartCheck.readiness("ledger", ledgerUp));
+        checks.add(PartCheck.readiness("storage", () -> storage.problem()
+                .map(why -> new PartCheck.Result(false, Map.of("failed", true, "reason", why)))
+                .orElseGet(() -> new PartCheck.Result(true, Map.of("failed", false)))));
         checks.add(PartCheck.readiness("disk", () -> disk(disk)));
         for (String name : sync.upstreamNames()) {
             checks.add(PartCheck.readiness("upstream:" + name, () -> upstream(sync, name)));

@@ -1,6 +1,7 @@
 package io.edgesync.agent.ingest;
 
 import io.edgesync.agent.ledger.ReceivedFile;
+import io.edgesync.agent.ledger.SpoolStamp;
 import org.apache.ftpserver.command.AbstractCommand;
 import org.apache.ftpserver.ftplet.DefaultFtpReply;
 import org.apache.ftpserver.ftplet.FtpFile;
@@ -12,12 +13,14 @@ import org.apache.ftpserver.impl.FtpServerContext;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
+import java.util.Optional;
 
 /**
  * RNTO that devices can rely on: the rename replaces an existing file (as vsftpd does; FtpServer's own
- * RNTO answers 553), is fsynced, and tells the ledger before the 250: a device's {@code x.tmp} renamed to
- * {@code x.jpg} is recorded and delivered under its final name only, and what was owed under the old
- * name is withdrawn. A folder can be renamed only while none of its files is still owed upstream.
+ * RNTO answers 553), and is recorded before it is made and fsynced after, all before the 250: a device's
+ * {@code x.tmp} renamed to {@code x.jpg} is recorded and delivered under its final name only, and what was
+ * owed under the old name is withdrawn. A record that fails leaves both names as they were. A folder can be
+ * renamed only while none of its files is still owed upstream.
  */
 final class DurableRename extends AbstractCommand {
     private static final System.Logger LOG = System.getLogger(DurableRename.class.getName());
@@ -47,8 +50,12 @@ final class DurableRename extends AbstractCommand {
             SpoolPath source = spoolPath(home, from.getAbsolutePath());
             SpoolPath target = spoolPath(home, to.getAbsolutePath());
             SpoolLock.Step<Void, Exception> move = () -> {
-                rename(source, target);
-                record(session, source, target);
+                checkRename(source, target);
+                if (Files.isDirectory(source.file())) {
+                    rename(source, target);
+                } else {
+                    renameRecorded(session, source, target);
+                }
                 return null;
             };
             if (Files.isDirectory(source.file())) {
@@ -80,7 +87,7 @@ final class DurableRename extends AbstractCommand {
         }
     }
 
-    private void rename(SpoolPath source, SpoolPath target) throws UploadRefused, IOException {
+    private void checkRename(SpoolPath source, SpoolPath target) throws UploadRefused, IOException {
         if (!Files.exists(source.file())) {
             throw new UploadRefused(FtpReply.REPLY_550_REQUESTED_ACTION_NOT_TAKEN, "No such file.");
         }
@@ -92,10 +99,13 @@ final class DurableRename extends AbstractCommand {
             throw new UploadRefused(FtpReply.REPLY_553_REQUESTED_ACTION_NOT_TAKEN_FILE_NAME_NOT_ALLOWED,
                     "No such folder; create it first (MKD).");
         }
-        if (Files.isDirectory(source.file()) && intake.sink().pendingUnder(source.relative())) {
+        if (Files.isDirectory(source.file()) && intake.sink().owed(source.relative()).files() > 0) {
             throw new UploadRefused(FtpReply.REPLY_450_REQUESTED_FILE_ACTION_NOT_TAKEN,
                     "Folder holds files still waiting for delivery; try again later.");
         }
+    }
+
+    private static void rename(SpoolPath source, SpoolPath target) throws IOException {
         Files.move(source.file(), target.file(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         SpoolWriter.fsyncDirectory(target.file().getParent());
         if (!source.file().getParent().equals(target.file().getParent())) {
@@ -103,17 +113,36 @@ final class DurableRename extends AbstractCommand {
         }
     }
 
-    private void record(FtpIoSession session, SpoolPath source, SpoolPath target) throws IOException {
-        if (Files.isDirectory(target.file())) {
-            return;
+    /**
+     * A file renamed to a delivered name is recorded first (its inode, which the rename keeps, tells the
+     * version); if the rename then fails, the record is forgotten. What the old name owed is withdrawn after.
+     */
+    private void renameRecorded(FtpIoSession session, SpoolPath source, SpoolPath target) throws IOException {
+        Optional<Long> recorded = Optional.empty();
+        ReceivedFile received = null;
+        if (!intake.ignored().ignored(target.relative())) {
+            received = new ReceivedFile(target.relative(), Files.size(source.file()),
+                    SpoolWriter.sha256Of(source.file()), intake.clock().instant(), Sessions.userName(session),
+                    Sessions.clientIp(session)).withStamp(SpoolStamp.read(source.file()));
+            recorded = Optional.of(intake.sink().record(received));
+        }
+        try {
+            rename(source, target);
+        } catch (IOException e) {
+            if (recorded.isPresent()) {
+                try {
+                    intake.sink().discard(recorded.get());
+                } catch (IOException forget) {
+                    e.addSuppressed(forget);
+                }
+            }
+            throw e;
         }
         if (!intake.ignored().ignored(source.relative())) {
             intake.sink().withdraw(source.relative());
         }
-        if (!intake.ignored().ignored(target.relative())) {
-            intake.sink().accept(new ReceivedFile(target.relative(), Files.size(target.file()),
-                    SpoolWriter.sha256Of(target.file()), intake.clock().instant(), Sessions.userName(session),
-                    Sessions.clientIp(session)));
+        if (recorded.isPresent()) {
+            intake.sink().published(recorded.get(), received);
         }
     }
 }

@@ -29,11 +29,14 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
- * STOR, APPE and STOU that acknowledge only what is durable: the device's bytes go to a private
- * temporary file, which is fsynced and renamed over the final name, the folder fsynced, and the upload
- * handed to the {@link UploadSink} (the ledger commit); only then does the device get 226. Any failure
- * before that gets a 4xx/5xx reply and leaves the spool as it was. Replaces FtpServer's own commands,
- * which write to the final name and reply before any hook could run.
+ * STOR, APPE and STOU that acknowledge only what is durable and whole: the device's bytes go to a private
+ * temporary file, which is fsynced; the upload is kept only if its device is still there and did not abort
+ * it ({@link Transfer}) and it is as long as an {@code ALLO} announced; it is recorded by the
+ * {@link UploadSink} (the ledger commit), then renamed over the final name and the folder fsynced; only then
+ * does the device get 226. Any failure before that gets a 4xx/5xx reply and leaves the spool as it was (an
+ * acknowledged older version included). An upload cut off is kept as a private partial ({@link Partials})
+ * that the device may continue. Replaces FtpServer's own commands, which write to the final name and reply
+ * before any hook could run.
  */
 final class DurableUpload extends AbstractCommand {
     enum Mode { STORE, APPEND, UNIQUE }
@@ -55,27 +58,36 @@ final class DurableUpload extends AbstractCommand {
         // the data connection (MINA sees no control traffic): idle detection is off until the final reply is
         // out. A stalled data connection still ends by its own timeout.
         int idle = session.getConfig().getIdleTime(IdleStatus.BOTH_IDLE);
+        long announced = Allo.take(session);
         WriteFuture reply = null;
+        Transfer transfer = Transfer.begin(session);
         try {
             SpoolPath target = target(session, request);
             checkDataConnectionRequested(session);
+            checkStorage(session, target);
             checkDiskFloor(session, target);
-            long prefix = prefixLength(target, offset);
-            Quota.Allowance allowance = Quota.allowance(intake.limits(session.getUser()),
-                    Path.of(session.getUser().getHomeDirectory()), target.file());
+            Prefix prefix = prefix(target, offset);
+            Quota.Allowance allowance = Quota.allowance(intake.limits(session.getUser()), intake,
+                    intake.homeOf(session.getUser()), target);
             session.getConfig().setIdleTime(IdleStatus.BOTH_IDLE, 0);
             session.write(new DefaultFtpReply(FtpReply.REPLY_150_FILE_STATUS_OKAY,
                     (mode == Mode.UNIQUE ? "FILE: " + Path.of(target.relative()).getFileName() : "Opening data connection")
                             + " for " + request.getCommand() + "."));
-            ReceivedFile received = receive(session, target, prefix, allowance);
+            ReceivedFile received = receive(session, transfer, target, prefix, allowance,
+                    prefix.length() == 0 ? announced : -1);
             reply = session.write(new DefaultFtpReply(FtpReply.REPLY_226_CLOSING_DATA_CONNECTION,
                     "Transfer complete; " + received.size() + " bytes stored durably."));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            reply = session.write(new DefaultFtpReply(FtpReply.REPLY_451_REQUESTED_ACTION_ABORTED,
+                    "The server is stopping; nothing was stored."));
         } catch (UploadRefused e) {
             LOG.log(e.code() >= 500 || e.getCause() != null ? System.Logger.Level.WARNING : System.Logger.Level.INFO,
                     "{0} {1} by {2} from {3} refused: {4} {5}", request.getCommand(), request.getArgument(),
                     Sessions.userName(session), Sessions.clientIp(session), e.code(), e.getMessage());
             reply = session.write(new DefaultFtpReply(e.code(), e.getMessage()));
         } finally {
+            transfer.end();
             session.resetState();
             session.getDataConnection().closeDataConnection();
             if (reply != null) {
@@ -130,6 +142,18 @@ final class DurableUpload extends AbstractCommand {
                 "File name not allowed.");
     }
 
+    /** While the data folder's disk refuses writes, nothing is accepted, and the device is told why. */
+    private void checkStorage(FtpIoSession session, SpoolPath target) throws UploadRefused {
+        Optional<String> problem = intake.storage().problem();
+        if (problem.isPresent()) {
+            intake.events().publish(new AgentEvent.UploadRefused(target.relative(), Sessions.userName(session),
+                    Sessions.clientIp(session), FtpReply.REPLY_451_REQUESTED_ACTION_ABORTED, "storage-failed",
+                    intake.clock().instant()));
+            throw new UploadRefused(FtpReply.REPLY_451_REQUESTED_ACTION_ABORTED, "Storage failed on this agent ("
+                    + problem.get() + "); nothing was stored, try again later.");
+        }
+    }
+
     /** G7: below the free-space floor nothing is accepted, so the ledger and the spool never fill up. */
     private void checkDiskFloor(FtpIoSession session, SpoolPath target) throws UploadRefused {
         DiskSpace.Reading disk;
@@ -154,50 +178,124 @@ final class DurableUpload extends AbstractCommand {
         }
     }
 
-    /** How many bytes of the existing file the upload keeps: all for APPE, the REST offset for STOR. */
-    private long prefixLength(SpoolPath target, long restOffset) throws UploadRefused {
+    /**
+     * What the upload continues: nothing, the front of the complete file (APPE: all of it; REST n + STOR: its
+     * first n bytes), or the front of the device's own cut upload of the path, which takes precedence.
+     *
+     * @param partial the cut upload to continue, if that is the source
+     */
+    private record Prefix(long length, Optional<Path> partial) {
+    }
+
+    private Prefix prefix(SpoolPath target, long restOffset) throws UploadRefused {
+        if (mode != Mode.APPEND && restOffset == 0) {
+            intake.partials().discard(target); // a new upload from byte 0: an older cut one is not continued
+            return new Prefix(0, Optional.empty());
+        }
+        if (restOffset < 0) {
+            throw new UploadRefused(554, "Restart offset " + restOffset + " is not valid.");
+        }
+        Optional<Path> partial = mode == Mode.UNIQUE ? Optional.empty() : intake.partials().find(target);
+        if (partial.isPresent()) {
+            long have = partial.get().toFile().length();
+            if (mode == Mode.APPEND) {
+                return new Prefix(have, partial);
+            }
+            if (restOffset <= have) {
+                return new Prefix(restOffset, partial);
+            }
+            throw new UploadRefused(554, "Restart offset " + restOffset + " is beyond the " + have
+                    + " bytes received of the cut upload.");
+        }
         boolean exists = Files.isRegularFile(target.file());
         long existing = exists ? target.file().toFile().length() : 0;
         if (mode == Mode.APPEND) {
-            return existing;
+            return new Prefix(existing, Optional.empty());
         }
-        if (restOffset < 0 || restOffset > existing) {
+        if (restOffset > existing) {
             throw new UploadRefused(554,
                     "Restart offset " + restOffset + " is beyond the file's " + existing + " bytes.");
         }
-        return restOffset;
+        return new Prefix(restOffset, Optional.empty());
     }
 
-    private ReceivedFile receive(FtpIoSession session, SpoolPath target, long prefix, Quota.Allowance allowance)
-            throws UploadRefused {
+    /**
+     * @param announced the size an {@code ALLO} announced for this upload, or -1
+     */
+    private ReceivedFile receive(FtpIoSession session, Transfer transfer, SpoolPath target, Prefix prefix,
+                                 Quota.Allowance allowance, long announced) throws UploadRefused, InterruptedException {
         DataSource data;
         try {
             data = DataSource.open(session);
         } catch (Exception e) {
             throw new UploadRefused(FtpReply.REPLY_425_CANT_OPEN_DATA_CONNECTION, "Cannot open data connection.");
         }
-        try (SpoolWriter writer = new SpoolWriter(intake.incoming(), allowance.maxBytes())) {
-            transfer(session, data, writer, target, prefix, allowance);
-            if (!session.isConnected()) {
-                // the control connection is gone: the device can never see a 226, so this is not an upload
-                throw new UploadRefused(FtpReply.REPLY_426_CONNECTION_CLOSED_TRANSFER_ABORTED,
-                        "Control connection closed during transfer.");
+        transfer.attach(data.socket());
+        try (SpoolWriter writer = writer(target, prefix, allowance)) {
+            try {
+                transfer(session, data, writer, target, prefix, allowance);
+            } catch (UploadRefused e) {
+                if (e.code() == FtpReply.REPLY_426_CONNECTION_CLOSED_TRANSFER_ABORTED && !transfer.aborted()) {
+                    writer.keepAsPartial(target, intake.partials());
+                }
+                throw e;
             }
+            writer.sync(); // the file's fsync, the longest step, needs no lock: nothing else sees the temporary
+            complete(transfer, writer, target, announced);
             ReceivedFile received = new ReceivedFile(target.relative(), writer.size(), writer.sha256Hex(),
-                    intake.clock().instant(), Sessions.userName(session), Sessions.clientIp(session));
+                    intake.clock().instant(), Sessions.userName(session), Sessions.clientIp(session))
+                    .withStamp(writer.stamp());
             commit(writer, target, received);
+            intake.partials().discard(target);
             return received;
         } catch (IOException e) {
+            intake.storage().failed(e);
             throw new UploadRefused(FtpReply.REPLY_451_REQUESTED_ACTION_ABORTED,
-                    "Local error; nothing was stored, please send the file again.", e);
+                    "Local error (" + e.getMessage() + "); nothing was stored, please send the file again.", e);
         }
     }
 
-    private static void transfer(FtpIoSession session, DataSource data, SpoolWriter writer, SpoolPath target,
-                                 long prefix, Quota.Allowance allowance) throws UploadRefused, IOException {
-        if (prefix > 0) {
+    private SpoolWriter writer(SpoolPath target, Prefix prefix, Quota.Allowance allowance)
+            throws IOException, UploadRefused {
+        if (prefix.partial().isPresent()) {
             try {
-                writer.copyPrefix(target.file(), prefix);
+                return SpoolWriter.continuing(intake.incoming(), prefix.partial().get(), prefix.length(),
+                        allowance.maxBytes());
+            } catch (SpoolWriter.TooLargeException e) {
+                throw new UploadRefused(FtpReply.REPLY_552_REQUESTED_FILE_ACTION_ABORTED_EXCEEDED_STORAGE,
+                        allowance.exceeded());
+            }
+        }
+        return new SpoolWriter(intake.incoming(), allowance.maxBytes());
+    }
+
+    /**
+     * The data ended normally; the upload is whole only if it was not aborted, its device did not vanish with
+     * it, and it is as long as announced. A cut upload is kept for the device to continue.
+     */
+    private void complete(Transfer transfer, SpoolWriter writer, SpoolPath target, long announced)
+            throws UploadRefused, InterruptedException, IOException {
+        if (transfer.aborted()) {
+            throw new UploadRefused(FtpReply.REPLY_426_CONNECTION_CLOSED_TRANSFER_ABORTED,
+                    "Transfer aborted; nothing was stored.");
+        }
+        if (transfer.deviceGone()) {
+            writer.keepAsPartial(target, intake.partials());
+            throw new UploadRefused(FtpReply.REPLY_426_CONNECTION_CLOSED_TRANSFER_ABORTED,
+                    "Control connection closed during transfer; nothing was stored.");
+        }
+        if (announced > writer.size()) {
+            writer.keepAsPartial(target, intake.partials());
+            throw new UploadRefused(FtpReply.REPLY_426_CONNECTION_CLOSED_TRANSFER_ABORTED, "Transfer ended after "
+                    + writer.size() + " of the " + announced + " bytes announced by ALLO; nothing was stored.");
+        }
+    }
+
+    private void transfer(FtpIoSession session, DataSource data, SpoolWriter writer, SpoolPath target,
+                                 Prefix prefix, Quota.Allowance allowance) throws UploadRefused, IOException {
+        if (prefix.length() > 0 && prefix.partial().isEmpty()) {
+            try {
+                writer.copyPrefix(target.file(), prefix.length());
             } catch (SpoolWriter.TooLargeException e) {
                 throw new UploadRefused(FtpReply.REPLY_552_REQUESTED_FILE_ACTION_ABORTED_EXCEEDED_STORAGE,
                         allowance.exceeded());
@@ -209,6 +307,7 @@ final class DurableUpload extends AbstractCommand {
             throw new UploadRefused(FtpReply.REPLY_552_REQUESTED_FILE_ACTION_ABORTED_EXCEEDED_STORAGE,
                     allowance.exceeded());
         } catch (SpoolWriter.LocalWriteException e) {
+            intake.storage().failed(e);
             throw new UploadRefused(FtpReply.REPLY_452_REQUESTED_ACTION_NOT_TAKEN,
                     "Cannot store the file here now (" + e.getMessage() + "); nothing was stored.", e);
         } catch (IOException e) {
@@ -239,18 +338,22 @@ final class DurableUpload extends AbstractCommand {
 
         void copyTo(FtpIoSession session, SpoolWriter writer) throws IOException;
 
+        /** The data connection's socket, so that an ABOR can close it; null when out of reach. */
+        Socket socket();
+
         static DataSource open(FtpIoSession session) throws Exception {
             DataConnection connection = session.getDataConnection().openConnection();
-            if (SOCKET.isPresent() && connection instanceof IODataConnection
-                    && session.getDataConnection() instanceof IODataConnectionFactory io && !io.isZipMode()
+            Socket socket = SOCKET.isPresent() && connection instanceof IODataConnection
+                    ? (Socket) SOCKET.get().get(connection) : null;
+            if (socket != null && session.getDataConnection() instanceof IODataConnectionFactory io && !io.isZipMode()
                     && session.getDataType() == DataType.BINARY) {
-                return new Direct((Socket) SOCKET.get().get(connection));
+                return new Direct(socket);
             }
-            return new Framed(connection);
+            return new Framed(connection, socket);
         }
 
         /** FtpServer's copy, which converts line ends for TYPE A and inflates MODE Z. */
-        record Framed(DataConnection connection) implements DataSource {
+        record Framed(DataConnection connection, Socket socket) implements DataSource {
             @Override
             public void copyTo(FtpIoSession session, SpoolWriter writer) throws IOException {
                 try (OutputStream out = writer.stream()) {
@@ -281,21 +384,37 @@ final class DurableUpload extends AbstractCommand {
         }
     }
 
+    /**
+     * Records the upload, then puts it in place: a record that fails leaves the spool as it was, and a rename
+     * that fails is undone and the record forgotten. Under the path's lock, so that retention and renames see
+     * the spool and the ledger agree.
+     */
     private void commit(SpoolWriter writer, SpoolPath target, ReceivedFile received) throws IOException {
-        writer.sync(); // the file's fsync, the longest step, needs no lock: nothing else sees the temporary
         intake.lock().locked(() -> {
-            writer.publish(target.file());
             if (intake.ignored().ignored(received.path())) {
+                writer.publish(target.file());
                 LOG.log(System.Logger.Level.DEBUG, "stored {0}; not delivered until renamed", received.path());
                 return null;
             }
+            long id;
             try {
-                intake.sink().accept(received);
+                id = intake.sink().record(received);
             } catch (IOException e) {
-                LOG.log(System.Logger.Level.ERROR, "upload " + received.path() + " is on disk but not recorded;"
-                        + " the device is told to send it again", e);
+                LOG.log(System.Logger.Level.ERROR, "upload " + received.path() + " cannot be recorded; nothing was"
+                        + " stored and the device is told to send it again", e);
                 throw e;
             }
+            try {
+                writer.publish(target.file());
+            } catch (IOException e) {
+                try {
+                    intake.sink().discard(id);
+                } catch (IOException forget) {
+                    e.addSuppressed(forget); // the next start finds it never got into place
+                }
+                throw e;
+            }
+            intake.sink().published(id, received);
             return null;
         }, received.path());
         LOG.log(System.Logger.Level.DEBUG, "received {0} ({1} bytes) from {2}", received.path(), received.size(),

@@ -27,6 +27,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
@@ -59,21 +60,26 @@ public final class IngestServer {
     private final Feat feat;
     /** Each listener's dispatch of session events, set by {@link #start()} (none if it could not be replaced). */
     private final List<InlineCommands> dispatch = new CopyOnWriteArrayList<>();
+    private final Partials partials;
+    private Thread partialSweeper;
 
     /**
      * @param lock shared with {@link Retention}
      * @param events told of refused uploads
      * @param registry where the login counters go
      * @param siteInfo what SITE SYNC, SITE QUEUE and STAT report
+     * @param storage told of local write failures; while it is failed, uploads are refused
      */
     public IngestServer(FtpSettings settings, Path spool, Path incoming, UploadSink sink, DiskSpace disk,
-                        SpoolLock lock, EventSink events, MeterRegistry registry, SiteInfo siteInfo, Clock clock) {
+                        SpoolLock lock, EventSink events, MeterRegistry registry, SiteInfo siteInfo,
+                        StorageHealth storage, Clock clock) {
         this.settings = settings;
         this.spool = spool.toAbsolutePath().normalize();
         this.incoming = incoming.toAbsolutePath().normalize();
         this.accounts = new Accounts(settings.users());
+        this.partials = new Partials(this.incoming, settings.partialKeep(), clock);
         Intake intake = new Intake(this.spool, this.incoming, sink, disk, new IgnoredNames(settings.ignore()), events,
-                lock, accounts, clock);
+                lock, accounts, partials, storage, clock);
 
         FtpServerFactory factory = new FtpServerFactory();
         Optional<SslConfiguration> ssl = settings.tls().map(IngestServer::ssl);
@@ -103,6 +109,8 @@ public final class IngestServer {
         commands.addCommand("PORT", ActivePortGuard.port());
         commands.addCommand("EPRT", ActivePortGuard.eprt());
         commands.addCommand("FEAT", feat);
+        commands.addCommand("ALLO", new Allo());
+        commands.addCommand("SIZE", new PartialSize(intake));
         SiteCommands.all(intake, siteInfo).forEach(commands::addCommand);
         factory.setCommandFactory(commands.createCommandFactory());
 
@@ -163,6 +171,7 @@ public final class IngestServer {
             Files.createDirectories(spool.resolve(user.home()));
         }
         clearIncoming();
+        partials.sweep();
         try {
             server.start();
         } catch (FtpException | RuntimeException e) {
@@ -172,12 +181,25 @@ public final class IngestServer {
         for (Listener l : listeners.values()) {
             tuneAcceptor(l, settings.maxConnections(), feat).ifPresent(dispatch::add);
         }
+        if (partials.enabled()) {
+            Duration every = Duration.ofSeconds(Math.clamp(settings.partialKeep().toSeconds() / 4, 10, 300));
+            partialSweeper = Thread.ofVirtual().name("partial-sweep").start(() -> {
+                try {
+                    while (!Thread.currentThread().isInterrupted()) {
+                        Thread.sleep(every);
+                        partials.sweep();
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        }
         LOG.log(System.Logger.Level.INFO, "FTP server listening on {0}:{1,number,#} (passive ports {2,number,#}-{3,number,#}), {4} user(s)",
                 settings.bind(), port(), settings.passivePortsFrom(), settings.passivePortsTo(), settings.users().size());
     }
 
     /**
-     * Three changes to FtpServer 1.2.1's MINA acceptor, which it keeps in a private field (read by reflection;
+     * Four changes to FtpServer 1.2.1's MINA acceptor, which it keeps in a private field (read by reflection;
      * if that ever fails the server runs as FtpServer set it up and says so), made before any client is
      * served:
      * <ul>
@@ -190,6 +212,7 @@ public final class IngestServer {
      * FtpServer's pool as before. "Message sent" events no longer go through the pool at all: every reply,
      * once written, came back through it only to reach FtpServer's handler, which does nothing with them.</li>
      * <li>FEAT is answered before login too ({@link FeatBeforeLogin}).</li>
+     * <li>Urgent data stays in line on control connections (ABOR's Telnet Synch).</li>
      * </ul>
      *
      * @return the new dispatch, if FtpServer's thread pool filter was found and replaced
@@ -205,6 +228,10 @@ public final class IngestServer {
             InetSocketAddress bound = acceptor.getLocalAddress();
             acceptor.unbind();
             acceptor.setBacklog(Math.max(50, backlog));
+            // RFC 959's ABOR comes after Telnet IP and a Synch, whose DM byte is sent as urgent data: kept in
+            // line, it is taken out with the other Telnet bytes (InlineCommands); out of line, ftplib's ABOR,
+            // sent urgent whole, lost its last byte and never ended a line
+            acceptor.getSessionConfig().setOobInline(true);
             InlineCommands inline = null;
             if (acceptor.getFilterChain().get("threadPool") instanceof ExecutorFilter pool) {
                 inline = new InlineCommands(pool.getExecutor(), IoEventType.SESSION_OPENED,
@@ -257,7 +284,7 @@ public final class IngestServer {
 
     private static int clearParts(Path folder) throws IOException {
         int removed = 0;
-        try (DirectoryStream<Path> parts = Files.newDirectoryStream(folder, "*.part")) {
+        try (DirectoryStream<Path> parts = Files.newDirectoryStream(folder, "*.{part,prev}")) {
             for (Path part : parts) {
                 Files.deleteIfExists(part);
                 removed++;
@@ -344,6 +371,9 @@ public final class IngestServer {
     }
 
     public void stop() {
+        if (partialSweeper != null) {
+            partialSweeper.interrupt();
+        }
         server.stop();
     }
 }

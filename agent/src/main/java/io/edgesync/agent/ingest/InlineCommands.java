@@ -8,6 +8,7 @@ import org.apache.mina.filter.executor.ExecutorFilter;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
@@ -31,6 +32,11 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>What runs inline must never wait long: it would hold up every other session of that I/O thread. Nothing
  * here writes to disk, sleeps, reads the ledger or moves data.
+ *
+ * <p>Every read is also looked at before it queues: Telnet commands (IAC IP, IAC DM: RFC 959 asks clients to
+ * send them before ABOR, the DM as urgent data, which the control socket keeps in line) are taken out, and
+ * while an upload runs ({@link Transfer}), an {@code ABOR} ends its data connection at once and a {@code QUIT}
+ * is noted: queued behind the upload, FtpServer would see either only after the upload had ended.
  */
 final class InlineCommands extends ExecutorFilter {
     /**
@@ -48,6 +54,7 @@ final class InlineCommands extends ExecutorFilter {
     /** Longest command line looked at; a longer read goes to the pool. */
     private static final int MAX_LINE = 1024;
     private static final String LANE = InlineCommands.class.getName() + ".lane";
+    private static final String IO_SESSION = InlineCommands.class.getName() + ".io-session";
 
     private final LongAdder inline = new LongAdder();
     private final LongAdder pooled = new LongAdder();
@@ -81,7 +88,18 @@ final class InlineCommands extends ExecutorFilter {
     }
 
     @Override
-    protected void fireEvent(IoFilterEvent event) {
+    protected void fireEvent(IoFilterEvent received) {
+        IoFilterEvent event = received;
+        if (event.getType() == IoEventType.MESSAGE_RECEIVED && event.getParameter() instanceof IoBuffer read) {
+            IoBuffer clean = withoutTelnetCommands(read);
+            if (clean != read) {
+                event = new IoFilterEvent(event.getNextFilter(), event.getType(), event.getSession(), clean);
+            }
+            Optional<Transfer> transfer = Transfer.of(event.getSession());
+            if (transfer.isPresent()) {
+                watch(clean, transfer.get());
+            }
+        }
         Lane lane = lane(event.getSession());
         inFlight.incrementAndGet();
         if (lane.admitInline(event)) {
@@ -115,8 +133,14 @@ final class InlineCommands extends ExecutorFilter {
             Lane fresh = new Lane();
             lane = (Lane) session.setAttributeIfAbsent(LANE, fresh);
             lane = lane == null ? fresh : lane;
+            session.setAttribute(IO_SESSION, session); // FtpServer's commands see a wrapper that hides it
         }
         return lane;
+    }
+
+    /** MINA's own session behind FtpServer's wrapper, for {@link ControlSocket}; empty if never dispatched here. */
+    static Optional<IoSession> ioSession(IoSession session) {
+        return Optional.ofNullable((IoSession) session.getAttribute(IO_SESSION));
     }
 
     /** One session's events in flight (inline or in the pool) and whether its last read ended a line. */
@@ -140,6 +164,65 @@ final class InlineCommands extends ExecutorFilter {
         synchronized void done() {
             inFlight--;
         }
+    }
+
+    /** ABOR ends the running upload's data connection now (on another thread: a TLS close may write); QUIT is noted. */
+    private static void watch(IoBuffer read, Transfer transfer) {
+        int lineStart = read.position();
+        for (int i = read.position(); i <= read.limit(); i++) {
+            if (i == read.limit() || read.get(i) == '\n') {
+                if (i > lineStart) {
+                    String command = firstWord(new String(bytes(read, lineStart, i), StandardCharsets.US_ASCII).trim());
+                    if (command.equals("ABOR")) {
+                        Thread.ofVirtual().name("ftp-abort").start(transfer::abort);
+                    } else if (command.equals("QUIT")) {
+                        transfer.quitSeen();
+                    }
+                }
+                lineStart = i + 1;
+            }
+        }
+    }
+
+    /**
+     * The read without Telnet commands (IAC and the byte after it; IAC IAC stands for the byte 255), or the
+     * read itself when it holds none. No UTF-8 text contains the byte 255.
+     */
+    static IoBuffer withoutTelnetCommands(IoBuffer read) {
+        int from = read.position();
+        int to = read.limit();
+        int first = -1;
+        for (int i = from; i < to; i++) {
+            if (read.get(i) == (byte) 0xFF) {
+                first = i;
+                break;
+            }
+        }
+        if (first < 0) {
+            return read;
+        }
+        IoBuffer clean = IoBuffer.allocate(to - from);
+        for (int i = from; i < to; i++) {
+            byte b = read.get(i);
+            if (b != (byte) 0xFF) {
+                clean.put(b);
+            } else if (i + 1 < to && read.get(i + 1) == (byte) 0xFF) {
+                clean.put(b);
+                i++;
+            } else {
+                i++; // IAC and its command (IP, DM, ...): dropped
+            }
+        }
+        read.position(to); // consumed: the clean copy goes on instead
+        return clean.flip();
+    }
+
+    private static byte[] bytes(IoBuffer read, int from, int to) {
+        byte[] bytes = new byte[to - from];
+        for (int i = 0; i < bytes.length; i++) {
+            bytes[i] = read.get(from + i);
+        }
+        return bytes;
     }
 
     private static boolean endsLine(IoBuffer read) {
@@ -169,11 +252,7 @@ final class InlineCommands extends ExecutorFilter {
     }
 
     private static boolean quickLine(IoBuffer read, int from, int newline) {
-        byte[] bytes = new byte[newline - from];
-        for (int i = 0; i < bytes.length; i++) {
-            bytes[i] = read.get(from + i);
-        }
-        String line = new String(bytes, StandardCharsets.US_ASCII).trim();
+        String line = new String(bytes(read, from, newline), StandardCharsets.US_ASCII).trim();
         String command = firstWord(line);
         if (command.equals("SITE")) {
             return QUICK_SITE.contains(firstWord(line.substring(command.length()).trim()));

@@ -12,9 +12,11 @@ import java.time.Clock;
  * @param spool    root of the users' homes
  * @param incoming private folder for uploads in progress, on the spool's file system
  * @param lock     held while a new version enters the spool and the ledger, so retention never deletes it
+ * @param partials cut uploads kept for their devices to continue
+ * @param storage  told of local write failures; refuses uploads while the disk fails
  */
 record Intake(Path spool, Path incoming, UploadSink sink, DiskSpace disk, IgnoredNames ignored, EventSink events,
-              SpoolLock lock, Accounts accounts, Clock clock) {
+              SpoolLock lock, Accounts accounts, Partials partials, StorageHealth storage, Clock clock) {
 
     /** The user's {@code max-file-size} and quota. */
     FtpSettings.Limits limits(org.apache.ftpserver.ftplet.User user) {

@@ -4,18 +4,15 @@ import io.edgesync.agent.config.FtpSettings;
 import org.apache.ftpserver.ftplet.FtpReply;
 
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 
 /**
  * How many bytes one upload may hold under the user's {@code max-file-size} and quota ({@code quota-bytes},
- * {@code quota-files}), measured against what the user's home holds on disk when the upload starts. The
- * home is walked only for users with a quota (one stat per file in it). Uploads running at the same time
- * for one user are each measured against the disk, so together they may pass the quota by what they
- * carry.
+ * {@code quota-files}). A quota bounds what the device holds that is still owed to an upstream (waiting, in
+ * flight or parked, from the ledger), plus its cut uploads kept to be continued ({@link Partials}), measured
+ * when the upload starts. Copies already delivered and kept by retention do not count: they are the spool's to
+ * evict. Files stored under an {@code ftp.ignore} name (device temporaries) are not owed and do not count.
+ * Uploads running at the same time for one user are each measured against what is recorded, so together they
+ * may pass the quota by what they carry.
  */
 final class Quota {
     private Quota() {
@@ -26,58 +23,44 @@ final class Quota {
     }
 
     /**
-     * @param home   the user's home folder
-     * @param target the file the upload creates or replaces; its current bytes are freed by the upload
+     * @param home   the user's home folder, relative to the spool
+     * @param target the file the upload creates or replaces; what it still owes, and its partial, are freed
      */
-    static Allowance allowance(FtpSettings.Limits limits, Path home, Path target) throws UploadRefused {
+    static Allowance allowance(FtpSettings.Limits limits, Intake intake, String home, SpoolPath target)
+            throws UploadRefused {
         Allowance perFile = new Allowance(limits.maxFileSize(),
                 "File too large for this account (larger than " + limits.maxFileSize() + " bytes); nothing was stored.");
         if (!limits.hasQuota()) {
             return perFile;
         }
-        long[] used;
-        long replaced;
+        long files;
+        long bytes;
+        boolean replaces;
         try {
-            used = usage(home);
-            replaced = Files.isRegularFile(target) ? Files.size(target) : -1;
+            UploadSink.Owed owed = intake.sink().owed(home);
+            UploadSink.Owed partials = intake.partials().under(home);
+            UploadSink.Owed replaced = intake.sink().owed(target.relative());
+            long partial = Math.max(0, intake.partials().size(target));
+            replaces = replaced.files() > 0 || partial > 0;
+            files = owed.files() + partials.files();
+            bytes = owed.bytes() + partials.bytes() - replaced.bytes() - partial;
         } catch (IOException e) {
             throw new UploadRefused(FtpReply.REPLY_451_REQUESTED_ACTION_ABORTED, "Cannot check the quota; try later.", e);
         }
-        if (limits.quotaFiles() > 0 && replaced < 0 && used[1] >= limits.quotaFiles()) {
+        if (limits.quotaFiles() > 0 && !replaces && files >= limits.quotaFiles()) {
             throw new UploadRefused(FtpReply.REPLY_552_REQUESTED_FILE_ACTION_ABORTED_EXCEEDED_STORAGE,
-                    "Quota exceeded: this account holds " + used[1] + " of its " + limits.quotaFiles()
-                            + " files; nothing was stored.");
+                    "Quota exceeded: this account holds " + files + " of its " + limits.quotaFiles()
+                            + " files not yet delivered; nothing was stored.");
         }
         if (limits.quotaBytes() <= 0) {
             return perFile;
         }
-        long room = limits.quotaBytes() - (used[0] - Math.max(replaced, 0));
-        String exceeded = "Quota exceeded: this account may hold " + limits.quotaBytes() + " bytes and holds "
-                + used[0] + "; nothing was stored.";
+        long room = limits.quotaBytes() - bytes;
+        String exceeded = "Quota exceeded: this account may hold " + limits.quotaBytes() + " bytes not yet delivered"
+                + " and holds " + bytes + "; nothing was stored.";
         if (room <= 0) {
             throw new UploadRefused(FtpReply.REPLY_552_REQUESTED_FILE_ACTION_ABORTED_EXCEEDED_STORAGE, exceeded);
         }
         return perFile.maxBytes() > 0 && perFile.maxBytes() <= room ? perFile : new Allowance(room, exceeded);
-    }
-
-    /** Bytes and regular files under {@code home}; links are not followed. */
-    static long[] usage(Path home) throws IOException {
-        long[] used = new long[2];
-        Files.walkFileTree(home, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                if (attrs.isRegularFile()) {
-                    used[0] += attrs.size();
-                    used[1]++;
-                }
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFileFailed(Path file, IOException e) {
-                return FileVisitResult.CONTINUE; // deleted while walking
-            }
-        });
-        return used;
     }
 }

@@ -10,9 +10,15 @@ import org.apache.ftpserver.impl.FtpIoSession;
 import org.apache.ftpserver.impl.FtpServerContext;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Commands for a technician standing next to a device with an FTP client: {@code SITE DF} (spool free
@@ -26,6 +32,7 @@ final class SiteCommands {
             " DF           free space of the spool and the floor below which uploads are refused",
             " SYNC <file>  delivery of <file> to each upstream",
             " QUEUE        files still owed to each upstream",
+            " CHMOD <mode> <file>  permissions of a file you sent (needs the account's 'M' letter)",
             " HELP         this list",
             "End of help.");
 
@@ -37,6 +44,7 @@ final class SiteCommands {
                 "SITE_DF", new Df(intake),
                 "SITE_SYNC", new Sync(intake, info),
                 "SITE_QUEUE", new Queue(info),
+                "SITE_CHMOD", new Chmod(intake),
                 "SITE_HELP", reply(FtpReply.REPLY_214_HELP_MESSAGE, HELP),
                 "STAT", new Stat(info));
     }
@@ -114,6 +122,60 @@ final class SiteCommands {
             lines.forEach(l -> reply.add(" " + l));
             reply.add("End");
             session.write(new DefaultFtpReply(FtpReply.REPLY_200_COMMAND_OKAY, String.join("\n", reply)));
+        }
+    }
+
+    /**
+     * {@code SITE CHMOD <mode> <file>}, for accounts with the letter {@code M} (checked before, by
+     * {@link PermissionFtplet}). The spool copy takes the mode, with the owner's read and write kept: the
+     * agent must go on reading it for delivery.
+     */
+    private static final class Chmod extends AbstractCommand {
+        private final Intake intake;
+
+        Chmod(Intake intake) {
+            this.intake = intake;
+        }
+
+        @Override
+        public void execute(FtpIoSession session, FtpServerContext context, FtpRequest request)
+                throws IOException, FtpException {
+            session.resetState();
+            String[] parts = siteArgument(request).split("\\s+", 2);
+            if (parts.length < 2 || !parts[0].matches("0?[0-7]{3}")) {
+                session.write(new DefaultFtpReply(FtpReply.REPLY_501_SYNTAX_ERROR_IN_PARAMETERS_OR_ARGUMENTS,
+                        "Usage: SITE CHMOD <octal mode, e.g. 640> <file>"));
+                return;
+            }
+            Path file;
+            try {
+                file = SpoolPath.resolve(intake.spool(), intake.homeOf(session.getUser()),
+                        session.getFileSystemView().getFile(parts[1]).getAbsolutePath()).file();
+            } catch (IllegalArgumentException e) {
+                session.write(new DefaultFtpReply(FtpReply.REPLY_553_REQUESTED_ACTION_NOT_TAKEN_FILE_NAME_NOT_ALLOWED,
+                        "File name not allowed."));
+                return;
+            }
+            if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+                session.write(new DefaultFtpReply(FtpReply.REPLY_550_REQUESTED_ACTION_NOT_TAKEN,
+                        parts[1] + ": no such file."));
+                return;
+            }
+            int mode = Integer.parseInt(parts[0], 8) | 0600;
+            Set<PosixFilePermission> permissions =
+                    EnumSet.noneOf(PosixFilePermission.class);
+            PosixFilePermission[] bits = PosixFilePermission.values();
+            for (int i = 0; i < 9; i++) {
+                if ((mode & (0400 >> i)) != 0) {
+                    permissions.add(bits[i]); // values() runs OWNER_READ .. OTHERS_EXECUTE, as the bits do
+                }
+            }
+            try {
+                Files.setPosixFilePermissions(file, permissions);
+            } catch (UnsupportedOperationException e) {
+                // a spool on a file system without modes: nothing to set
+            }
+            session.write(new DefaultFtpReply(FtpReply.REPLY_200_COMMAND_OKAY, "SITE CHMOD command successful."));
         }
     }
 

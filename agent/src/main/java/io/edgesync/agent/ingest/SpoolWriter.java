@@ -1,5 +1,7 @@
 package io.edgesync.agent.ingest;
 
+import io.edgesync.agent.ledger.SpoolStamp;
+
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -7,6 +9,7 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -59,7 +62,7 @@ final class SpoolWriter implements AutoCloseable {
     private final FileChannel channel;
     private final MessageDigest sha256;
     private long size;
-    private boolean published;
+    private boolean published; // the temporary is gone: in the spool, or kept as a partial
     private long flushRequestedAt;
     private Future<?> flushing; // the background flush in progress, if any
     private Hasher hasher;      // hashes on its own thread once the upload is large; null before
@@ -67,10 +70,58 @@ final class SpoolWriter implements AutoCloseable {
 
     /** @param maxSize the upload is refused past this many bytes (0 = no limit) */
     SpoolWriter(Path incomingDir, long maxSize) throws IOException {
-        this.temp = stripe(incomingDir, NEXT_STRIPE.getAndIncrement()).resolve(UUID.randomUUID() + ".part");
+        this.temp = newTemp(incomingDir);
         this.maxSize = maxSize;
         this.channel = create(temp);
         this.sha256 = newSha256();
+    }
+
+    private SpoolWriter(Path temp, FileChannel channel, long maxSize) {
+        this.temp = temp;
+        this.channel = channel;
+        this.maxSize = maxSize;
+        this.sha256 = newSha256();
+    }
+
+    private static Path newTemp(Path incomingDir) {
+        return stripe(incomingDir, NEXT_STRIPE.getAndIncrement()).resolve(UUID.randomUUID() + ".part");
+    }
+
+    /**
+     * Continues a cut upload kept as {@code partial}: its first {@code keep} bytes (hashed again here) become
+     * the start of this upload, the rest of it is cut off; the partial becomes this writer's temporary.
+     *
+     * @throws TooLargeException when {@code keep} alone passes {@code maxSize}
+     */
+    static SpoolWriter continuing(Path incomingDir, Path partial, long keep, long maxSize) throws IOException {
+        if (maxSize > 0 && keep > maxSize) {
+            throw new TooLargeException(maxSize);
+        }
+        Path temp = newTemp(incomingDir);
+        Files.createDirectories(temp.getParent());
+        Files.move(partial, temp, StandardCopyOption.ATOMIC_MOVE);
+        FileChannel channel = FileChannel.open(temp, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        SpoolWriter writer = new SpoolWriter(temp, channel, maxSize);
+        try {
+            channel.truncate(keep);
+            ByteBuffer buf = ByteBuffer.allocate(BUFFER);
+            for (long pos = 0; pos < keep; ) {
+                buf.clear().limit((int) Math.min(BUFFER, keep - pos));
+                int n = channel.read(buf, pos);
+                if (n < 0) {
+                    throw new IOException(partial + " is shorter than " + keep + " bytes");
+                }
+                writer.sha256.update(buf.array(), 0, n);
+                pos += n;
+            }
+            channel.position(keep);
+            writer.size = keep;
+            writer.flushRequestedAt = keep;
+            return writer;
+        } catch (IOException | RuntimeException e) {
+            writer.close();
+            throw e;
+        }
     }
 
     /** The {@code n}th folder of {@code incoming/} (any int; they repeat every {@value #STRIPES}). */
@@ -268,12 +319,72 @@ final class SpoolWriter implements AutoCloseable {
         channel.close();
     }
 
-    /** Makes the upload durable under {@code target}; the folder must exist. */
+    /** The temporary's inode and modification time, which the spool file keeps after {@link #publish}. */
+    SpoolStamp stamp() throws IOException {
+        sync();
+        return SpoolStamp.read(temp);
+    }
+
+    /**
+     * Makes the upload durable under {@code target}; the folder must exist. If the folder's fsync fails after
+     * the rename, the rename is undone (the version it replaced is put back, kept meanwhile as a second link
+     * under {@code incoming/}), so that a failure leaves the spool as it was.
+     */
     void publish(Path target) throws IOException {
         sync();
-        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        published = true;
-        fsyncDirectory(target.getParent());
+        Path previous = null;
+        if (Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)) {
+            previous = temp.resolveSibling(temp.getFileName() + ".prev");
+            try {
+                Files.createLink(previous, target);
+            } catch (IOException | UnsupportedOperationException e) {
+                previous = null; // a file system without links: the undo below cannot restore the old version
+            }
+        }
+        try {
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            published = true;
+            try {
+                fsyncDirectory(target.getParent());
+            } catch (IOException e) {
+                undo(target, previous, e);
+                throw e;
+            }
+        } finally {
+            if (previous != null) {
+                Files.deleteIfExists(previous);
+            }
+        }
+    }
+
+    /** Puts back what {@code target} held before the rename (or nothing), as far as the disk lets it. */
+    private static void undo(Path target, Path previous, IOException cause) {
+        try {
+            if (previous != null) {
+                Files.move(previous, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } else {
+                Files.deleteIfExists(target);
+            }
+        } catch (IOException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    /**
+     * Keeps what was received so far as the device's partial of {@code target} instead of discarding it
+     * (nothing when nothing came).
+     */
+    void keepAsPartial(SpoolPath target, Partials partials) throws IOException {
+        if (hasher != null) {
+            hasher.abandon();
+            hasher = null;
+        }
+        awaitFlush();
+        channel.close();
+        if (size > 0 && !published && partials.enabled()) {
+            partials.keep(temp, target);
+            published = !Files.exists(temp);
+        }
     }
 
     /** The SHA-256 of a complete file already in the spool (a device's rename of its temporary). */

@@ -1,6 +1,7 @@
 package io.edgesync.agent.ledger;
 
 import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteException;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,6 +23,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link #writeRelaxed} (WAL, foreign keys, both used under one lock), integrity check
  * and schema migration at open, and the two ways to use it: {@link #read} and {@link #write}, each under
  * one lock and ending in a commit; concurrent writes share commits (group commit). Thread-safe.
+ *
+ * <p>A failure of SQLite itself (disk full, I/O error, database locked by another process, read-only file)
+ * fails every write of the transaction it happened in and leaves the file as it was: SQLite may already
+ * have rolled that transaction back on its own, after which a connection in JDBC's manual-commit mode would
+ * go on committing each statement by itself. So both connections are closed and opened again before the
+ * next use; until that works, every call fails with a {@link LedgerException}.
  */
 final class Database implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Database.class.getName());
@@ -29,10 +36,12 @@ final class Database implements AutoCloseable {
     /** Most writes one commit takes. */
     static final int GROUP_MAX = 64;
     private final ReentrantLock lock = new ReentrantLock();
-    private final Connection connection; // guarded by lock; synchronous=FULL: a commit is on disk
-    private final Connection relaxed;    // guarded by lock; synchronous=NORMAL: survives a crash, not a power cut
-    private final StatementCache connectionStatements; // guarded by lock, as the two below
-    private final StatementCache relaxedStatements;
+    private final Path file;
+    private Connection connection; // guarded by lock; synchronous=FULL: a commit is on disk; null: to reopen
+    private Connection relaxed;    // guarded by lock; synchronous=NORMAL: survives a crash, not a power cut
+    private StatementCache connectionStatements; // guarded by lock, as the two below
+    private StatementCache relaxedStatements;
+    private final LongAdder reopened = new LongAdder();
     private final Queue<Pending<?>> queue = new ConcurrentLinkedQueue<>();
     private final LongAdder groupCommits = new LongAdder();
     private final LongAdder groupedWrites = new LongAdder();
@@ -42,31 +51,126 @@ final class Database implements AutoCloseable {
         T run(Connection db) throws SQLException;
     }
 
-    private Database(Connection connection, Connection relaxed) {
-        this.connection = connection;
-        this.relaxed = relaxed;
-        this.connectionStatements = new StatementCache(connection);
-        this.relaxedStatements = new StatementCache(relaxed);
+    private Database(Path file) {
+        this.file = file;
     }
 
     static Database open(Path file) throws LedgerException {
+        Path absolute = file.toAbsolutePath();
         try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            SQLiteConfig config = new SQLiteConfig();
-            config.setJournalMode(SQLiteConfig.JournalMode.WAL);
-            config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
-            config.setBusyTimeout(10_000);
-            config.enforceForeignKeys(true);
-            Connection connection = config.createConnection("jdbc:sqlite:" + file.toAbsolutePath());
-            checkIntegrity(connection);
-            migrate(connection);
-            connection.setAutoCommit(false);
-            config.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
-            Connection relaxed = config.createConnection("jdbc:sqlite:" + file.toAbsolutePath());
-            relaxed.setAutoCommit(false);
-            return new Database(connection, relaxed);
+            Files.createDirectories(absolute.getParent());
+            try (Connection setup = config(SQLiteConfig.SynchronousMode.FULL).createConnection("jdbc:sqlite:" + absolute)) {
+                checkIntegrity(setup);
+                useIncrementalVacuum(setup);
+                migrate(setup);
+            }
+            Database database = new Database(absolute);
+            database.connect();
+            return database;
         } catch (SQLException | IOException e) {
             throw new LedgerException("cannot open ledger " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static SQLiteConfig config(SQLiteConfig.SynchronousMode synchronous) {
+        SQLiteConfig config = new SQLiteConfig();
+        config.setJournalMode(SQLiteConfig.JournalMode.WAL);
+        config.setSynchronous(synchronous);
+        config.setBusyTimeout(10_000);
+        config.enforceForeignKeys(true);
+        return config;
+    }
+
+    /** Opens both connections; under the lock, or before the database is shared. */
+    private void connect() throws SQLException {
+        Connection full = config(SQLiteConfig.SynchronousMode.FULL).createConnection("jdbc:sqlite:" + file);
+        try {
+            full.setAutoCommit(false);
+            Connection normal = config(SQLiteConfig.SynchronousMode.NORMAL).createConnection("jdbc:sqlite:" + file);
+            normal.setAutoCommit(false);
+            connection = full;
+            relaxed = normal;
+            connectionStatements = new StatementCache(full);
+            relaxedStatements = new StatementCache(normal);
+        } catch (SQLException e) {
+            closeQuietly(full);
+            throw e;
+        }
+    }
+
+    /** The connections, opened again if a failure closed them; under the lock. */
+    private void ensureConnected() throws SQLException {
+        if (connection == null) {
+            connect();
+            reopened.increment();
+            LOG.log(System.Logger.Level.INFO, "ledger: connections to {0} opened again after a failure", file);
+        }
+    }
+
+    /**
+     * After a failure of SQLite itself the connections' transaction state is unknown (SQLite may have rolled
+     * the transaction back by itself): both are rolled back, closed, and opened again at the next use.
+     */
+    private void discardConnections(Exception cause) {
+        for (Connection c : new Connection[] {connection, relaxed}) {
+            if (c != null) {
+                try {
+                    c.rollback();
+                } catch (SQLException e) {
+                    cause.addSuppressed(e);
+                }
+            }
+        }
+        if (relaxedStatements != null) {
+            relaxedStatements.close();
+            connectionStatements.close();
+        }
+        closeQuietly(relaxed);
+        closeQuietly(connection);
+        connection = null;
+        relaxed = null;
+        relaxedStatements = null;
+        connectionStatements = null;
+    }
+
+    private static void closeQuietly(Connection c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (SQLException e) {
+            LOG.log(System.Logger.Level.DEBUG, "ledger: closing a failed connection: {0}", e.toString());
+        }
+    }
+
+    /**
+     * Whether {@code e} is SQLite failing (storage, locking, corruption) rather than a statement refusing what
+     * it was asked (a constraint, or the ledger's own checks, which throw plain {@link SQLException}s).
+     */
+    static boolean engineFailure(Throwable e) {
+        return e instanceof SQLiteException s && s.getResultCode() != null
+                && (s.getResultCode().code & 0xff) != 19; // SQLITE_CONSTRAINT: the statement's own refusal
+    }
+
+    /** Times the connections were opened again after a failure. */
+    long reopened() {
+        return reopened.sum();
+    }
+
+    /**
+     * Deleted rows give their pages back to the file system ({@link #vacuumSome}): turned on once for a ledger
+     * made before, which costs one VACUUM at that start (a new, empty file needs none).
+     */
+    private static void useIncrementalVacuum(Connection db) throws SQLException {
+        try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("PRAGMA auto_vacuum")) {
+            if (rs.next() && rs.getInt(1) == 2) {
+                return;
+            }
+        }
+        try (Statement st = db.createStatement()) {
+            st.execute("PRAGMA auto_vacuum = INCREMENTAL");
+            st.execute("VACUUM");
         }
     }
 
@@ -113,10 +217,40 @@ final class Database implements AutoCloseable {
             if (!queue.isEmpty()) {
                 commitWaiting(); // a read sees every write made before it, waited for or not
             }
+            ensureConnected();
             T result = work.run(connectionStatements.view());
             connection.commit();
             return result;
         } catch (SQLException e) {
+            if (engineFailure(e) && connection != null) {
+                discardConnections(e);
+            }
+            throw new LedgerException("ledger: cannot " + what + ": " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Runs {@code work} outside any transaction (a {@code PRAGMA} such as {@code incremental_vacuum}, which
+     * SQLite refuses inside one), on the relaxed connection, after every waiting write.
+     */
+    void maintain(String what, Work<Void> work) throws LedgerException {
+        lock.lock();
+        try {
+            if (!queue.isEmpty()) {
+                commitWaiting();
+            }
+            ensureConnected();
+            relaxed.commit();
+            relaxed.setAutoCommit(true);
+            try {
+                work.run(relaxed);
+            } finally {
+                relaxed.setAutoCommit(false);
+            }
+        } catch (SQLException e) {
+            discardConnections(e);
             throw new LedgerException("ledger: cannot " + what + ": " + e.getMessage(), e);
         } finally {
             lock.unlock();
@@ -195,23 +329,49 @@ final class Database implements AutoCloseable {
         }
     }
 
-    /** Runs every waiting write (up to {@value #GROUP_MAX}) in one transaction and commits it. Under the lock. */
+    /**
+     * Runs every waiting write (up to {@value #GROUP_MAX}) in one transaction and commits it. A failure of
+     * SQLite itself fails every write of the batch (SQLite may have undone the transaction already) and the
+     * connections are opened again. Under the lock.
+     */
     private void commitWaiting() {
         List<Pending<?>> batch = new ArrayList<>();
         for (Pending<?> p; batch.size() < GROUP_MAX && (p = queue.poll()) != null; ) {
             batch.add(p);
         }
-        Connection db = batch.stream().allMatch(p -> p.relaxed) ? relaxed : connection;
-        for (Pending<?> p : batch) {
-            runInSavepoint(db, p);
-        }
+        SQLException broken = null;
         try {
-            db.commit();
+            ensureConnected();
         } catch (SQLException e) {
-            rollbackQuietly(db, e);
+            broken = e;
+        }
+        if (broken == null) {
+            boolean allRelaxed = batch.stream().allMatch(p -> p.relaxed);
+            Connection db = allRelaxed ? relaxed : connection;
+            StatementCache statements = allRelaxed ? relaxedStatements : connectionStatements;
             for (Pending<?> p : batch) {
-                if (p.failure == null) {
-                    p.failure = e;
+                runInSavepoint(db, statements, p);
+                if (engineFailure(p.failure)) {
+                    broken = (SQLException) p.failure;
+                    break;
+                }
+            }
+            if (broken == null) {
+                try {
+                    db.commit();
+                } catch (SQLException e) {
+                    broken = e;
+                }
+            }
+        }
+        if (broken != null) {
+            if (connection != null) {
+                discardConnections(broken);
+            }
+            for (Pending<?> p : batch) {
+                p.value = null;
+                if (p.failure == null || !engineFailure(p.failure)) {
+                    p.failure = broken;
                 }
             }
         }
@@ -225,11 +385,11 @@ final class Database implements AutoCloseable {
         groupedWrites.add(batch.size());
     }
 
-    private <T> void runInSavepoint(Connection db, Pending<T> p) {
+    private <T> void runInSavepoint(Connection db, StatementCache statements, Pending<T> p) {
         Savepoint savepoint = null;
         try {
             savepoint = db.setSavepoint();
-            p.value = p.work.run((db == relaxed ? relaxedStatements : connectionStatements).view());
+            p.value = p.work.run(statements.view());
             db.releaseSavepoint(savepoint);
         } catch (SQLException | RuntimeException e) {
             p.failure = e;
@@ -241,14 +401,6 @@ final class Database implements AutoCloseable {
                     e.addSuppressed(undo);
                 }
             }
-        }
-    }
-
-    private static void rollbackQuietly(Connection db, Exception cause) {
-        try {
-            db.rollback();
-        } catch (SQLException e) {
-            cause.addSuppressed(e);
         }
     }
 
@@ -269,10 +421,13 @@ final class Database implements AutoCloseable {
             while (!queue.isEmpty()) {
                 commitWaiting();
             }
-            relaxedStatements.close();
-            connectionStatements.close();
-            relaxed.close();
-            connection.close();
+            if (connection != null) {
+                relaxedStatements.close();
+                connectionStatements.close();
+                relaxed.close();
+                connection.close();
+                connection = null;
+            }
         } catch (SQLException e) {
             throw new LedgerException("cannot close ledger: " + e.getMessage(), e);
         } finally {

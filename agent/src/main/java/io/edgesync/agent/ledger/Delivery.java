@@ -9,7 +9,8 @@ import java.util.Optional;
  * @param attempt this attempt's number, starting at 1 (counted when claimed, so a crash mid-attempt counts)
  * @param tempPath the upstream temporary an earlier attempt started writing, if any: only such a
  *                 temporary may be resumed
+ * @param stamp the spool file's version as recorded at ingest, if known: a delivery sends only that version
  */
 public record Delivery(long id, long fileId, String upstream, String path, long size, String sha256, int attempt,
-                       Instant receivedAt, Optional<String> tempPath) {
+                       Instant receivedAt, Optional<String> tempPath, Optional<SpoolStamp> stamp) {
 }

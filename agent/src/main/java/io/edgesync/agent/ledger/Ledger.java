@@ -31,9 +31,11 @@ public final class Ledger implements AutoCloseable {
      * first due row (8.5 µs).
      */
     static final String CLAIM = """
-                    SELECT d.id, d.file_id, f.path, f.size, f.sha256, d.attempts, f.received_at, d.temp_path
+                    SELECT d.id, d.file_id, f.path, f.size, f.sha256, d.attempts, f.received_at, d.temp_path,
+                           f.file_key, f.mtime_ns
                     FROM deliveries d JOIN files f ON f.id = d.file_id
                     WHERE d.upstream = ? AND d.state = 'pending' AND +d.next_attempt_at <= ? AND f.size < ?
+                      AND f.published = 1
                       AND NOT EXISTS (SELECT 1 FROM deliveries a JOIN files af ON af.id = a.file_id
                                       WHERE a.upstream = d.upstream AND a.state = 'active' AND af.path = f.path)
                     ORDER BY d.id LIMIT 1""";
@@ -52,45 +54,216 @@ public final class Ledger implements AutoCloseable {
     }
 
     /**
-     * Records a complete upload and one pending delivery per upstream, in one transaction. Older pending or
-     * parked deliveries of the same path become {@code superseded}: the new content is what goes upstream.
+     * Records a complete upload that is already in place in the spool, with one pending delivery per
+     * upstream, in one transaction: {@link #recordUnpublished} and {@link #published} at once.
      *
      * @return the file's id
      */
     public long recordReceived(ReceivedFile file, List<String> upstreams) throws LedgerException {
         return database.write("record " + file.path(), db -> {
-            long now = file.receivedAt().toEpochMilli();
-            supersedeOwed(db, file.path(), now);
-            long fileId;
-            try (PreparedStatement ins = db.prepareStatement("""
-                    INSERT INTO files (path, size, sha256, received_at, user, client_ip) VALUES (?, ?, ?, ?, ?, ?)""",
-                    Statement.RETURN_GENERATED_KEYS)) {
-                ins.setString(1, file.path());
-                ins.setLong(2, file.size());
-                ins.setString(3, file.sha256());
-                ins.setLong(4, now);
-                ins.setString(5, file.user());
-                ins.setString(6, file.clientIp());
-                ins.executeUpdate();
-                try (ResultSet keys = ins.getGeneratedKeys()) {
-                    keys.next();
-                    fileId = keys.getLong(1);
-                }
-            }
-            try (PreparedStatement ins = db.prepareStatement("""
-                    INSERT INTO deliveries (file_id, upstream, state, next_attempt_at, created_at, updated_at)
-                    VALUES (?, ?, 'pending', ?, ?, ?)""")) {
-                for (String upstream : upstreams) {
-                    ins.setLong(1, fileId);
-                    ins.setString(2, upstream);
-                    ins.setLong(3, now);
-                    ins.setLong(4, now);
-                    ins.setLong(5, now);
-                    ins.addBatch();
-                }
-                ins.executeBatch();
-            }
+            long fileId = insertFile(db, file, upstreams);
+            publish(db, fileId, file.path(), file.receivedAt().toEpochMilli());
             return fileId;
+        });
+    }
+
+    /**
+     * Records a complete upload durably before it is renamed into the spool, with one pending delivery per
+     * upstream that no worker may claim yet. Then either {@link #published} (the file is in place) or
+     * {@link #discardUnpublished} (it never got there). A crash in between is settled at the next start from
+     * what is on disk ({@link #unpublished()}). Older versions of the path keep what they are owed until the
+     * new one is in place.
+     *
+     * @return the file's id
+     */
+    public long recordUnpublished(ReceivedFile file, List<String> upstreams) throws LedgerException {
+        return database.write("record " + file.path(), db -> insertFile(db, file, upstreams));
+    }
+
+    private static long insertFile(Connection db, ReceivedFile file, List<String> upstreams) throws SQLException {
+        long now = file.receivedAt().toEpochMilli();
+        long fileId;
+        try (PreparedStatement ins = db.prepareStatement("""
+                INSERT INTO files (path, size, sha256, received_at, user, client_ip, published, file_key, mtime_ns)
+                VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)""", Statement.RETURN_GENERATED_KEYS)) {
+            bind(ins, file.path(), file.size(), file.sha256(), now, file.user(), file.clientIp(),
+                    file.stamp().map(SpoolStamp::fileKey).orElse(null),
+                    file.stamp().map(SpoolStamp::modifiedNanos).orElse(null));
+            ins.executeUpdate();
+            try (ResultSet keys = ins.getGeneratedKeys()) {
+                keys.next();
+                fileId = keys.getLong(1);
+            }
+        }
+        try (PreparedStatement ins = db.prepareStatement("""
+                INSERT INTO deliveries (file_id, upstream, state, next_attempt_at, created_at, updated_at)
+                VALUES (?, ?, 'pending', ?, ?, ?)""")) {
+            for (String upstream : upstreams) {
+                bind(ins, fileId, upstream, now, now, now);
+                ins.addBatch();
+            }
+            ins.executeBatch();
+        }
+        return fileId;
+    }
+
+    /**
+     * The file recorded by {@link #recordUnpublished} is in place: its deliveries may be claimed, and what
+     * older versions of its path still owed is superseded. Does not wait for the commit (the next use of the
+     * ledger commits it, before any claim); lost only with the agent, when the start settles it again.
+     */
+    public void published(long fileId, String path, Instant at) {
+        database.writeRelaxedWithoutWaiting("publish " + path, db -> {
+            publish(db, fileId, path, at.toEpochMilli());
+            return null;
+        });
+    }
+
+    private static void publish(Connection db, long fileId, String path, long now) throws SQLException {
+        long size;
+        String user;
+        long receivedAt;
+        try (PreparedStatement q = db.prepareStatement(
+                "SELECT size, user, received_at FROM files WHERE id = ? AND published = 0")) {
+            bind(q, fileId);
+            try (ResultSet rs = q.executeQuery()) {
+                if (!rs.next()) {
+                    return; // published already, or forgotten
+                }
+                size = rs.getLong(1);
+                user = rs.getString(2);
+                receivedAt = rs.getLong(3);
+            }
+        }
+        try (PreparedStatement up = db.prepareStatement("UPDATE files SET published = 1 WHERE id = ?");
+             PreparedStatement last = db.prepareStatement("""
+                     INSERT INTO last_upload (user, at) VALUES (?, ?)
+                     ON CONFLICT (user) DO UPDATE SET at = MAX(at, excluded.at)""")) {
+            bind(up, fileId);
+            up.executeUpdate();
+            bind(last, user, receivedAt);
+            last.executeUpdate();
+        }
+        addTotal(db, "received.files", 1);
+        addTotal(db, "received.bytes", size);
+        try (PreparedStatement replaced = db.prepareStatement(
+                "UPDATE files SET replaced_at = ? WHERE path = ? AND id < ? AND replaced_at IS NULL")) {
+            bind(replaced, now, path, fileId);
+            replaced.executeUpdate();
+        }
+        supersedeOwed(db, "file_id IN (SELECT id FROM files WHERE path = ? AND id < ?)", now, path, fileId);
+    }
+
+    private static void addTotal(Connection db, String name, long delta) throws SQLException {
+        try (PreparedStatement st = db.prepareStatement("""
+                INSERT INTO totals (name, value) VALUES (?, ?)
+                ON CONFLICT (name) DO UPDATE SET value = value + excluded.value""")) {
+            bind(st, name, delta);
+            st.executeUpdate();
+        }
+    }
+
+    /** The upload recorded by {@link #recordUnpublished} never got into place: it is forgotten, durably. */
+    public void discardUnpublished(long fileId) throws LedgerException {
+        database.write("forget unpublished file " + fileId, db -> {
+            forgetUnpublished(db, fileId);
+            return null;
+        });
+    }
+
+    private static void forgetUnpublished(Connection db, long fileId) throws SQLException {
+        try (PreparedStatement del = db.prepareStatement(
+                "DELETE FROM deliveries WHERE file_id = ? AND (SELECT published FROM files WHERE id = ?) = 0");
+             PreparedStatement file = db.prepareStatement("DELETE FROM files WHERE id = ? AND published = 0")) {
+            bind(del, fileId, fileId);
+            del.executeUpdate();
+            bind(file, fileId);
+            file.executeUpdate();
+        }
+    }
+
+    /** Uploads recorded but not known to be in place (a crash came between): for the start to settle. */
+    public List<Version> unpublished() throws LedgerException {
+        return database.read("list unpublished files", db -> versions(db,
+                "SELECT id, path, size, sha256, file_key, mtime_ns FROM files WHERE published = 0 ORDER BY id"));
+    }
+
+    /** The newest version of {@code path} that was in place, unless it was deleted since. */
+    public Optional<Version> currentVersion(String path) throws LedgerException {
+        return database.read("look up " + path, db -> versions(db, """
+                SELECT id, path, size, sha256, file_key, mtime_ns FROM files
+                WHERE path = ? AND published = 1 AND deleted_at IS NULL AND withdrawn_at IS NULL
+                ORDER BY id DESC LIMIT 1""", path).stream().findFirst());
+    }
+
+    /** At start: an upload the ledger recorded is in the spool after all (the crash came after its rename). */
+    public void publishNow(long fileId, String path, Instant at) throws LedgerException {
+        database.write("publish " + path, db -> {
+            publish(db, fileId, path, at.toEpochMilli());
+            return null;
+        });
+    }
+
+    /** The file's spool copy has a new inode with the same bytes (checked by its SHA-256): the stamp follows. */
+    public void restamp(long fileId, SpoolStamp stamp) throws LedgerException {
+        database.writeRelaxed("restamp file " + fileId, db -> {
+            try (PreparedStatement st = db.prepareStatement("UPDATE files SET file_key = ?, mtime_ns = ? WHERE id = ?")) {
+                bind(st, stamp.fileKey(), stamp.modifiedNanos(), fileId);
+                st.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    private static List<Version> versions(Connection db, String sql, Object... params) throws SQLException {
+        try (PreparedStatement q = db.prepareStatement(sql)) {
+            bind(q, params);
+            List<Version> out = new ArrayList<>();
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Version(rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getString(4),
+                            stamp(rs, 5, rs.getLong(3))));
+                }
+            }
+            return out;
+        }
+    }
+
+    private static Optional<SpoolStamp> stamp(ResultSet rs, int keyColumn, long size) throws SQLException {
+        String key = rs.getString(keyColumn);
+        long mtime = rs.getLong(keyColumn + 1);
+        return key == null || rs.wasNull() ? Optional.empty() : Optional.of(new SpoolStamp(key, size, mtime));
+    }
+
+    /** One recorded version of a spool path. */
+    public record Version(long fileId, String path, long size, String sha256, Optional<SpoolStamp> stamp) {
+    }
+
+    /** Where a recorded version stands now. */
+    public enum Standing {
+        /** the newest version of its path that is in place */
+        CURRENT,
+        /** a newer upload of the path was recorded */
+        SUPERSEDED,
+        /** the device deleted the file or renamed it away */
+        WITHDRAWN
+    }
+
+    /** Where file {@code fileId} stands: still the path's current version, replaced, or withdrawn. */
+    public Standing standing(long fileId) throws LedgerException {
+        return database.read("look up file " + fileId, db -> {
+            try (PreparedStatement q = db.prepareStatement("""
+                    SELECT f.withdrawn_at IS NOT NULL,
+                           EXISTS (SELECT 1 FROM files g WHERE g.path = f.path AND g.id > f.id)
+                    FROM files f WHERE f.id = ?""")) {
+                bind(q, fileId);
+                try (ResultSet rs = q.executeQuery()) {
+                    if (!rs.next()) {
+                        return Standing.WITHDRAWN;
+                    }
+                    return rs.getBoolean(2) ? Standing.SUPERSEDED : rs.getBoolean(1) ? Standing.WITHDRAWN : Standing.CURRENT;
+                }
+            }
         });
     }
 
@@ -131,7 +304,7 @@ public final class Ledger implements AutoCloseable {
                     }
                     found = new Delivery(rs.getLong(1), rs.getLong(2), upstream, rs.getString(3), rs.getLong(4),
                             rs.getString(5), rs.getInt(6) + 1, Instant.ofEpochMilli(rs.getLong(7)),
-                            Optional.ofNullable(rs.getString(8)));
+                            Optional.ofNullable(rs.getString(8)), stamp(rs, 9, rs.getLong(4)));
                 }
             }
             try (PreparedStatement up = db.prepareStatement(
@@ -162,8 +335,22 @@ public final class Ledger implements AutoCloseable {
             "state = 'delivered', delivered_at = ?, updated_at = ?, duration_ms = ?, last_error = NULL";
 
     public void delivered(long deliveryId, Instant at, Duration took) throws LedgerException {
-        database.writeRelaxed("update delivery " + deliveryId, finishing(deliveryId, false, DELIVERED,
-                at.toEpochMilli(), at.toEpochMilli(), took.toMillis()));
+        database.writeRelaxed("update delivery " + deliveryId, deliveredWork(deliveryId, at, took));
+    }
+
+    private static Database.Work<Void> deliveredWork(long deliveryId, Instant at, Duration took) {
+        Database.Work<Void> finish = finishing(deliveryId, false, DELIVERED, at.toEpochMilli(), at.toEpochMilli(),
+                took.toMillis());
+        return db -> {
+            finish.run(db);
+            try (PreparedStatement st = db.prepareStatement("""
+                    INSERT INTO totals (name, value) SELECT 'delivered.' || upstream, 1 FROM deliveries WHERE id = ?
+                    ON CONFLICT (name) DO UPDATE SET value = value + 1""")) {
+                bind(st, deliveryId);
+                st.executeUpdate();
+            }
+            return null;
+        };
     }
 
     /**
@@ -173,8 +360,7 @@ public final class Ledger implements AutoCloseable {
      * sent again, which the upstream's rename makes harmless.
      */
     public void deliveredWithoutWaiting(long deliveryId, Instant at, Duration took) {
-        database.writeRelaxedWithoutWaiting("update delivery " + deliveryId, finishing(deliveryId, false, DELIVERED,
-                at.toEpochMilli(), at.toEpochMilli(), took.toMillis()));
+        database.writeRelaxedWithoutWaiting("update delivery " + deliveryId, deliveredWork(deliveryId, at, took));
     }
 
     /**
@@ -222,22 +408,32 @@ public final class Ledger implements AutoCloseable {
      * @return how many deliveries were withdrawn
      */
     public int withdraw(String path, Instant now) throws LedgerException {
-        return database.write("withdraw " + path, db -> supersedeOwed(db, path, now.toEpochMilli()));
+        return database.write("withdraw " + path, db -> {
+            try (PreparedStatement st = db.prepareStatement(
+                    "UPDATE files SET withdrawn_at = ? WHERE path = ? AND published = 1 AND withdrawn_at IS NULL")) {
+                bind(st, now.toEpochMilli(), path);
+                st.executeUpdate();
+            }
+            return supersedeOwed(db, "file_id IN (SELECT id FROM files WHERE path = ? AND published = 1)",
+                    now.toEpochMilli(), path);
+        });
     }
 
     /**
-     * What is still owed (pending or parked) for the files at {@code path} becomes superseded, their upstream
-     * temporaries left for cleanup; deliveries in flight finish.
+     * What is still owed (pending or parked) for the files {@code whichFiles} selects becomes superseded, their
+     * upstream temporaries left for cleanup; deliveries in flight finish, and find out when they look.
      *
      * @return how many deliveries
      */
-    private static int supersedeOwed(Connection db, String path, long now) throws SQLException {
-        String owed = "state IN ('pending', 'parked') AND file_id IN (SELECT id FROM files WHERE path = ?)";
-        moveTempsToStale(db, owed, path);
+    private static int supersedeOwed(Connection db, String whichFiles, long now, Object... params) throws SQLException {
+        String owed = "state IN ('pending', 'parked') AND " + whichFiles;
+        moveTempsToStale(db, owed, params);
         try (PreparedStatement st = db.prepareStatement(
                 "UPDATE deliveries SET state = 'superseded', updated_at = ? WHERE " + owed)) {
             st.setLong(1, now);
-            st.setString(2, path);
+            for (int i = 0; i < params.length; i++) {
+                st.setObject(i + 2, params[i]);
+            }
             return st.executeUpdate();
         }
     }
@@ -366,7 +562,8 @@ public final class Ledger implements AutoCloseable {
         return database.read("list current files", db -> {
             try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("""
                     SELECT f.id, f.path, f.size FROM files f
-                    WHERE f.deleted_at IS NULL AND f.id = (SELECT MAX(g.id) FROM files g WHERE g.path = f.path)
+                    WHERE f.deleted_at IS NULL AND f.withdrawn_at IS NULL AND f.published = 1
+                      AND f.id = (SELECT MAX(g.id) FROM files g WHERE g.path = f.path)
                     ORDER BY f.id""")) {
                 List<SpoolFile> out = new ArrayList<>();
                 while (rs.next()) {
@@ -451,7 +648,8 @@ public final class Ledger implements AutoCloseable {
         return database.read("retention candidates", db -> {
             try (PreparedStatement q = db.prepareStatement("""
                     SELECT f.id, f.path, f.size FROM files f
-                    WHERE f.deleted_at IS NULL AND f.received_at < ? AND (? < 0 OR f.id = ?)
+                    WHERE f.deleted_at IS NULL AND f.withdrawn_at IS NULL AND f.published = 1
+                      AND f.received_at < ? AND (? < 0 OR f.id = ?)
                       AND f.id = (SELECT MAX(g.id) FROM files g WHERE g.path = f.path)
                       AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.file_id = f.id
                                       AND d.state IN ('pending', 'active', 'parked'))
@@ -489,13 +687,25 @@ public final class Ledger implements AutoCloseable {
 
     /** Whether any file under {@code folder} still has a delivery waiting, in flight or parked. */
     public boolean owesUnder(String folder) throws LedgerException {
-        return database.read("look up pending under " + folder, db -> {
+        return owed(folder).files() > 0;
+    }
+
+    /**
+     * The files at spool path {@code path}, or under it when it is a folder, that are still owed to an upstream
+     * (waiting, in flight or parked), and their bytes: what a device's quota counts. Paths under a folder are
+     * a range ({@code path/} up to {@code path0}, '0' following '/'), which the path index answers.
+     */
+    public Totals owed(String path) throws LedgerException {
+        return database.read("look up owed at " + path, db -> {
             try (PreparedStatement q = db.prepareStatement("""
-                    SELECT 1 FROM deliveries d JOIN files f ON f.id = d.file_id
-                    WHERE d.state IN ('pending', 'active', 'parked') AND f.path LIKE ? ESCAPE '\\' LIMIT 1""")) {
-                q.setString(1, folder.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "/%");
+                    SELECT COUNT(*), COALESCE(SUM(f.size), 0) FROM files f
+                    WHERE (f.path = ? OR f.path >= ? AND f.path < ?) AND f.withdrawn_at IS NULL
+                      AND EXISTS (SELECT 1 FROM deliveries d WHERE d.file_id = f.id
+                                  AND d.state IN ('pending', 'active', 'parked'))""")) {
+                bind(q, path, path + "/", path + "0");
                 try (ResultSet rs = q.executeQuery()) {
-                    return rs.next();
+                    rs.next();
+                    return new Totals(rs.getLong(1), rs.getLong(2));
                 }
             }
         });
@@ -544,24 +754,33 @@ public final class Ledger implements AutoCloseable {
         };
     }
 
-    /** Counts by state from the index alone, and the age of the oldest owed file. */
+    /**
+     * Counts of what is owed, from the index alone (history does not slow it down), deliveries made since the
+     * ledger began (kept in {@code totals}), and the age of the oldest owed file.
+     */
     public Backlog backlog(String upstream) throws LedgerException {
         return database.read("backlog of " + upstream, db -> {
             long owed = 0;
             long parked = 0;
             long delivered = 0;
-            try (PreparedStatement q = db.prepareStatement(
-                    "SELECT state, COUNT(*) FROM deliveries WHERE upstream = ? GROUP BY state")) {
+            try (PreparedStatement q = db.prepareStatement("""
+                    SELECT state, COUNT(*) FROM deliveries WHERE upstream = ? AND state IN ('pending', 'active', 'parked')
+                    GROUP BY state""")) {
                 q.setString(1, upstream);
                 try (ResultSet rs = q.executeQuery()) {
                     while (rs.next()) {
-                        switch (rs.getString(1)) {
-                            case "pending", "active" -> owed += rs.getLong(2);
-                            case "parked" -> parked = rs.getLong(2);
-                            case "delivered" -> delivered = rs.getLong(2);
-                            default -> { } // superseded: not owed, not delivered
+                        if (rs.getString(1).equals("parked")) {
+                            parked = rs.getLong(2);
+                        } else {
+                            owed += rs.getLong(2);
                         }
                     }
+                }
+            }
+            try (PreparedStatement q = db.prepareStatement("SELECT value FROM totals WHERE name = ?")) {
+                q.setString(1, "delivered." + upstream);
+                try (ResultSet rs = q.executeQuery()) {
+                    delivered = rs.next() ? rs.getLong(1) : 0;
                 }
             }
             Optional<Instant> oldestAt = Optional.empty();
@@ -585,11 +804,12 @@ public final class Ledger implements AutoCloseable {
         });
     }
 
-    /** How many files, and bytes, were ever received. */
+    /** How many files, and bytes, were ever received (kept in {@code totals}: history pruning does not change it). */
     public Totals received() throws LedgerException {
         return database.read("count received files", db -> {
-            try (Statement st = db.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM files")) {
+            try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("""
+                    SELECT (SELECT value FROM totals WHERE name = 'received.files'),
+                           (SELECT value FROM totals WHERE name = 'received.bytes')""")) {
                 rs.next();
                 return new Totals(rs.getLong(1), rs.getLong(2));
             }
@@ -601,7 +821,8 @@ public final class Ledger implements AutoCloseable {
         return database.read("count spool files", db -> {
             try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("""
                     SELECT COUNT(*), COALESCE(SUM(f.size), 0) FROM files f
-                    WHERE f.deleted_at IS NULL AND f.id = (SELECT MAX(g.id) FROM files g WHERE g.path = f.path)""")) {
+                    WHERE f.deleted_at IS NULL AND f.withdrawn_at IS NULL AND f.published = 1
+                      AND f.id = (SELECT MAX(g.id) FROM files g WHERE g.path = f.path)""")) {
                 rs.next();
                 return new Totals(rs.getLong(1), rs.getLong(2));
             }
@@ -684,7 +905,7 @@ public final class Ledger implements AutoCloseable {
     public java.util.Map<String, Instant> lastUploads() throws LedgerException {
         return database.read("last upload per user", db -> {
             try (Statement st = db.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT user, MAX(received_at) FROM files GROUP BY user")) {
+                 ResultSet rs = st.executeQuery("SELECT user, at FROM last_upload")) {
                 java.util.Map<String, Instant> out = new java.util.HashMap<>();
                 while (rs.next()) {
                     out.put(rs.getString(1), Instant.ofEpochMilli(rs.getLong(2)));
@@ -692,6 +913,68 @@ public final class Ledger implements AutoCloseable {
                 return out;
             }
         });
+    }
+
+    /**
+     * Forgets up to {@code batch} files received before {@code before} whose version the spool no longer holds
+     * (retention deleted it, the device withdrew it, or a newer version replaced it) and that nothing is owed
+     * for, with their deliveries: the history {@code ledger.history-keep} bounds. One small relaxed write, so
+     * that ingest never waits long behind it.
+     *
+     * @return how many files were forgotten
+     */
+    public int pruneHistory(Instant before, int batch) throws LedgerException {
+        return database.writeRelaxed("prune history", db -> {
+            List<Long> ids = new ArrayList<>();
+            try (PreparedStatement q = db.prepareStatement("""
+                    SELECT f.id FROM files f INDEXED BY files_gone
+                    WHERE f.received_at < ?
+                      AND (f.deleted_at IS NOT NULL OR f.withdrawn_at IS NOT NULL OR f.replaced_at IS NOT NULL)
+                      AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.file_id = f.id
+                                      AND d.state IN ('pending', 'active', 'parked'))
+                    ORDER BY f.received_at LIMIT ?""")) {
+                bind(q, before.toEpochMilli(), batch);
+                try (ResultSet rs = q.executeQuery()) {
+                    while (rs.next()) {
+                        ids.add(rs.getLong(1));
+                    }
+                }
+            }
+            try (PreparedStatement deliveries = db.prepareStatement("DELETE FROM deliveries WHERE file_id = ?");
+                 PreparedStatement files = db.prepareStatement("DELETE FROM files WHERE id = ?")) {
+                for (long id : ids) {
+                    bind(deliveries, id);
+                    deliveries.executeUpdate();
+                    bind(files, id);
+                    files.executeUpdate();
+                }
+            }
+            return ids.size();
+        });
+    }
+
+    /** Gives up to {@code pages} free pages of the file back to the file system (incremental vacuum). */
+    public void vacuum(int pages) throws LedgerException {
+        database.maintain("vacuum", db -> {
+            try (Statement st = db.createStatement()) {
+                st.execute("PRAGMA incremental_vacuum(" + pages + ")");
+            }
+            return null;
+        });
+    }
+
+    /** Pages of the file that are free (deleted rows not yet given back). */
+    public long freePages() throws LedgerException {
+        return database.read("count free pages", db -> {
+            try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("PRAGMA freelist_count")) {
+                return rs.next() ? rs.getLong(1) : 0L;
+            }
+        });
+    }
+
+    /** Times the ledger's connections were opened again after a failure of the database (disk full, I/O). */
+    public long reopened() {
+        return database.reopened();
     }
 
     /** Commits since the start, and the writes they carried (group commit: writes / commits per fsync). */

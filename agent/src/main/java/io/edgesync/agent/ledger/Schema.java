@@ -52,6 +52,35 @@ final class Schema {
             // the status's recent transfers, newest first, without sorting the whole history
             "CREATE INDEX deliveries_updated ON deliveries(updated_at)",
         },
+        {
+            // an upload is recorded before it is renamed into the spool, and is claimable only once it is there
+            "ALTER TABLE files ADD COLUMN published INTEGER NOT NULL DEFAULT 1",
+            "CREATE INDEX files_unpublished ON files(id) WHERE published = 0",
+            // which version of the path this is on disk: the spool file's inode and modification time
+            "ALTER TABLE files ADD COLUMN file_key TEXT",
+            "ALTER TABLE files ADD COLUMN mtime_ns INTEGER",
+            // the device deleted the file or renamed it away: what was owed for it is withdrawn
+            "ALTER TABLE files ADD COLUMN withdrawn_at INTEGER",
+            // counts that outlive the rows history pruning deletes, kept by the writes themselves
+            "CREATE TABLE totals (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID",
+            "INSERT INTO totals SELECT 'received.files', COUNT(*) FROM files",
+            "INSERT INTO totals SELECT 'received.bytes', COALESCE(SUM(size), 0) FROM files",
+            """
+            INSERT INTO totals SELECT 'delivered.' || upstream, COUNT(*) FROM deliveries
+            WHERE state = 'delivered' GROUP BY upstream""",
+            "CREATE TABLE last_upload (user TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID",
+            "INSERT INTO last_upload SELECT user, MAX(received_at) FROM files GROUP BY user",
+            // a newer version of the path took its place in the spool
+            "ALTER TABLE files ADD COLUMN replaced_at INTEGER",
+            """
+            UPDATE files SET replaced_at = (SELECT MIN(g.received_at) FROM files g WHERE g.path = files.path
+                                            AND g.id > files.id)
+            WHERE EXISTS (SELECT 1 FROM files g WHERE g.path = files.path AND g.id > files.id)""",
+            // history pruning walks the versions the spool no longer holds, oldest first
+            """
+            CREATE INDEX files_gone ON files(received_at)
+            WHERE deleted_at IS NOT NULL OR withdrawn_at IS NOT NULL OR replaced_at IS NOT NULL""",
+        },
     };
 
     private Schema() {

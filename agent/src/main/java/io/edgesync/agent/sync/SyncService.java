@@ -58,16 +58,37 @@ public final class SyncService implements UploadSink {
                 upstreams.stream().map(UpstreamSync::name).toList());
     }
 
-    /** Records one delivery per upstream whose {@code include} globs take the file, then wakes them. */
+    /** Records one delivery per upstream whose {@code include} globs take the file; none is due until published. */
     @Override
-    public void accept(ReceivedFile file) throws IOException {
-        List<UpstreamSync> routed = upstreams.stream().filter(u -> u.routes(file.path())).toList();
-        ledger.recordReceived(file, routed.stream().map(UpstreamSync::name).toList());
-        routed.forEach(UpstreamSync::wake);
+    public long record(ReceivedFile file) throws IOException {
+        return ledger.recordUnpublished(file, routed(file.path()).stream().map(UpstreamSync::name).toList());
+    }
+
+    /** The file is in place: its deliveries go (the workers are woken), older versions' are superseded. */
+    @Override
+    public void published(long id, ReceivedFile file) {
+        ledger.published(id, file.path(), file.receivedAt());
+        List<UpstreamSync> routed = routed(file.path());
+        // the events first: a worker woken first could deliver the file before its 'received' went out
         events.publish(new AgentEvent.FileReceived(file.path(), file.size(), file.sha256(), file.user(),
                 file.clientIp(), file.receivedAt()));
         routed.forEach(u -> events.publish(new AgentEvent.DeliveryQueued(file.path(), u.name(), "new",
                 file.receivedAt())));
+        routed.forEach(UpstreamSync::wake);
+    }
+
+    @Override
+    public void discard(long id) throws IOException {
+        ledger.discardUnpublished(id);
+    }
+
+    /** Records a file already in place in the spool (rebuilding a ledger from it) and wakes its upstreams. */
+    public void accept(ReceivedFile file) throws IOException {
+        published(record(file), file);
+    }
+
+    private List<UpstreamSync> routed(String path) {
+        return upstreams.stream().filter(u -> u.routes(path)).toList();
     }
 
     @Override
@@ -79,8 +100,9 @@ public final class SyncService implements UploadSink {
     }
 
     @Override
-    public boolean pendingUnder(String folder) throws IOException {
-        return ledger.owesUnder(folder);
+    public Owed owed(String path) throws IOException {
+        Ledger.Totals owed = ledger.owed(path);
+        return new Owed(owed.files(), owed.bytes());
     }
 
     /** Parked deliveries (of one upstream, or all) are tried again now. @return how many */

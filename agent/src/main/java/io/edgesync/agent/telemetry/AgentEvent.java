@@ -66,4 +66,22 @@ public sealed interface AgentEvent {
     record DeviceSilent(String path, String user, Instant lastUploadAt, Duration expectEvery, Instant at)
             implements AgentEvent {
     }
+
+    /**
+     * The data folder's disk stopped taking writes (read-only, I/O errors): uploads are refused and the
+     * readiness check is down until it works again. {@code path} is the data folder.
+     */
+    record StorageFailed(String path, String reason, Instant at) implements AgentEvent {
+    }
+
+    /** Writes to the data folder work again after a {@link StorageFailed}. */
+    record StorageRecovered(String path, Duration failedFor, Instant at) implements AgentEvent {
+    }
+
+    /**
+     * A delivery was given up because the device deleted its file or renamed it away, or a newer upload
+     * replaced it; its upstream temporary is removed.
+     */
+    record DeliveryWithdrawn(String path, String upstream, String cause, Instant at) implements AgentEvent {
+    }
 }

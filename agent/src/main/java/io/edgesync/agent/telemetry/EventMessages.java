@@ -88,6 +88,22 @@ final class EventMessages {
                 m.put("lastUploadAt", s.lastUploadAt() == null ? null : s.lastUploadAt().toString());
                 m.put("expectEverySeconds", s.expectEvery().toSeconds());
             }
+            case AgentEvent.StorageFailed f -> {
+                m.put("type", "storage-failed");
+                m.put("path", f.path());
+                m.put("reason", f.reason());
+            }
+            case AgentEvent.StorageRecovered r -> {
+                m.put("type", "storage-recovered");
+                m.put("path", r.path());
+                m.put("failedSeconds", r.failedFor().toSeconds());
+            }
+            case AgentEvent.DeliveryWithdrawn w -> {
+                m.put("type", "withdrawn");
+                m.put("path", w.path());
+                m.put("upstream", w.upstream());
+                m.put("cause", w.cause());
+            }
         }
         m.put("at", event.at().toString());
         return m;

@@ -95,6 +95,15 @@ public final class Metrics implements EventSink, AutoCloseable {
             }
             case AgentEvent.DeviceSilent d -> counter("edgesync.devices.silent",
                     "Silence alarms: a device did not upload within its expect-every", "user", d.user()).increment();
+            case AgentEvent.StorageFailed f -> Counter.builder("edgesync.storage.failures")
+                    .description("Times the data folder's disk stopped taking writes (read-only, I/O errors)")
+                    .register(registry).increment();
+            case AgentEvent.StorageRecovered r -> {
+                // edgesync_storage_failed (a gauge) tells the state; failures are counted when they start
+            }
+            case AgentEvent.DeliveryWithdrawn w -> counter("edgesync.deliveries.withdrawn",
+                    "Deliveries given up because the device deleted or replaced the file", "upstream", w.upstream())
+                    .increment();
         }
     }
 

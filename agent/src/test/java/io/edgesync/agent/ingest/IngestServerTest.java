@@ -102,7 +102,7 @@ class IngestServerTest {
                         List.of("127.0.0.30/31"))));
         server = new IngestServer(settings, data.resolve("spool"), data.resolve("incoming"), sink,
                 new DiskSpace(data, new AgentConfig.Disk(floorBytes, 0)), new SpoolLock(), events::add,
-                registry, new FixedSiteInfo(), Clock.systemUTC());
+                registry, new FixedSiteInfo(), new StorageHealth(data, events::add, Clock.systemUTC()), Clock.systemUTC());
         server.start();
     }
 
@@ -236,7 +236,8 @@ class IngestServerTest {
 
         assertThat(recorded).isEmpty();
         assertThat(data.resolve("spool/cams/cam/cut.bin")).doesNotExist();
-        assertThat(filesUnder(data.resolve("incoming"))).isEmpty();
+        assertThat(filesUnder(data.resolve("incoming"))).as("kept only for the device to continue")
+                .containsExactly(data.resolve("incoming/partial/cams/cam/cut.bin"));
         assertThat(client.sendNoOp()).as("the session goes on").isTrue();
     }
 

@@ -8,21 +8,47 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 
-/** Stands in for the ledger in ingest tests: keeps what ingest hands over, and can be told to fail. */
+/**
+ * Stands in for the ledger in ingest tests: keeps what ingest hands over (in the order it was published), and
+ * can be told to fail its records.
+ */
 final class RecordingSink implements UploadSink {
     final List<ReceivedFile> recorded = new CopyOnWriteArrayList<>();
     final List<String> withdrawn = new CopyOnWriteArrayList<>();
+    /** Paths every upstream has: what the sink still owes leaves them out. */
+    final java.util.Set<String> delivered = ConcurrentHashMap.newKeySet();
+    /** Records not yet published or discarded. */
+    final Map<Long, ReceivedFile> unpublished = new ConcurrentHashMap<>();
+    private final AtomicLong ids = new AtomicLong();
     volatile IOException failure;
 
     @Override
-    public void accept(ReceivedFile file) throws IOException {
+    public long record(ReceivedFile file) throws IOException {
         if (failure != null) {
             throw failure;
         }
+        long id = ids.incrementAndGet();
+        unpublished.put(id, file);
+        return id;
+    }
+
+    @Override
+    public void published(long id, ReceivedFile file) {
+        unpublished.remove(id);
+        delivered.remove(file.path());
         recorded.add(file);
+    }
+
+    @Override
+    public void discard(long id) {
+        unpublished.remove(id);
     }
 
     @Override
@@ -31,15 +57,26 @@ final class RecordingSink implements UploadSink {
     }
 
     @Override
-    public boolean pendingUnder(String folder) {
-        return recorded.stream().anyMatch(f -> f.path().startsWith(folder + "/"));
+    public Owed owed(String path) {
+        Map<String, ReceivedFile> current = new LinkedHashMap<>();
+        recorded.forEach(f -> current.put(f.path(), f));
+        long files = 0;
+        long bytes = 0;
+        for (ReceivedFile f : current.values()) {
+            boolean at = f.path().equals(path) || f.path().startsWith(path + "/");
+            if (at && !delivered.contains(f.path()) && withdrawn.lastIndexOf(f.path()) < 0) {
+                files++;
+                bytes += f.size();
+            }
+        }
+        return new Owed(files, bytes);
     }
 
     /** A started server on {@code data}/spool with no disk floor, feeding this sink. */
     IngestServer start(Path data, FtpSettings settings) throws IOException {
         IngestServer server = new IngestServer(settings, data.resolve("spool"), data.resolve("incoming"), this,
                 new DiskSpace(data, new AgentConfig.Disk(0, 0)), new SpoolLock(), e -> { }, new SimpleMeterRegistry(),
-                null, Clock.systemUTC());
+                null, new StorageHealth(data, e -> { }, Clock.systemUTC()), Clock.systemUTC());
         server.start();
         return server;
     }

@@ -1,0 +1,94 @@
+package io.edgesync.agent.ingest;
+
+import org.apache.mina.core.session.IoSession;
+import org.apache.mina.transport.socket.nio.NioSession;
+
+import java.io.IOException;
+import java.lang.reflect.Field;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.util.Optional;
+
+/**
+ * Asks the kernel whether a device's control connection has ended (a FIN or a reset already received) while
+ * MINA's I/O thread has not read that end yet. The socket is registered, for one non-blocking poll, with a
+ * selector of our own beside MINA's (a channel may be registered with several): readable with no byte to read
+ * means its end. Nothing is read, so MINA's reading is untouched.
+ *
+ * <p>MINA 2.2 keeps the channel in {@code NioSession.channel} (protected): read by reflection here, and only
+ * here; FtpServer's session wrapper hides MINA's session, which {@link InlineCommands} keeps as an attribute.
+ * If either is missing, {@link #atEnd} says false and the decision rests on whether FtpServer has closed the
+ * session (the race this closes is then open again; {@code UploadTrustTest} would show it).
+ */
+final class ControlSocket {
+    private static final System.Logger LOG = System.getLogger(ControlSocket.class.getName());
+    private static final Optional<Field> CHANNEL = channelField();
+    private static final Object POLL = new Object();
+    private static Selector selector; // guarded by POLL
+
+    private ControlSocket() {
+    }
+
+    private static Optional<Field> channelField() {
+        try {
+            Field field = NioSession.class.getDeclaredField("channel");
+            field.setAccessible(true);
+            return Optional.of(field);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "a device killed mid-upload is noticed only once FtpServer closes"
+                    + " its session (MINA''s channel is out of reach: {0})", e.toString());
+            return Optional.empty();
+        }
+    }
+
+    /** Whether the direct check is available (tests). */
+    static boolean direct() {
+        return CHANNEL.isPresent();
+    }
+
+    /** True when the connection has ended in the kernel (FIN or reset) and nothing unread is left before the end. */
+    static boolean atEnd(IoSession session) {
+        Optional<SocketChannel> channel = channel(session);
+        if (channel.isEmpty()) {
+            return false;
+        }
+        SocketChannel socket = channel.get();
+        try {
+            if (!readable(socket)) {
+                return false;
+            }
+            return socket.socket().getInputStream().available() == 0;
+        } catch (IOException e) {
+            return true; // reset or closed
+        }
+    }
+
+    private static Optional<SocketChannel> channel(IoSession session) {
+        Optional<IoSession> nio = InlineCommands.ioSession(session).filter(NioSession.class::isInstance);
+        if (CHANNEL.isEmpty() || nio.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return CHANNEL.get().get(nio.get()) instanceof SocketChannel s ? Optional.of(s) : Optional.empty();
+        } catch (IllegalAccessException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static boolean readable(SocketChannel socket) throws IOException {
+        synchronized (POLL) {
+            if (selector == null) {
+                selector = Selector.open();
+            }
+            SelectionKey key = socket.register(selector, SelectionKey.OP_READ);
+            try {
+                selector.selectNow();
+                return key.isValid() && key.isReadable();
+            } finally {
+                key.cancel();
+                selector.selectNow(); // deregisters the cancelled key now, so the next poll can register again
+            }
+        }
+    }
+}
