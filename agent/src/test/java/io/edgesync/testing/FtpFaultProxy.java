@@ -35,7 +35,8 @@ import static io.edgesync.testing.Sockets.closeQuietly;
  */
 public final class FtpFaultProxy implements AutoCloseable {
     /** The fault armed for the next upload, consumed when it fires. */
-    public enum Fault { NONE, CUT_DATA, TRUNCATE_DATA, LOSE_226, LATE_226, STALL_DATA, REPLACE_STOR, CUT_BEFORE_227 }
+    public enum Fault { NONE, CUT_DATA, TRUNCATE_DATA, LOSE_226, LATE_226, STALL_DATA, REPLACE_STOR, CUT_BEFORE_227,
+        STOP_READING }
 
     private static final Pattern PASV = Pattern.compile("227 .*\\((\\d+),(\\d+),(\\d+),(\\d+),(\\d+),(\\d+)\\)");
 
@@ -48,6 +49,7 @@ public final class FtpFaultProxy implements AutoCloseable {
     private final AtomicLong faultsFired = new AtomicLong();
     private volatile String storReply;
     private volatile long uploadBytesPerSecond; // 0: as fast as the sockets go
+    private volatile boolean holdingReads;      // a STOP_READING connection is held unread until heal()
     private final List<ServerSocket> passiveListeners = new CopyOnWriteArrayList<>();
 
     public FtpFaultProxy(int serverPort) throws IOException {
@@ -141,8 +143,30 @@ public final class FtpFaultProxy implements AutoCloseable {
         fault.set(Fault.STALL_DATA);
     }
 
+    /**
+     * The next upload's data connection stops being read after {@code bytes} (held open, nothing closed): as an
+     * upstream that stops reading, the client's writes block once the sockets' buffers are full. Until
+     * {@link #heal()} or the proxy closes.
+     */
+    public void stopReadingNextUploadAfter(long bytes) {
+        cutAfter.set(bytes);
+        fault.set(Fault.STOP_READING);
+    }
+
+    /**
+     * Closes every connection relayed now, control and data, with a reset towards the client: as an upstream
+     * that restarts. New connections are relayed as before.
+     */
+    public void dropConnections() {
+        for (Socket s : sockets) {
+            abort(s);
+        }
+        sockets.clear();
+    }
+
     public void heal() {
         fault.set(Fault.NONE);
+        holdingReads = false;
     }
 
     private void acceptControl() {
@@ -287,6 +311,15 @@ public final class FtpFaultProxy implements AutoCloseable {
                     if (armed == Fault.STALL_DATA && fault.get() == Fault.STALL_DATA) {
                         continue; // swallow: the server sees nothing, the client sees no error
                     }
+                    if (armed == Fault.STOP_READING && sent + n > cutAfter.get()) {
+                        faultsFired.incrementAndGet();
+                        fault.compareAndSet(Fault.STOP_READING, Fault.NONE);
+                        holdingReads = true;
+                        holdUnread(from); // nothing more is read: the client's writes fill the buffers and block
+                        closeQuietly(from);
+                        closeQuietly(to);
+                        return;
+                    }
                     if ((armed == Fault.CUT_DATA || armed == Fault.TRUNCATE_DATA) && sent + n > cutAfter.get()) {
                         int keep = (int) (cutAfter.get() - sent);
                         out.write(buf, 0, keep);
@@ -338,6 +371,14 @@ public final class FtpFaultProxy implements AutoCloseable {
         if (rate > 0) {
             long due = startNanos + sent * 1_000_000_000L / rate;
             java.util.concurrent.locks.LockSupport.parkNanos(due - System.nanoTime());
+        }
+    }
+
+    /** Keeps {@code s} open without reading it, until it is closed or the proxy heals (at most two minutes). */
+    private void holdUnread(Socket s) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(120);
+        while (!s.isClosed() && holdingReads && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L);
         }
     }
 

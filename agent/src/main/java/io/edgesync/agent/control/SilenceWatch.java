@@ -33,7 +33,11 @@ public final class SilenceWatch implements EventSink, AutoCloseable {
     private final Clock clock;
     private boolean historyRead; // only the timer thread reads it
     private final Instant startedAt;
+    private final long startedNanos = System.nanoTime();
+    /** Last upload per user, as recorded (wall clock: shown, and read from the ledger's history). */
     private final Map<String, Instant> lastUpload = new ConcurrentHashMap<>();
+    /** Last upload per user seen by this run, on the monotonic clock: silence is measured from it. */
+    private final Map<String, Long> lastSeenNanos = new ConcurrentHashMap<>();
     private final Set<String> silent = ConcurrentHashMap.newKeySet();
     private volatile List<FtpSettings.User> watched;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
@@ -68,6 +72,7 @@ public final class SilenceWatch implements EventSink, AutoCloseable {
     public void publish(AgentEvent event) {
         if (event instanceof AgentEvent.FileReceived received) {
             lastUpload.put(received.user(), received.at());
+            lastSeenNanos.put(received.user(), System.nanoTime());
             if (silent.remove(received.user())) {
                 LOG.log(System.Logger.Level.INFO, "device {0} uploads again", received.user());
             }
@@ -88,8 +93,7 @@ public final class SilenceWatch implements EventSink, AutoCloseable {
                     continue;
                 }
                 Instant last = lastUpload.get(user.name());
-                Instant since = last == null ? startedAt : last;
-                if (Duration.between(since, now).compareTo(user.expectEvery()) > 0 && silent.add(user.name())) {
+                if (silence(user.name(), last).compareTo(user.expectEvery()) > 0 && silent.add(user.name())) {
                     LOG.log(System.Logger.Level.WARNING, "device {0} has not uploaded since {1} (expect-every {2})",
                             user.name(), last == null ? "the agent started" : last, user.expectEvery());
                     events.publish(new AgentEvent.DeviceSilent(user.home(), user.name(), last, user.expectEvery(), now));
@@ -98,6 +102,22 @@ public final class SilenceWatch implements EventSink, AutoCloseable {
         } catch (LedgerException | RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "silence check failed", e);
         }
+    }
+
+    /**
+     * How long the user has not uploaded: from its last upload in this run on the monotonic clock, so that a
+     * wall clock stepped by NTP raises no alarm and hides none; before any, the run's time plus what the
+     * ledger's history adds before the start.
+     */
+    private Duration silence(String user, Instant lastRecorded) {
+        long now = System.nanoTime();
+        Long seen = lastSeenNanos.get(user);
+        if (seen != null) {
+            return Duration.ofNanos(now - seen);
+        }
+        Duration before = lastRecorded == null || lastRecorded.isAfter(startedAt) ? Duration.ZERO
+                : Duration.between(lastRecorded, startedAt);
+        return Duration.ofNanos(now - startedNanos).plus(before);
     }
 
     /** The devices silent now, by name. */

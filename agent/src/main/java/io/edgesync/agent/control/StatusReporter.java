@@ -26,6 +26,7 @@ public final class StatusReporter {
 
     private final String agentId;
     private final Instant startedAt;
+    private final long startedNanos = System.nanoTime();
     private final IngestServer ingest;
     private final SyncService sync;
     private final Ledger ledger;
@@ -88,7 +89,7 @@ public final class StatusReporter {
                     t.at().toString(), t.took().map(Duration::toMillis).orElse(null), t.lastError().orElse(null)));
         }
         return new AgentStatus(agentId, version(), true, startedAt.toString(),
-                Duration.between(startedAt, now).toSeconds(),
+                Duration.ofNanos(System.nanoTime() - startedNanos).toSeconds(), // monotonic: never negative
                 new AgentStatus.Ingest(ingest.running(), ingest.port(), received.files(), received.bytes()),
                 upstreams, new AgentStatus.Mqtt(mqttEnabled, mqttEnabled && mqttConnected.getAsBoolean()),
                 disk(), silence.map(SilenceWatch::silent).orElse(List.of()), history);

@@ -105,7 +105,7 @@ public final class IngestServer {
         commands.addCommand("APPE", new DurableUpload(DurableUpload.Mode.APPEND, intake));
         commands.addCommand("STOU", new DurableUpload(DurableUpload.Mode.UNIQUE, intake));
         commands.addCommand("RNTO", new DurableRename(intake));
-        commands.addCommand("PASS", new GuardedPass(new LoginGuard(settings.login(), clock, registry), accounts));
+        commands.addCommand("PASS", new GuardedPass(new LoginGuard(settings.login(), registry), accounts));
         commands.addCommand("PORT", ActivePortGuard.port());
         commands.addCommand("EPRT", ActivePortGuard.eprt());
         commands.addCommand("FEAT", feat);

@@ -90,8 +90,9 @@ final class InlineCommands extends ExecutorFilter {
     @Override
     protected void fireEvent(IoFilterEvent received) {
         IoFilterEvent event = received;
+        Lane lane = lane(event.getSession());
         if (event.getType() == IoEventType.MESSAGE_RECEIVED && event.getParameter() instanceof IoBuffer read) {
-            IoBuffer clean = withoutTelnetCommands(read);
+            IoBuffer clean = lane.withoutTelnetCommands(read);
             if (clean != read) {
                 event = new IoFilterEvent(event.getNextFilter(), event.getType(), event.getSession(), clean);
             }
@@ -100,7 +101,6 @@ final class InlineCommands extends ExecutorFilter {
                 watch(clean, transfer.get());
             }
         }
-        Lane lane = lane(event.getSession());
         inFlight.incrementAndGet();
         if (lane.admitInline(event)) {
             inline.increment();
@@ -147,11 +147,46 @@ final class InlineCommands extends ExecutorFilter {
     private static final class Lane {
         private int inFlight;       // guarded by this
         private boolean lineOpen;   // guarded by this
+        private boolean iacOpen;    // guarded by this; the last read ended with IAC: its command byte comes next
+
+        /**
+         * The read without Telnet commands (IAC and the byte after it, also when that byte comes in the next
+         * read; IAC IAC stands for the byte 255), or the read itself when it holds none. No UTF-8 text contains
+         * the byte 255. Called in the session's read order.
+         */
+        synchronized IoBuffer withoutTelnetCommands(IoBuffer read) {
+            int from = read.position();
+            int to = read.limit();
+            boolean telnet = iacOpen;
+            for (int i = from; i < to && !telnet; i++) {
+                telnet = read.get(i) == (byte) 0xFF;
+            }
+            if (!telnet) {
+                return read;
+            }
+            IoBuffer clean = IoBuffer.allocate(Math.max(1, to - from));
+            for (int i = from; i < to; i++) {
+                byte b = read.get(i);
+                if (iacOpen) {
+                    iacOpen = false;
+                    if (b == (byte) 0xFF) {
+                        clean.put(b); // IAC IAC: the byte 255 itself
+                    }
+                } else if (b == (byte) 0xFF) {
+                    iacOpen = true;
+                } else {
+                    clean.put(b);
+                }
+            }
+            read.position(to); // consumed: the clean copy goes on instead
+            return clean.flip();
+        }
 
         /** Counts the event in flight; true if it is to run inline. Called in the session's event order. */
         synchronized boolean admitInline(IoFilterEvent event) {
             boolean quick = false;
-            if (event.getType() == IoEventType.MESSAGE_RECEIVED && event.getParameter() instanceof IoBuffer read) {
+            if (event.getType() == IoEventType.MESSAGE_RECEIVED && event.getParameter() instanceof IoBuffer read
+                    && read.hasRemaining()) { // a read of Telnet bytes alone leaves nothing: no line opened or ended
                 boolean opened = lineOpen;
                 lineOpen = !endsLine(read);
                 quick = !opened && !lineOpen && quickLines(read);
@@ -182,39 +217,6 @@ final class InlineCommands extends ExecutorFilter {
                 lineStart = i + 1;
             }
         }
-    }
-
-    /**
-     * The read without Telnet commands (IAC and the byte after it; IAC IAC stands for the byte 255), or the
-     * read itself when it holds none. No UTF-8 text contains the byte 255.
-     */
-    static IoBuffer withoutTelnetCommands(IoBuffer read) {
-        int from = read.position();
-        int to = read.limit();
-        int first = -1;
-        for (int i = from; i < to; i++) {
-            if (read.get(i) == (byte) 0xFF) {
-                first = i;
-                break;
-            }
-        }
-        if (first < 0) {
-            return read;
-        }
-        IoBuffer clean = IoBuffer.allocate(to - from);
-        for (int i = from; i < to; i++) {
-            byte b = read.get(i);
-            if (b != (byte) 0xFF) {
-                clean.put(b);
-            } else if (i + 1 < to && read.get(i + 1) == (byte) 0xFF) {
-                clean.put(b);
-                i++;
-            } else {
-                i++; // IAC and its command (IP, DM, ...): dropped
-            }
-        }
-        read.position(to); // consumed: the clean copy goes on instead
-        return clean.flip();
     }
 
     private static byte[] bytes(IoBuffer read, int from, int to) {

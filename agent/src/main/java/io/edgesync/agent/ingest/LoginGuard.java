@@ -4,9 +4,7 @@ import io.edgesync.agent.config.FtpSettings;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -14,7 +12,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * Failed logins per client address, across connections (FtpServer only counts them per connection). After
  * a failure the address waits {@code ftp.login.delay}, doubling per failure, before its next attempt is
  * even checked; after {@code ftp.login.max-failures} it is banned for {@code ftp.login.ban}. Nothing here
- * sleeps: an attempt too early is answered at once, without looking at the password. Thread-safe.
+ * sleeps: an attempt too early is answered at once, without looking at the password. Times are on the
+ * monotonic clock: a wall clock stepped by NTP neither stretches a delay nor ends a ban. Thread-safe.
  */
 final class LoginGuard {
     /** Addresses tracked at most; the stalest are forgotten first (a flood of addresses cannot grow the heap). */
@@ -33,19 +32,21 @@ final class LoginGuard {
         }
     }
 
-    private record Failures(int count, Instant last, Instant bannedUntil) {
+    /** Times are {@link System#nanoTime()} readings; {@code bannedUntil} is 0 when not banned. */
+    private record Failures(int count, long last, long bannedUntil) {
+        boolean banned() {
+            return bannedUntil != 0;
+        }
     }
 
     private final FtpSettings.LoginLimits limits;
-    private final Clock clock;
     private final Map<String, Failures> byAddress = new ConcurrentHashMap<>();
     private final Counter failures;
     private final Counter bans;
     private final Counter refused;
 
-    LoginGuard(FtpSettings.LoginLimits limits, Clock clock, MeterRegistry registry) {
+    LoginGuard(FtpSettings.LoginLimits limits, MeterRegistry registry) {
         this.limits = limits;
-        this.clock = clock;
         this.failures = Counter.builder("edgesync.ftp.login.failures")
                 .description("Failed FTP logins (wrong password or unknown user)").register(registry);
         this.bans = Counter.builder("edgesync.ftp.login.bans")
@@ -59,19 +60,19 @@ final class LoginGuard {
         if (f == null) {
             return new Decision.Allowed();
         }
-        Instant now = clock.instant();
-        if (f.bannedUntil() != null) {
-            if (now.isBefore(f.bannedUntil())) {
+        long now = System.nanoTime();
+        if (f.banned()) {
+            if (now - f.bannedUntil() < 0) {
                 refused.increment();
-                return new Decision.Banned(Duration.between(now, f.bannedUntil()));
+                return new Decision.Banned(Duration.ofNanos(f.bannedUntil() - now));
             }
             byAddress.remove(address, f); // the ban is served: a clean slate
             return new Decision.Allowed();
         }
-        Instant allowedAt = f.last().plus(delayAfter(f.count()));
-        if (now.isBefore(allowedAt)) {
+        long allowedAt = f.last() + delayAfter(f.count()).toNanos();
+        if (now - allowedAt < 0) {
             refused.increment();
-            return new Decision.TooSoon(Duration.between(now, allowedAt));
+            return new Decision.TooSoon(Duration.ofNanos(allowedAt - now));
         }
         return new Decision.Allowed();
     }
@@ -79,19 +80,22 @@ final class LoginGuard {
     /** @return true when this failure banned the address */
     boolean failed(String address) {
         failures.increment();
-        Instant now = clock.instant();
+        long now = System.nanoTime();
         Failures f = byAddress.compute(address, (a, old) -> {
-            int count = (old == null || old.bannedUntil() != null || expired(old, now)) ? 1 : old.count() + 1;
-            return new Failures(count, now, count >= limits.maxFailures() ? now.plus(limits.ban()) : null);
+            if (old != null && old.banned() && now - old.bannedUntil() < 0) {
+                return old; // a ban in force is never shortened by a new failure
+            }
+            int count = (old == null || old.banned() || expired(old, now)) ? 1 : old.count() + 1;
+            return new Failures(count, now, count >= limits.maxFailures() ? now + limits.ban().toNanos() : 0);
         });
         if (byAddress.size() > MAX_ADDRESSES) {
             forgetStalest();
         }
-        if (f.bannedUntil() != null) {
+        if (f.banned() && f.last() == now) {
             bans.increment();
             return true;
         }
-        return false;
+        return f.banned();
     }
 
     void succeeded(String address) {
@@ -99,8 +103,8 @@ final class LoginGuard {
     }
 
     /** Failures older than a ban are forgotten: a device that mistyped once last week starts clean. */
-    private boolean expired(Failures f, Instant now) {
-        return f.last().plus(limits.ban()).isBefore(now);
+    private boolean expired(Failures f, long now) {
+        return now - (f.last() + limits.ban().toNanos()) > 0;
     }
 
     private Duration delayAfter(int count) {
@@ -109,11 +113,11 @@ final class LoginGuard {
     }
 
     private void forgetStalest() {
-        Instant now = clock.instant();
-        byAddress.entrySet().removeIf(e -> e.getValue().bannedUntil() == null && expired(e.getValue(), now));
+        long now = System.nanoTime();
+        byAddress.entrySet().removeIf(e -> !e.getValue().banned() && expired(e.getValue(), now));
         while (byAddress.size() > MAX_ADDRESSES) {
-            byAddress.entrySet().stream().filter(e -> e.getValue().bannedUntil() == null)
-                    .min(Map.Entry.comparingByValue((a, b) -> a.last().compareTo(b.last())))
+            byAddress.entrySet().stream().filter(e -> !e.getValue().banned())
+                    .min(Map.Entry.comparingByValue((a, b) -> Long.compare(a.last() - now, b.last() - now)))
                     .ifPresentOrElse(e -> byAddress.remove(e.getKey()), () -> byAddress.clear());
         }
     }

@@ -317,6 +317,23 @@ public final class Ledger implements AutoCloseable {
         });
     }
 
+    /**
+     * The wall clock was stepped back by {@code back}: every waiting delivery's due time moves back as much,
+     * so that a retry due in a minute is not held for an hour (due times are wall-clock instants, as they
+     * must be across restarts). Deliveries recorded after the step were due at once and stay so.
+     *
+     * @return how many deliveries moved
+     */
+    public int dueTimesBack(Duration back) throws LedgerException {
+        return database.writeRelaxed("move due times back by " + back, db -> {
+            try (PreparedStatement st = db.prepareStatement(
+                    "UPDATE deliveries SET next_attempt_at = next_attempt_at - ? WHERE state = 'pending'")) {
+                bind(st, back.toMillis());
+                return st.executeUpdate();
+            }
+        });
+    }
+
     /** When the next pending delivery for {@code upstream} falls due, if there is one. */
     public Optional<Instant> nextDue(String upstream) throws LedgerException {
         return database.read("next due for " + upstream, db -> {
@@ -381,9 +398,15 @@ public final class Ledger implements AutoCloseable {
                 now.toEpochMilli(), reason, tempWritten.orElse(null));
     }
 
-    /** The spool now holds a newer version of this path, recorded with deliveries of its own. */
-    public void supersede(long deliveryId, Instant now) throws LedgerException {
-        finish(deliveryId, true, "state = 'superseded', updated_at = ?", now.toEpochMilli());
+    /**
+     * The delivery is not wanted any more (a newer version of its path was recorded, or its device withdrew the
+     * file); its upstream temporary, if any, is to be removed.
+     *
+     * @param tempWritten the upstream temporary this attempt wrote to, if it got that far
+     */
+    public void supersede(long deliveryId, Instant now, Optional<String> tempWritten) throws LedgerException {
+        finish(deliveryId, true, "state = 'superseded', updated_at = ?, temp_path = COALESCE(?, temp_path)",
+                now.toEpochMilli(), tempWritten.orElse(null));
     }
 
     /**

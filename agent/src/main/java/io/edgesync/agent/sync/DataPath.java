@@ -14,9 +14,13 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
 import java.util.function.LongConsumer;
 
 /**
@@ -26,10 +30,13 @@ import java.util.function.LongConsumer;
  * sent together whose replies are then read in order ({@link FTPClient#getReply()}).
  */
 interface DataPath {
-    /** Most bytes one {@code sendfile} call is asked for, so that progress is told as the file goes. */
+    /** Most bytes one {@code sendfile} call is asked for. */
     long CHUNK = 8L << 20;
-    /** Copy buffer where the data connection is TLS (no {@code sendfile} through TLS). */
-    int BUFFER = 256 * 1024;
+    /**
+     * Bytes handed to a TLS data connection per write (no {@code sendfile} through TLS): each write is a step of
+     * progress for the status and for the watchdog, so a slow link does not look like a stalled one.
+     */
+    int TLS_PIECE = 64 * 1024;
 
     /** The data connection for {@code command arg} after its preliminary reply, or null when refused. */
     Socket openData(String command, String arg) throws IOException;
@@ -46,40 +53,106 @@ interface DataPath {
     }
 
     /**
-     * Sends bytes {@code from} to {@code to} of {@code file} on {@code data}: {@code sendfile} when the
-     * socket has a channel, else through one buffer no larger than the file.
+     * Sends bytes {@code from} to {@code to} of {@code file} on {@code data}, telling {@code progress} the
+     * position after every write the socket took. No write may wait longer than {@code timeout} for room in
+     * the socket (a server that stops reading): with a channel, {@code sendfile} on the socket in non-blocking
+     * mode, waiting for room with a timed select; through TLS, pieces of {@value #TLS_PIECE} bytes under a
+     * {@link Watchdog} that closes the socket when one takes longer.
+     *
+     * @throws SocketTimeoutException when the server took nothing for {@code timeout}
      */
-    static void send(FileChannel file, long from, long to, Socket data, LongConsumer progress) throws IOException {
-        long pos = from;
+    static void send(FileChannel file, long from, long to, Socket data, Duration timeout, LongConsumer progress)
+            throws IOException {
         SocketChannel channel = data.getChannel();
-        ByteBuffer buffer = channel != null ? null : ByteBuffer.allocate((int) Math.clamp(to - from, 1, BUFFER));
-        OutputStream out = channel != null ? null : data.getOutputStream();
-        while (pos < to) {
-            long n;
-            if (channel != null) {
-                n = file.transferTo(pos, Math.min(CHUNK, to - pos), channel);
-            } else {
-                buffer.clear().limit((int) Math.min(buffer.capacity(), to - pos));
-                n = Math.max(file.read(buffer, pos), 0);
-                out.write(buffer.array(), 0, (int) n);
-            }
-            if (n == 0 && pos >= file.size()) {
-                throw new IOException("the spool file shrank to " + file.size() + " bytes while being sent");
-            }
-            pos += n;
-            progress.accept(pos);
-        }
-        if (out != null) {
-            out.flush();
+        if (channel != null) {
+            sendFile(file, from, to, channel, timeout, progress);
+        } else {
+            sendCopy(file, from, to, data, timeout, progress);
         }
     }
 
-    private static void write(Writer control, String... commands) throws IOException {
-        for (String command : commands) {
-            control.write(command);
-            control.write("\r\n");
+    private static void sendFile(FileChannel file, long from, long to, SocketChannel channel, Duration timeout,
+                                 LongConsumer progress) throws IOException {
+        channel.configureBlocking(false);
+        Selector selector = null;
+        try {
+            for (long pos = from; pos < to; ) {
+                long n = file.transferTo(pos, Math.min(CHUNK, to - pos), channel);
+                if (n > 0) {
+                    pos += n;
+                    progress.accept(pos);
+                    continue;
+                }
+                if (pos >= file.size()) {
+                    throw new IOException("the spool file shrank to " + file.size() + " bytes while being sent");
+                }
+                if (selector == null) {
+                    selector = Selector.open();
+                    channel.register(selector, SelectionKey.OP_WRITE);
+                }
+                if (selector.select(Math.max(1, timeout.toMillis())) == 0) {
+                    throw new SocketTimeoutException("the server took no data for " + timeout.toMillis()
+                            + " ms (data-timeout) at byte " + pos);
+                }
+                selector.selectedKeys().clear();
+            }
+        } finally {
+            if (selector != null) {
+                selector.close();
+            }
+            if (channel.isOpen()) {
+                channel.configureBlocking(true);
+            }
         }
-        control.flush();
+    }
+
+    private static void sendCopy(FileChannel file, long from, long to, Socket data, Duration timeout,
+                                 LongConsumer progress) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate((int) Math.clamp(to - from, 1, TLS_PIECE));
+        OutputStream out = data.getOutputStream();
+        try (Watchdog.Guard guard = Watchdog.guard(data, timeout)) {
+            try {
+                for (long pos = from; pos < to; ) {
+                    buffer.clear().limit((int) Math.min(buffer.capacity(), to - pos));
+                    int n = file.read(buffer, pos);
+                    if (n <= 0) {
+                        throw new IOException("the spool file shrank to " + file.size() + " bytes while being sent");
+                    }
+                    out.write(buffer.array(), 0, n);
+                    pos += n;
+                    guard.progressed();
+                    progress.accept(pos);
+                }
+                out.flush();
+            } catch (IOException e) {
+                if (guard.timedOut()) {
+                    throw new SocketTimeoutException("the server took no data for " + timeout.toMillis()
+                            + " ms (data-timeout)");
+                }
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * Writes commands on the control connection in one flush, under a deadline (a server that stops reading
+     * its control connection would otherwise hold the write for ever once the buffers are full).
+     */
+    private static void write(Socket control, Duration timeout, Writer out, String... commands) throws IOException {
+        try (Watchdog.Guard guard = Watchdog.guard(control, timeout)) {
+            try {
+                for (String command : commands) {
+                    out.write(command);
+                    out.write("\r\n");
+                }
+                out.flush();
+            } catch (IOException e) {
+                if (guard.timedOut()) {
+                    throw new SocketTimeoutException("the server read no command for " + timeout.toMillis() + " ms");
+                }
+                throw e;
+            }
+        }
     }
 
     /** Plain FTP: every socket has a channel, so the data connection can take {@code sendfile}. */
@@ -134,7 +207,7 @@ interface DataPath {
                     throw new IOException("the data connection goes to " + socket.getInetAddress()
                             + ", not to the server " + getRemoteAddress());
                 }
-                write(_controlOutput_, command + " " + arg);
+                write(_socket_, Duration.ofMillis(getDefaultTimeout()), _controlOutput_, command + " " + arg);
                 return socket;
             } catch (IOException e) {
                 socket.close();
@@ -149,7 +222,15 @@ interface DataPath {
 
         @Override
         public void sendTogether(String... commands) throws IOException {
-            write(_controlOutput_, commands);
+            write(_socket_, Duration.ofMillis(getDefaultTimeout()), _controlOutput_, commands);
+        }
+
+        /** Every command Commons Net sends: its write under a deadline (its reply has the socket's timeout). */
+        @Override
+        public int sendCommand(String command, String args) throws IOException {
+            try (Watchdog.Guard guard = Watchdog.guard(_socket_, Duration.ofMillis(2L * getDefaultTimeout()))) {
+                return super.sendCommand(command, args);
+            }
         }
     }
 
@@ -176,7 +257,15 @@ interface DataPath {
 
         @Override
         public void sendTogether(String... commands) throws IOException {
-            write(_controlOutput_, commands);
+            write(_socket_, Duration.ofMillis(getDefaultTimeout()), _controlOutput_, commands);
+        }
+
+        /** Every command Commons Net sends: its write under a deadline (its reply has the socket's timeout). */
+        @Override
+        public int sendCommand(String command, String args) throws IOException {
+            try (Watchdog.Guard guard = Watchdog.guard(_socket_, Duration.ofMillis(2L * getDefaultTimeout()))) {
+                return super.sendCommand(command, args);
+            }
         }
 
         @Override

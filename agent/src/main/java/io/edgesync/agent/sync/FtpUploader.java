@@ -16,8 +16,6 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.channels.FileChannel;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.StandardOpenOption;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.HashSet;
@@ -205,6 +203,12 @@ final class FtpUploader implements Uploader {
                 Long sizeUpstream = store(upload, temp, offset);
                 verifySize(temp, upload.size(), sizeUpstream);
                 String verifiedBy = verifyHash(temp, upload.sha256());
+                try {
+                    upload.beforePublish().check();
+                } catch (UpstreamException e) {
+                    client.deleteFile(temp); // complete but not to be published: nobody will finish it
+                    throw e;
+                }
                 rename(temp, target);
                 return new Published(verifiedBy, offset);
             } catch (IOException e) {
@@ -278,42 +282,38 @@ final class FtpUploader implements Uploader {
          * @return the temporary's size upstream as the pipelined SIZE told it, or null to ask afterwards
          */
         private Long store(Upload upload, String temp, long offset) throws IOException, UpstreamException {
-            try (FileChannel file = FileChannel.open(upload.local(), StandardOpenOption.READ)) {
-                DataPath data = (DataPath) client;
-                InetSocketAddress ahead = passiveAhead != null
-                        && System.nanoTime() - passiveAheadAt < PASSIVE_AHEAD_KEPT.toNanos() ? passiveAhead : null;
-                passiveAhead = null; // any other transfer asks for its own PASV, which replaces that one
-                DataPath.Plain plain = offset == 0 && upload.size() <= EARLY_DATA_MAX ? earlyPath() : null;
-                Socket socket = plain == null ? null : plain.openDataEarly(FTPCmd.STOR.getCommand(), temp, ahead);
-                boolean early = socket != null;
-                if (socket == null) {
-                    if (offset > 0) {
-                        client.setRestartOffset(offset);
-                    }
-                    socket = data.openData(FTPCmd.STOR.getCommand(), temp);
+            FileChannel file = upload.file();
+            DataPath data = (DataPath) client;
+            InetSocketAddress ahead = passiveAhead != null
+                    && System.nanoTime() - passiveAheadAt < PASSIVE_AHEAD_KEPT.toNanos() ? passiveAhead : null;
+            passiveAhead = null; // any other transfer asks for its own PASV, which replaces that one
+            DataPath.Plain plain = offset == 0 && upload.size() <= EARLY_DATA_MAX ? earlyPath() : null;
+            Socket socket = plain == null ? null : plain.openDataEarly(FTPCmd.STOR.getCommand(), temp, ahead);
+            boolean early = socket != null;
+            if (socket == null) {
+                if (offset > 0) {
+                    client.setRestartOffset(offset);
                 }
-                if (socket == null) {
-                    String command = (offset > 0 ? "REST " + offset + " / " : "") + "STOR " + temp;
-                    throw storRefused(client.getReplyCode(), command);
-                }
-                if (early) {
-                    return storeEarly(file, upload, temp, socket);
-                }
-                try (Socket usual = socket) {
-                    DataPath.send(file, offset, upload.size(), usual, upload.progress());
-                }
-                if (!features.size() || !pipelining) {
-                    if (!client.completePendingCommand()) {
-                        throw failure(UpstreamException.Reason.TRANSFER, client, "STOR " + temp);
-                    }
-                    return null;
-                }
-                data.sendTogether("SIZE " + temp);
-                return sizeAfterTransfer(temp);
-            } catch (NoSuchFileException e) {
-                throw new UpstreamException(UpstreamException.Reason.LOCAL,
-                        "spool file " + upload.local() + " is gone; it cannot be delivered", e);
+                socket = data.openData(FTPCmd.STOR.getCommand(), temp);
             }
+            if (socket == null) {
+                String command = (offset > 0 ? "REST " + offset + " / " : "") + "STOR " + temp;
+                throw storRefused(client.getReplyCode(), command);
+            }
+            if (early) {
+                return storeEarly(file, upload, temp, socket);
+            }
+            try (Socket usual = socket) {
+                DataPath.send(file, offset, upload.size(), usual, upstream.dataTimeout(), upload.progress());
+            }
+            if (!features.size() || !pipelining) {
+                if (!client.completePendingCommand()) {
+                    throw failure(UpstreamException.Reason.TRANSFER, client, "STOR " + temp);
+                }
+                return null;
+            }
+            data.sendTogether("SIZE " + temp);
+            return sizeAfterTransfer(temp);
         }
 
         /**
@@ -364,7 +364,7 @@ final class FtpUploader implements Uploader {
                 throws IOException, UpstreamException {
             try {
                 try (socket) {
-                    DataPath.send(file, 0, upload.size(), socket, upload.progress());
+                    DataPath.send(file, 0, upload.size(), socket, upstream.dataTimeout(), upload.progress());
                 } catch (IOException e) {
                     // a server that refused the STOR may have closed the data connection: its reply says why
                     int code = client.getReply();

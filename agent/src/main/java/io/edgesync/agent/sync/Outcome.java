@@ -22,7 +22,12 @@ sealed interface Outcome {
     record Parked(String reason, String error, Optional<String> tempWritten) implements Outcome {
     }
 
-    /** The spool holds a newer version of the path, which has deliveries of its own. */
-    record Superseded() implements Outcome {
+    /**
+     * Not to be delivered any more: the spool holds a newer version of the path (which has deliveries of its
+     * own), or the device deleted the file or renamed it away.
+     *
+     * @param cause {@code replaced} or {@code deleted}
+     */
+    record Withdrawn(String cause, Optional<String> tempWritten) implements Outcome {
     }
 }

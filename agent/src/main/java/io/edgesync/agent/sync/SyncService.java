@@ -34,6 +34,7 @@ public final class SyncService implements UploadSink {
     private final Clock clock;
     private final List<UpstreamSync> upstreams;
     private final Path spool;
+    private final ClockWatch clockWatch;
 
     public SyncService(AgentConfig config, Ledger ledger, EventSink events, Clock clock) {
         this.ledger = ledger;
@@ -44,6 +45,22 @@ public final class SyncService implements UploadSink {
                 .map(u -> new UpstreamSync(u, config.sync(), new FtpUploader(u), ledger, spool, events, clock,
                         RandomGenerator.getDefault()))
                 .toList();
+        this.clockWatch = new ClockWatch(clock, this::clockJumped);
+    }
+
+    /**
+     * The wall clock jumped: a step back moves every waiting delivery's due time back as much (else a retry
+     * due in seconds would wait as long as the step); then every worker looks again.
+     */
+    private void clockJumped(Duration jump) {
+        if (jump.isNegative()) {
+            try {
+                ledger.dueTimesBack(jump.negated());
+            } catch (LedgerException e) {
+                LOG.log(System.Logger.Level.ERROR, "cannot move due times after the clock stepped back", e);
+            }
+        }
+        upstreams.forEach(UpstreamSync::clockJumped);
     }
 
     /** Resets deliveries a crash left in flight, then starts every upstream's workers. */
@@ -54,6 +71,7 @@ public final class SyncService implements UploadSink {
                     + " they are sent again", recovered);
         }
         upstreams.forEach(UpstreamSync::start);
+        clockWatch.start();
         LOG.log(System.Logger.Level.INFO, "sync started for {0} upstream(s): {1}", upstreams.size(),
                 upstreams.stream().map(UpstreamSync::name).toList());
     }
@@ -251,6 +269,7 @@ public final class SyncService implements UploadSink {
 
     /** Stops the workers, giving running transfers {@code grace} to finish. */
     public void stop(Duration grace) {
+        clockWatch.close();
         try {
             for (UpstreamSync upstream : upstreams) {
                 upstream.stop(grace);

@@ -3,6 +3,7 @@ package io.edgesync.agent.sync;
 import io.edgesync.agent.config.Secret;
 
 import java.io.Closeable;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.function.LongConsumer;
 
@@ -17,15 +18,26 @@ interface Uploader {
     /**
      * One file to publish.
      *
+     * @param file the spool file, opened by the caller (who closes it): the version the delivery is for, whatever
+     *             the spool path holds meanwhile
+     * @param local where it was opened, for messages
      * @param relativePath where, under the upstream's base folder
      * @param sha256 the digest computed at ingest, compared when the server can hash
      * @param tag unique per delivery; part of the temporary name, so every attempt of a delivery writes
      *            the same temporary
      * @param mayResume the ledger knows this delivery's temporary to be ours and partial: continue it
      * @param progress told the bytes of the file upstream so far (resumed bytes included) as they go
+     * @param beforePublish asked once the temporary is complete and verified, right before the rename: throws
+     *                      when the file must not be published after all (a newer version, or withdrawn)
      */
-    record Upload(Path local, String relativePath, long size, String sha256, String tag, boolean mayResume,
-                  LongConsumer progress) {
+    record Upload(FileChannel file, Path local, String relativePath, long size, String sha256, String tag,
+                  boolean mayResume, LongConsumer progress, Check beforePublish) {
+    }
+
+    /** A last look before the rename that makes a file visible upstream. */
+    @FunctionalInterface
+    interface Check {
+        void check() throws UpstreamException;
     }
 
     /**

@@ -8,7 +8,9 @@ final class UpstreamException extends Exception {
     /** Why, as the {@code reason} label of {@code edgesync_sync_failures_total}. */
     enum Reason {
         CONNECT("connect", false), LOGIN("login", false), TIMEOUT("timeout", false), TRANSFER("transfer", false),
-        VERIFY("verify", false), RENAME("rename", false), REFUSED("refused", true), LOCAL("local", true);
+        VERIFY("verify", false), RENAME("rename", false), REFUSED("refused", true), LOCAL("local", true),
+        /** the file must not be published after all: a newer upload replaced it, or its device withdrew it */
+        WITHDRAWN("withdrawn", false);
 
         final String label;
         /** whether trying again cannot help: the delivery is parked */
@@ -26,7 +28,7 @@ final class UpstreamException extends Exception {
 
         /** Whether the attempt may have left bytes in the upstream temporary. */
         boolean touchesTemp() {
-            return this == TRANSFER || this == VERIFY || this == RENAME || this == TIMEOUT;
+            return this == TRANSFER || this == VERIFY || this == RENAME || this == TIMEOUT || this == WITHDRAWN;
         }
     }
 

@@ -10,7 +10,6 @@ import io.edgesync.agent.telemetry.EventSink;
 
 import java.io.IOException;
 import java.nio.file.FileSystems;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.time.Clock;
@@ -21,7 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.random.RandomGenerator;
@@ -46,8 +45,8 @@ final class UpstreamSync {
     static final Duration IDLE_KEEP = Duration.ofSeconds(60);
     /** A connection idle longer than this is checked with NOOP before the next file. */
     private static final Duration CHECK_AFTER = Duration.ofSeconds(5);
-    /** At most one progress event per transfer this often. */
-    private static final long PROGRESS_EVERY_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /** A transfer in flight tells its progress this often (from its start), until it ends. */
+    static final Duration PROGRESS_EVERY = Duration.ofSeconds(5);
 
     private final UpstreamSettings settings;
     private final AgentConfig.Sync limits;
@@ -64,7 +63,7 @@ final class UpstreamSync {
     private final Condition changed = lock.newCondition();
     private long generation;             // guarded by lock; bumped by wake() so no signal is lost
     private boolean stopped;             // guarded by lock
-    private Instant blockedUntil;        // guarded by lock; upstream-wide backoff
+    private long blockedUntilNanos;      // guarded by lock; upstream-wide backoff, on System.nanoTime(); 0: none
     private int consecutiveFailures;     // guarded by lock
     private int inFlight;                // guarded by lock
     private int largeInFlight;           // guarded by lock; claimed files at or above the resume threshold
@@ -118,7 +117,7 @@ final class UpstreamSync {
     void useCredentials(String user, io.edgesync.agent.config.Secret password) {
         uploader.useCredentials(user, password);
         wakeAfter(() -> {
-            blockedUntil = null; // an upstream backing off after a refused login tries the new ones now
+            blockedUntilNanos = 0; // an upstream backing off after a refused login tries the new ones now
             return null;
         });
     }
@@ -140,6 +139,11 @@ final class UpstreamSync {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** The wall clock jumped: due times were moved, every worker looks again. */
+    void clockJumped() {
+        wakeAfter(() -> null);
     }
 
     /** Applies {@code change} to the workers' shared state and wakes them all, so none misses it. */
@@ -192,10 +196,12 @@ final class UpstreamSync {
         lock.lock();
         try {
             String state = lastSuccess == null && lastFailure == null ? "unknown"
-                    : blockedUntil != null || consecutiveFailures > 0 ? "down" : "up";
+                    : blockedUntilNanos != 0 || consecutiveFailures > 0 ? "down" : "up";
+            Optional<Instant> retryAt = blockedUntilNanos == 0 ? Optional.empty()
+                    : Optional.of(clock.instant().plusNanos(Math.max(0, blockedUntilNanos - System.nanoTime())));
             return new UpstreamStatus(settings.name(), settings.displayUrl(), state, paused, inFlight,
                     consecutiveFailures, Optional.ofNullable(lastSuccess), Optional.ofNullable(lastFailure),
-                    Optional.ofNullable(lastError), Optional.ofNullable(blockedUntil),
+                    Optional.ofNullable(lastError), retryAt,
                     running.values().stream().map(Running::progress)
                             .sorted(java.util.Comparator.comparingLong(UpstreamStatus.TransferProgress::deliveryId))
                             .toList());
@@ -206,7 +212,7 @@ final class UpstreamSync {
 
     private void work() {
         Uploader.Session session = null;
-        Instant idleSince = clock.instant();
+        long idleSince = System.nanoTime();
         try {
             while (true) {
                 long seen = awaitUsable();
@@ -227,7 +233,7 @@ final class UpstreamSync {
                         openFailed(seen, e);
                         continue;
                     }
-                    idleSince = clock.instant();
+                    idleSince = System.nanoTime();
                 }
                 Optional<Delivery> next = claim(seen);
                 if (next == null) {
@@ -236,14 +242,17 @@ final class UpstreamSync {
                 if (next.isEmpty()) {
                     deliveries.drained();
                     // the connection stays open a while, so a trickle of files does not log in for each
-                    if (!clock.instant().isBefore(idleSince.plus(IDLE_KEEP))) {
+                    long idleNanos = System.nanoTime() - idleSince;
+                    if (idleNanos >= IDLE_KEEP.toNanos()) {
                         session = closed(session);
                     }
-                    awaitChange(seen, earliest(nextDue(), session == null ? null : idleSince.plus(IDLE_KEEP)));
+                    Instant closeAt = session == null ? null
+                            : clock.instant().plusNanos(IDLE_KEEP.toNanos() - idleNanos);
+                    awaitChange(seen, earliest(nextDue(), closeAt));
                     continue;
                 }
                 Delivery delivery = next.get();
-                if (Duration.between(idleSince, clock.instant()).compareTo(CHECK_AFTER) > 0 && !session.alive()) {
+                if (System.nanoTime() - idleSince > CHECK_AFTER.toNanos() && !session.alive()) {
                     session = closed(session); // the server closed it while idle: a new one, no failure counted
                     try {
                         session = open();
@@ -254,11 +263,15 @@ final class UpstreamSync {
                     }
                 }
                 Outcome outcome = attempt(session, delivery);
-                if (!(outcome instanceof Outcome.Delivered)) {
+                boolean connectionFine = outcome instanceof Outcome.Delivered || outcome instanceof Outcome.Withdrawn;
+                if (!connectionFine) {
                     session = closed(session); // after any failure, start the next file on a fresh connection
                 }
                 record(delivery, outcome);
-                idleSince = clock.instant();
+                if (outcome instanceof Outcome.Withdrawn) {
+                    removeStaleTemps(session); // its temporary, now, not at the next session
+                }
+                idleSince = System.nanoTime();
                 wake(); // the ledger changed: a path this delivery held, or the next due time
             }
         } catch (InterruptedException e) {
@@ -350,29 +363,31 @@ final class UpstreamSync {
         }
         Running run = new Running(delivery, start);
         running.put(delivery.id(), run);
-        try {
-            Path local = spool.resolve(delivery.path());
-            if (Files.isRegularFile(local) && Files.size(local) != delivery.size()) {
-                return new Outcome.Superseded();
+        Path local = spool.resolve(delivery.path());
+        try (SpoolVersion version = SpoolVersion.open(local, delivery, ledger)) {
+            if (version.outcome().isPresent()) {
+                return version.outcome().get();
             }
             if (large && delivery.tempPath().isEmpty()) {
                 ledger.tempStarted(delivery.id(), temp); // only a temporary the ledger knows may be resumed
             }
             boolean mayResume = large && delivery.tempPath().equals(Optional.of(temp));
-            Uploader.Published how = session.upload(new Uploader.Upload(local, delivery.path(), delivery.size(),
-                    delivery.sha256(), Long.toString(delivery.id()), mayResume, run::progressed));
+            Uploader.Published how = session.upload(new Uploader.Upload(version.file(), local, delivery.path(),
+                    delivery.size(), delivery.sha256(), Long.toString(delivery.id()), mayResume, run::progressed,
+                    version::stillCurrent));
             return new Outcome.Delivered(Duration.between(start, clock.instant()), how);
         } catch (UpstreamException e) {
             return failed(delivery, e, e.reason().touchesTemp() ? Optional.of(temp) : Optional.empty());
         } catch (LedgerException e) {
-            LOG.log(System.Logger.Level.ERROR, "upstream " + settings.name() + ": cannot record the temporary of "
-                    + delivery.path(), e);
+            LOG.log(System.Logger.Level.ERROR, "upstream " + settings.name() + ": cannot read or record "
+                    + delivery.path() + " in the ledger", e);
             return new Outcome.RetryLater("ledger", e.getMessage(), clock.instant().plus(LEDGER_ERROR_PAUSE), false,
                     Optional.empty());
         } catch (IOException e) {
             return failed(delivery, new UpstreamException(UpstreamException.Reason.LOCAL, "cannot read " + delivery.path()
                     + " in the spool: " + e.getMessage(), e), Optional.empty());
         } finally {
+            run.finish();
             running.remove(delivery.id());
             lock.lock();
             try {
@@ -388,27 +403,39 @@ final class UpstreamSync {
         private final Delivery delivery;
         private final Instant startedAt;
         private final long startNanos = System.nanoTime();
-        private volatile long done = -1;   // bytes of the file upstream; -1 until the transfer begins
+        private volatile long done = -1;   // bytes of the file written to the data connection; -1 until it begins
         private volatile long firstByte;  // where this attempt began (a resume starts above 0)
-        private long lastEventNanos = startNanos; // only the transfer's worker thread touches it
+        private final ScheduledFuture<?> ticker;
+        private boolean finished;          // guarded by this
 
         Running(Delivery delivery, Instant startedAt) {
             this.delivery = delivery;
             this.startedAt = startedAt;
+            this.ticker = Watchdog.every(PROGRESS_EVERY, this::tell);
         }
 
+        /** Called by the transfer after each write the data connection took. */
         void progressed(long bytes) {
             if (done < 0) {
                 firstByte = bytes;
             }
             done = bytes;
-            long now = System.nanoTime();
-            if (now - lastEventNanos >= PROGRESS_EVERY_NANOS) {
-                lastEventNanos = now;
-                UpstreamStatus.TransferProgress p = progress();
-                events.publish(new AgentEvent.Progress(delivery.path(), settings.name(), p.bytesDone(), p.bytesTotal(),
-                        p.bytesPerSecond(), clock.instant()));
+        }
+
+        /** Every {@link #PROGRESS_EVERY} while the transfer runs: an event with where it stands. */
+        private synchronized void tell() {
+            if (finished || done < 0) {
+                return;
             }
+            UpstreamStatus.TransferProgress p = progress();
+            events.publish(new AgentEvent.Progress(delivery.path(), settings.name(), p.bytesDone(), p.bytesTotal(),
+                    p.bytesPerSecond(), clock.instant()));
+        }
+
+        /** No progress event after this returns: the outcome's event comes after. */
+        synchronized void finish() {
+            finished = true;
+            ticker.cancel(false);
         }
 
         UpstreamStatus.TransferProgress progress() {
@@ -428,6 +455,9 @@ final class UpstreamSync {
      */
     private Outcome failed(Delivery delivery, UpstreamException e, Optional<String> temp) {
         Instant now = clock.instant();
+        if (e.reason() == UpstreamException.Reason.WITHDRAWN) {
+            return new Outcome.Withdrawn(e.getMessage(), temp);
+        }
         if (e.reason().permanent) {
             return new Outcome.Parked(e.reason().label, e.getMessage(), temp);
         }
@@ -498,10 +528,11 @@ final class UpstreamSync {
                     events.publish(new AgentEvent.DeliveryParked(d.path(), settings.name(), parked.reason(),
                             parked.error(), d.attempt(), now));
                 }
-                case Outcome.Superseded superseded -> {
-                    ledger.supersede(d.id(), now);
-                    LOG.log(System.Logger.Level.INFO, "{0} to {1}: a newer upload replaced it; that one goes instead",
-                            d.path(), settings.name());
+                case Outcome.Withdrawn withdrawn -> {
+                    ledger.supersede(d.id(), now, withdrawn.tempWritten());
+                    LOG.log(System.Logger.Level.INFO, "{0} to {1} withdrawn: {2}", d.path(), settings.name(),
+                            withdrawn.cause());
+                    events.publish(new AgentEvent.DeliveryWithdrawn(d.path(), settings.name(), withdrawn.cause(), now));
                 }
             }
         } catch (LedgerException e) {
@@ -515,7 +546,7 @@ final class UpstreamSync {
         try {
             lastSuccess = now;
             consecutiveFailures = 0;
-            blockedUntil = null;
+            blockedUntilNanos = 0;
         } finally {
             lock.unlock();
         }
@@ -528,7 +559,7 @@ final class UpstreamSync {
             lastError = retry.error();
             consecutiveFailures++;
             if (retry.upstreamWide()) {
-                blockedUntil = retry.at();
+                blockedUntilNanos = System.nanoTime() + Math.max(1, Duration.between(now, retry.at()).toNanos());
             }
         } finally {
             lock.unlock();
@@ -546,7 +577,7 @@ final class UpstreamSync {
 
     /** Whether the upstream-wide backoff still runs; call holding {@link #lock}. */
     private boolean backingOff() {
-        return blockedUntil != null && clock.instant().isBefore(blockedUntil);
+        return blockedUntilNanos != 0 && System.nanoTime() - blockedUntilNanos < 0;
     }
 
     /**
@@ -561,7 +592,7 @@ final class UpstreamSync {
                 if (paused) {
                     changed.await();
                 } else if (backingOff()) {
-                    changed.await(Duration.between(clock.instant(), blockedUntil).toMillis() + 1, TimeUnit.MILLISECONDS);
+                    changed.awaitNanos(blockedUntilNanos - System.nanoTime());
                 } else {
                     break;
                 }
@@ -574,19 +605,22 @@ final class UpstreamSync {
 
     /**
      * Sleeps until {@link #wake()} after {@code seen}, until {@code until}, or stop. A deadline already past
-     * means due work is held by another worker (same path in flight): only a wake can free it.
+     * means due work is held by another worker (same path in flight): only a wake can free it. The wait is on
+     * the monotonic clock: {@code until} is read against the wall clock once, here, and a wall-clock jump
+     * meanwhile wakes every worker ({@link #clockJumped()}).
      */
     private void awaitChange(long seen, Instant until) throws InterruptedException {
         lock.lock();
         try {
             boolean timed = until != null && until.isAfter(clock.instant());
+            long deadline = timed ? System.nanoTime() + Duration.between(clock.instant(), until).toNanos() + 1_000_000 : 0;
             while (!stopped && generation == seen) {
                 if (!timed) {
                     changed.await();
                     continue;
                 }
-                long ms = Duration.between(clock.instant(), until).toMillis();
-                if (ms <= 0 || !changed.await(ms + 1, TimeUnit.MILLISECONDS)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || changed.awaitNanos(left) <= 0) {
                     return;
                 }
             }

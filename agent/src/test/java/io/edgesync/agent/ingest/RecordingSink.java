@@ -74,9 +74,14 @@ final class RecordingSink implements UploadSink {
 
     /** A started server on {@code data}/spool with no disk floor, feeding this sink. */
     IngestServer start(Path data, FtpSettings settings) throws IOException {
+        return start(data, settings, Clock.systemUTC());
+    }
+
+    /** As {@link #start(Path, FtpSettings)}, on {@code clock}. */
+    IngestServer start(Path data, FtpSettings settings, Clock clock) throws IOException {
         IngestServer server = new IngestServer(settings, data.resolve("spool"), data.resolve("incoming"), this,
                 new DiskSpace(data, new AgentConfig.Disk(0, 0)), new SpoolLock(), e -> { }, new SimpleMeterRegistry(),
-                null, new StorageHealth(data, e -> { }, Clock.systemUTC()), Clock.systemUTC());
+                null, new StorageHealth(data, e -> { }, clock), clock);
         server.start();
         return server;
     }
