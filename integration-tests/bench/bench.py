@@ -28,6 +28,12 @@ Cases (each a median over the runs, with min-max):
      name upstream (vsftpd): p50, p99, max.
   B5 footprint: the agent with the systemd unit's JVM flags: time from process start to /health/ready, RSS
      and heap idle, RSS peak during B2 and B3.
+  B7 ledger history: record, claim and status with 1,000 and with 1,000,000 delivered files in the ledger
+     (synthetic rows, 40 days old), and the ledger file's size before and after ledger.history-keep prunes
+     them (io.edgesync.agent.ledger.LedgerScaleBench, from the agent's test classes).
+
+The floors accepted for this machine (see README, Benchmark): B1 >= 0.9x vsftpd, B2 >= 0.45x vsftpd,
+B3 <= 1.3x lftp, B4 p99 < 50 ms, B5 idle RSS <= 96 MiB.
 """
 import argparse, ftplib, io, json, os, pathlib, pwd, re, shutil, signal, socket, statistics, subprocess, sys
 import threading, time, urllib.request
@@ -427,7 +433,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="1 run per case, 256 MiB for B1, 20 s for B4, B3 small only")
     ap.add_argument("--runs", type=int, default=None)
-    ap.add_argument("--cases", default="B1,B2,B3,B4", help="which of B1-B4 to run (B5 is measured beside them)")
+    ap.add_argument("--cases", default="B1,B2,B3,B4,B7", help="which of B1-B4, B7 to run (B5 is measured beside them)")
     args = ap.parse_args()
     cases = set(args.cases.upper().split(","))
     runs = args.runs or (1 if args.quick else 3)
@@ -472,7 +478,7 @@ def main():
         big.unlink()
         say("B1 edgesync %s, vsftpd %s" % (e_rates, v_rates))
         rows.append(("B1 ingest 1 file of %d MiB, curl -T" % b1_mib, fmt(e_rates, "MB/s"), fmt(v_rates, "MB/s"),
-                     "%.2fx" % (statistics.median(e_rates) / statistics.median(v_rates)), ">= 0.9x"))
+                     "%.2fx" % (statistics.median(e_rates) / statistics.median(v_rates)), ">= 0.9x (floor)"))
 
     if "B2" in cases:
         say('B2: 2,000 x 4 KiB')
@@ -495,7 +501,7 @@ def main():
         say("B2 edgesync %s, vsftpd %s" % (e_fps, v_fps))
         say("B2 server CPU seconds per run: edgesync %s, vsftpd %s" % (e_cpu, v_cpu))
         rows.append(("B2 ingest 2,000 x 4 KiB, lftp mirror -R --parallel=8", fmt(e_fps, "files/s"), fmt(v_fps, "files/s"),
-                     "%.2fx" % (statistics.median(e_fps) / statistics.median(v_fps)), ">= 0.8x"))
+                     "%.2fx" % (statistics.median(e_fps) / statistics.median(v_fps)), ">= 0.45x (floor)"))
     ingest.stop()
 
     if "B3" in cases:
@@ -547,7 +553,7 @@ def main():
         label = "B3 sync backlog 2,000 x 4 KiB" + (" + %d x 256 MiB" % b3_large if b3_large else "")
         rows.append((label + ", %d workers" % WORKERS, fmt(e_t, "s", 1),
                      "lftp %s; rclone %s" % (fmt(l_t, "s", 1), fmt(r_t, "s", 1)),
-                     "%.2fx" % (statistics.median(e_t) / best), "<= 0.8x of the faster"))
+                     "%.2fx" % (statistics.median(e_t) / best), "<= 1.3x of the faster (floor)"))
 
     if "B4" in cases:
         say('B4: 64 KiB')
@@ -588,13 +594,26 @@ def main():
         lat.sort()
         rows.append(("B4 226 -> final name upstream, 64 KiB at 20/s for %d s" % b4_seconds,
                      "p50 %.1f ms, p99 %.1f ms, max %.1f ms" % (lat[len(lat) // 2], lat[int(len(lat) * 0.99) - 1], lat[-1]),
-                     "", "", "p99 < 200 ms"))
+                     "", "", "p99 < 50 ms (floor)"))
         agent.stop()
+
+    if "B7" in cases:
+        say('B7: ledger history')
+        large = 100_000 if args.quick else 1_000_000
+        out = run([java(), "-cp", "%s:%s" % (ROOT / "agent/target/edgesync-agent.jar", ROOT / "agent/target/test-classes"),
+                   "io.edgesync.agent.ledger.LedgerScaleBench", str(WORK / "ledger"), str(large)])
+        for line in out.splitlines():
+            if line.startswith("| ") and "delivered" in line:
+                cells = [c.strip() for c in line.strip("|").split("|")]
+                rows.append(("B7 ledger with %s: record; claim + delivered; status (median, p99)" % cells[0],
+                             "%s; %s; %s" % (cells[1], cells[2], cells[3]),
+                             "file %s, pruned in %s to %s" % (cells[4], cells[5], cells[6]), "",
+                             "as fast at 1,000,000 as at 1,000; file shrinks back"))
 
     rows.append(("B5 footprint (%s)" % " ".join(unit_opts()),
                  "ready %.2f s; idle RSS %.0f MiB, heap %.0f MiB; peak RSS B2 %.0f MiB, B3 %.0f MiB"
                  % (idle_ready, idle_rss, idle_heap, b2_peak, b3_peak), "", "",
-                 "ready <= 2 s, idle <= 96 MiB, load <= 160 MiB"))
+                 "idle <= 96 MiB (floor); ready <= 2 s, load <= 160 MiB"))
     vs.stop()
 
     host = os.uname()

@@ -4,15 +4,21 @@ import io.edgesync.agent.config.ConfigException;
 
 import java.nio.file.Path;
 
-/** The command line: {@code [--config FILE] | --demo | hash-password}. */
-record Arguments(Path config, boolean demo, boolean hashPassword) {
+/**
+ * The command line: {@code [--config FILE] [--rebuild-ledger] | --demo | hash-password}.
+ *
+ * @param rebuildLedger the ledger was lost: start a new one with every file in the spool owed again
+ */
+record Arguments(Path config, boolean demo, boolean hashPassword, boolean rebuildLedger) {
     static final Path DEFAULT_CONFIG = Path.of("config/edgesync.yaml");
-    private static final String USAGE = "usage: java -jar edgesync-agent.jar [--config FILE] | --demo | hash-password";
+    private static final String USAGE = "usage: java -jar edgesync-agent.jar [--config FILE] [--rebuild-ledger]"
+            + " | --demo | hash-password";
 
     static Arguments parse(String[] args) {
         Path config = DEFAULT_CONFIG;
         boolean demo = false;
         boolean hashPassword = false;
+        boolean rebuildLedger = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "hash-password" -> hashPassword = true;
@@ -23,9 +29,10 @@ record Arguments(Path config, boolean demo, boolean hashPassword) {
                     config = Path.of(args[++i]);
                 }
                 case "--demo" -> demo = true;
+                case "--rebuild-ledger" -> rebuildLedger = true;
                 default -> throw ConfigException.of("argument", args[i], USAGE);
             }
         }
-        return new Arguments(config, demo, hashPassword);
+        return new Arguments(config, demo, hashPassword, rebuildLedger);
     }
 }

@@ -3,6 +3,7 @@ package io.edgesync.agent;
 import io.edgesync.agent.config.AgentConfig;
 import io.edgesync.agent.config.ConfigException;
 import io.edgesync.agent.config.ConfigLoader;
+import io.edgesync.agent.config.FtpSettings;
 import io.edgesync.agent.config.Password;
 import io.edgesync.agent.control.AgentCommands;
 import io.edgesync.agent.control.CommandRegistry;
@@ -19,7 +20,9 @@ import io.edgesync.agent.ingest.Retention;
 import io.edgesync.agent.ingest.SpoolLock;
 import io.edgesync.agent.ingest.SpoolReconciler;
 import io.edgesync.agent.ingest.StorageHealth;
+import io.edgesync.agent.ledger.HistoryPruner;
 import io.edgesync.agent.ledger.Ledger;
+import io.edgesync.agent.ledger.ReceivedFile;
 import io.edgesync.agent.ledger.LedgerException;
 import io.edgesync.agent.sync.SyncService;
 import io.edgesync.agent.sync.TlsResumption;
@@ -79,7 +82,7 @@ public final class Main {
         }
         warnAboutPlainPasswords(config);
         try {
-            run(config, arguments.demo(), configSource(arguments));
+            run(config, arguments.demo(), arguments.rebuildLedger(), configSource(arguments));
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "not started: " + e.getMessage(), e);
             System.exit(3);
@@ -99,13 +102,15 @@ public final class Main {
         AgentConfig call() throws ConfigException;
     }
 
-    private static void run(AgentConfig config, boolean demo, Callable<AgentConfig> configSource) throws IOException {
+    private static void run(AgentConfig config, boolean demo, boolean rebuildLedger, Callable<AgentConfig> configSource)
+            throws IOException {
         Clock clock = Clock.systemUTC();
         Path dataDir = config.agent().dataDir();
         prepareDataDir(dataDir);
+        checkLedgerPresent(config, rebuildLedger);
         Ledger ledger = Ledger.open(config.agent().ledgerFile());
-        new SpoolReconciler(config.agent().spoolDir(), config.agent().quarantineDir(), ledger, config.ftp().ignore(),
-                clock).reconcile();
+        SpoolReconciler reconciler = new SpoolReconciler(config.agent().spoolDir(), config.agent().quarantineDir(),
+                ledger, config.ftp().ignore(), clock);
         Metrics metrics = new Metrics();
         DiskSpace disk = new DiskSpace(dataDir, config.disk());
         SpoolLock spoolLock = new SpoolLock();
@@ -126,6 +131,11 @@ public final class Main {
                 events, clock);
         // retention hears of deliveries from sync; its own deletions go to metrics and MQTT
         SyncService sync = new SyncService(config, ledger, EventSink.fanOut(List.of(events, retention)), clock);
+        if (rebuildLedger) {
+            rebuild(reconciler, sync, config);
+        }
+        reconciler.reconcile();
+        HistoryPruner pruner = new HistoryPruner(ledger, config.ledger().historyKeep(), clock);
         StorageHealth storage = new StorageHealth(dataDir, events, clock);
         IngestServer ingest = new IngestServer(config.ftp(), config.agent().spoolDir(), config.agent().incomingDir(),
                 sync, disk, spoolLock, events, metrics.registry(), new SiteReport(config.agent().id(), ledger, sync, clock),
@@ -150,6 +160,7 @@ public final class Main {
             ingest.stop();
             sync.stop(STOP_GRACE);
             storage.close();
+            pruner.close();
             retention.close();
             silence.close();
             mqttCommands.ifPresent(MqttCommands::close);
@@ -167,6 +178,7 @@ public final class Main {
         demoParts.ifPresent(Demo::startUpstream);
         sync.start();
         storage.start();
+        pruner.start();
         retention.start();
         silence.start();
         ingest.start();
@@ -183,6 +195,39 @@ public final class Main {
         LOG.log(System.Logger.Level.INFO, "edgesync {0} started as agent {1}, data in {2}", StatusReporter.version(),
                 config.agent().id(), dataDir);
         demoParts.ifPresent(d -> d.uploadSample(ingest.port(), http.port()));
+    }
+
+    /**
+     * A ledger that is missing or empty while the spool holds files was lost: starting with a new one would
+     * quarantine every file the devices were told is stored. Refused, unless {@code --rebuild-ledger} asks
+     * for a new ledger with every spool file owed again (an upstream that has a file gets it again under the
+     * same name, which its rename makes harmless).
+     */
+    private static void checkLedgerPresent(AgentConfig config, boolean rebuild) throws IOException {
+        Path file = config.agent().ledgerFile();
+        boolean present = Files.exists(file) && Files.size(file) > 0;
+        if (rebuild && present) {
+            throw new IOException("--rebuild-ledger: the ledger " + file + " is there; the option is for a ledger"
+                    + " that was lost. Start without it, or move " + file + " aside first if it is to be replaced");
+        }
+        if (!present && !rebuild && SpoolReconciler.holdsFiles(config.agent().spoolDir(), config.ftp().ignore())) {
+            throw new IOException("the ledger " + file + " is " + (Files.exists(file) ? "empty" : "missing")
+                    + " but the spool " + config.agent().spoolDir() + " holds files: the ledger was lost (this is not"
+                    + " a first start), and starting with a new one would quarantine files the devices were told are"
+                    + " stored. Restore " + file + " from a backup, or start once with --rebuild-ledger to deliver"
+                    + " every file in the spool again");
+        }
+    }
+
+    /** A new ledger from the spool: every file there is recorded as received now and owed to its upstreams. */
+    private static void rebuild(SpoolReconciler reconciler, SyncService sync, AgentConfig config) throws IOException {
+        List<ReceivedFile> files = reconciler.asReceived(path -> config.ftp().users().stream()
+                .filter(u -> path.startsWith(u.home() + "/")).map(FtpSettings.User::name).findFirst().orElse("unknown"));
+        for (ReceivedFile file : files) {
+            sync.accept(file);
+        }
+        LOG.log(System.Logger.Level.WARNING, "--rebuild-ledger: a new ledger with the {0} file(s) of the spool, each"
+                + " owed to its upstreams again", files.size());
     }
 
     private static void warnAboutPlainPasswords(AgentConfig config) {

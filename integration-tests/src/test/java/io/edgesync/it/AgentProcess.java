@@ -121,10 +121,11 @@ final class AgentProcess implements AutoCloseable {
     }
 
     /** Starts the jar; waits until {@code /health/live} answers when {@code waitForHttp}. */
-    AgentProcess start(boolean waitForHttp) throws IOException {
+    AgentProcess start(boolean waitForHttp, String... arguments) throws IOException {
         List<String> command = new ArrayList<>(List.of(JAVA));
         command.addAll(unitJvmFlags());
         command.addAll(List.of("-jar", JAR.toAbsolutePath().toString(), "--config", config.toString()));
+        command.addAll(List.of(arguments));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         builder.environment().putAll(env);

@@ -11,7 +11,7 @@ import java.util.Set;
  * constructor. Immutable; {@link ConfigLoader} builds it.
  */
 public record AgentConfig(Agent agent, FtpSettings ftp, List<UpstreamSettings> upstreams, Sync sync, Disk disk,
-                          Retention retention, Http http, MqttSettings mqtt) {
+                          Retention retention, LedgerSettings ledger, Http http, MqttSettings mqtt) {
 
     public AgentConfig {
         upstreams = List.copyOf(upstreams);
@@ -120,7 +120,19 @@ public record AgentConfig(Agent agent, FtpSettings ftp, List<UpstreamSettings> u
         }
     }
 
-    /** {@code http.*}: where health, metrics and the status API listen. */
+    /**
+     * {@code ledger.*}: how long the ledger keeps the history of files the spool no longer holds (delivered
+     * and deleted by retention, withdrawn, or replaced), so that a board at a file a second does not grow it
+     * for ever.
+     */
+    public record LedgerSettings(Duration historyKeep) {
+        public LedgerSettings {
+            if (historyKeep.toHours() < 1) {
+                throw ConfigException.of("ledger.history-keep", historyKeep, "allowed: 1h or more, e.g. 30d");
+            }
+        }
+    }
+
     /**
      * {@code http.*}.
      *

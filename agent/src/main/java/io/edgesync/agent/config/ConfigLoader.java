@@ -88,6 +88,8 @@ public final class ConfigLoader {
                 size("disk.floor-bytes", 256L << 20), integer("disk.floor-percent", 5)));
         AgentConfig.Retention retention = section("", n -> new AgentConfig.Retention(
                 string("retention.policy", "until-floor"), duration("retention.keep", Duration.ofDays(7))));
+        AgentConfig.LedgerSettings ledger = section("", n -> new AgentConfig.LedgerSettings(
+                duration("ledger.history-keep", Duration.ofDays(30))));
         AgentConfig.Http http = section("", n -> new AgentConfig.Http(
                 string("http.bind", "0.0.0.0"), integer("http.port", 8080), Secret.of(string("http.token", "")),
                 bool("http.token-for-reads", false)));
@@ -95,7 +97,7 @@ public final class ConfigLoader {
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new AgentConfig(agent, ftp, upstreams, sync, disk, retention, http, mqtt);
+        return new AgentConfig(agent, ftp, upstreams, sync, disk, retention, ledger, http, mqtt);
     }
 
     private AgentConfig.Agent agent(Config unused) {

@@ -911,19 +911,6 @@ public final class Ledger implements AutoCloseable {
         });
     }
 
-    /** The size recorded for the current version of {@code path} (relative to the spool), if it was received. */
-    public Optional<Long> recordedSize(String path) throws LedgerException {
-        return database.read("look up " + path, db -> {
-            try (PreparedStatement q = db.prepareStatement(
-                    "SELECT size FROM files WHERE path = ? AND deleted_at IS NULL ORDER BY id DESC LIMIT 1")) {
-                q.setString(1, path);
-                try (ResultSet rs = q.executeQuery()) {
-                    return rs.next() ? Optional.of(rs.getLong(1)) : Optional.<Long>empty();
-                }
-            }
-        });
-    }
-
     /** When each FTP user's last complete upload was received. */
     public java.util.Map<String, Instant> lastUploads() throws LedgerException {
         return database.read("last upload per user", db -> {
@@ -980,7 +967,8 @@ public final class Ledger implements AutoCloseable {
     public void vacuum(int pages) throws LedgerException {
         database.maintain("vacuum", db -> {
             try (Statement st = db.createStatement()) {
-                st.execute("PRAGMA incremental_vacuum(" + pages + ")");
+                // executeUpdate steps the pragma to its end; execute() would free one page only
+                st.executeUpdate("PRAGMA incremental_vacuum(" + pages + ")");
             }
             return null;
         });

@@ -2,11 +2,13 @@ package io.edgesync.agent.ingest;
 
 import io.edgesync.agent.ledger.Ledger;
 import io.edgesync.agent.ledger.ReceivedFile;
+import io.edgesync.agent.ledger.SpoolStamp;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -43,6 +45,75 @@ class SpoolReconcilerTest {
                 assertThat(q.filter(Files::isRegularFile).map(p -> p.getFileName().toString()))
                         .containsExactlyInAnyOrder("stray.jpg", "changed.jpg");
             }
+        }
+    }
+
+    private static ReceivedFile version(Path spool, String path, byte[] body) throws Exception {
+        Path file = spool.resolve(path);
+        Files.createDirectories(file.getParent());
+        Files.write(file, body);
+        return new ReceivedFile(path, body.length, SpoolWriter.sha256Of(file), Instant.now(), "cam", "x")
+                .withStamp(SpoolStamp.read(file));
+    }
+
+    private static byte[] bytes(int size, int seed) {
+        byte[] b = new byte[size];
+        new java.util.Random(seed).nextBytes(b);
+        return b;
+    }
+
+    @Test
+    void aFileOfTheRecordedSizeWithOtherBytesGoesToQuarantine() throws Exception {
+        Path spool = data.resolve("spool");
+        try (Ledger ledger = Ledger.open(data.resolve("ledger.db"))) {
+            ledger.recordReceived(version(spool, "cam/a.jpg", bytes(5000, 1)), List.of("hq"));
+            Path replaced = spool.resolve("cam/.replacing");
+            Files.write(replaced, bytes(5000, 2)); // the same size, never acknowledged
+            Files.move(replaced, spool.resolve("cam/a.jpg"), StandardCopyOption.REPLACE_EXISTING);
+
+            List<String> moved = new SpoolReconciler(spool, data.resolve("quarantine"), ledger, List.of(),
+                    Clock.systemUTC()).reconcile();
+
+            assertThat(moved).containsExactly("cam/a.jpg");
+        }
+    }
+
+    @Test
+    void anUploadRecordedButNotRenamedBeforeACrashIsForgottenAndTheAcknowledgedVersionStays() throws Exception {
+        Path spool = data.resolve("spool");
+        try (Ledger ledger = Ledger.open(data.resolve("ledger.db"))) {
+            ReceivedFile v1 = version(spool, "cam/a.jpg", bytes(5000, 1));
+            ledger.recordReceived(v1, List.of("hq"));
+            Path temp = data.resolve("incoming-v2");
+            Files.write(temp, bytes(5000, 2));
+            ledger.recordUnpublished(new ReceivedFile("cam/a.jpg", 5000, SpoolWriter.sha256Of(temp), Instant.now(),
+                    "cam", "x").withStamp(SpoolStamp.read(temp)), List.of("hq")); // the crash comes before the rename
+
+            List<String> moved = new SpoolReconciler(spool, data.resolve("quarantine"), ledger, List.of(),
+                    Clock.systemUTC()).reconcile();
+
+            assertThat(moved).isEmpty();
+            assertThat(ledger.unpublished()).isEmpty();
+            assertThat(ledger.currentVersion("cam/a.jpg")).get().satisfies(v -> assertThat(v.sha256()).isEqualTo(v1.sha256()));
+            assertThat(ledger.backlog("hq").pending()).as("v1 is still owed, v2 never was").isEqualTo(1);
+        }
+    }
+
+    @Test
+    void anUploadRenamedBeforeACrashButNotMarkedIsPublishedAtStart() throws Exception {
+        Path spool = data.resolve("spool");
+        try (Ledger ledger = Ledger.open(data.resolve("ledger.db"))) {
+            ledger.recordReceived(version(spool, "cam/a.jpg", bytes(5000, 1)), List.of("hq"));
+            ReceivedFile v2 = version(spool, "cam/a.jpg", bytes(6000, 2)); // renamed in; the mark was lost
+            ledger.recordUnpublished(v2, List.of("hq"));
+
+            List<String> moved = new SpoolReconciler(spool, data.resolve("quarantine"), ledger, List.of(),
+                    Clock.systemUTC()).reconcile();
+
+            assertThat(moved).isEmpty();
+            assertThat(ledger.unpublished()).isEmpty();
+            assertThat(ledger.currentVersion("cam/a.jpg")).get().satisfies(v -> assertThat(v.sha256()).isEqualTo(v2.sha256()));
+            assertThat(ledger.backlog("hq").pending()).as("v2 owed, v1 superseded").isEqualTo(1);
         }
     }
 }

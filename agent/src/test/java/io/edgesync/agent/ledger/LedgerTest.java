@@ -44,8 +44,8 @@ class LedgerTest {
         assertThat(ledger.backlog("backup").pending()).isEqualTo(1);
         assertThat(ledger.backlog("hq").oldestPending()).contains(T0);
         assertThat(ledger.received()).isEqualTo(new Ledger.Totals(1, 10));
-        assertThat(ledger.recordedSize("cam/a.jpg")).contains(10L);
-        assertThat(ledger.recordedSize("cam/b.jpg")).isEmpty();
+        assertThat(ledger.currentVersion("cam/a.jpg")).get().extracting(Ledger.Version::size).isEqualTo(10L);
+        assertThat(ledger.currentVersion("cam/b.jpg")).isEmpty();
     }
 
     @Test
@@ -241,7 +241,7 @@ class LedgerTest {
         long oldId = ledger.deletable(T0.plusSeconds(1), 10).getFirst().id();
         ledger.spoolDeleted(oldId, T0);
         assertThat(ledger.stillDeletable(oldId)).isFalse();
-        assertThat(ledger.recordedSize("cam/old.jpg")).isEmpty();
+        assertThat(ledger.currentVersion("cam/old.jpg")).isEmpty();
 
         ledger.recordReceived(file("cam/nowhere.jpg", 20, T0.plusSeconds(2)), List.of("hq"));
         assertThat(ledger.deletable(T0.plusSeconds(5), 10)).as("a newer version is owed").isEmpty();
