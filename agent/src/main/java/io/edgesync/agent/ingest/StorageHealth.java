@@ -132,8 +132,9 @@ public final class StorageHealth implements AutoCloseable {
             if (text.contains("No space left") || text.contains("Disk quota exceeded")) {
                 return Optional.empty(); // full, not failing: the disk floor refuses uploads meanwhile
             }
+            // the reason alone (e.g. "Read-only file system"): it goes to devices, which need not see paths
             return Optional.of(e instanceof java.nio.file.FileSystemException fs && fs.getReason() != null
-                    ? fs.getReason() + " (" + fs.getFile() + ")" : text);
+                    ? fs.getReason() : text);
         }
     }
 
