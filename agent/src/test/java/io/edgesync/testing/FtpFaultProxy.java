@@ -171,16 +171,21 @@ public final class FtpFaultProxy implements AutoCloseable {
 
     private void acceptControl() {
         while (!control.isClosed()) {
+            Socket client;
             try {
-                Socket client = control.accept();
+                client = control.accept();
+            } catch (IOException e) {
+                return; // the proxy closed
+            }
+            try {
                 Socket server = new Socket(InetAddress.getLoopbackAddress(), serverPort);
                 sockets.add(client);
                 sockets.add(server);
                 Session session = new Session(client, server);
                 Thread.ofVirtual().start(session::clientToServer);
                 Thread.ofVirtual().start(session::serverToClient);
-            } catch (IOException e) {
-                return;
+            } catch (IOException serverDown) {
+                abort(client); // as the server itself would: its port refuses while it restarts
             }
         }
     }

@@ -31,10 +31,12 @@ class BadInputIT {
         int http = PeerProcess.freePort();
         String yaml = AgentProcess.yaml(dir.resolve("data"), ftp, http,
                 AgentProcess.upstream("HQ bad", 21, "u", "p"), "broker: mqtt://nowhere")
-                .replace("perm: elradfmw", "perm: rwz");
+                .replace("perm: elradfmw", "perm: rwz")
+                .replace("  login:", "  idle-timout: 5m\n  login:"); // misspelled
         AgentProcess agent = new AgentProcess(dir.resolve("agent"), yaml, ftp, http, Map.of()).start(false);
         assertThat(agent.waitForExit(Duration.ofSeconds(30))).isEqualTo(2);
         assertThat(agent.log())
+                .contains("ftp.idle-timout: '5m' is not a setting; did you mean ftp.idle-timeout?")
                 .contains("ftp.users.0.perm: 'rwz' is not valid; allowed: one or more of the letters elradfmwMT")
                 .contains("upstreams.0.name: 'HQ bad' is not valid")
                 .contains("mqtt.broker: 'mqtt://nowhere' is not valid")
@@ -72,7 +74,10 @@ class BadInputIT {
                 AgentProcess.upstream("hq", 21, "u", "p"), "broker: \"\"");
         try (AgentProcess agent = new AgentProcess(dir.resolve("agent"), yaml, ftp, http,
                 Map.of("FTP_PORT", Integer.toString(ftp), "AGENT_ID", "from-env",
-                        "FTP_USERS_0_PASSWORD", "env-password")).start(true)) {
+                        "FTP_USERS_0_PASSWORD", "env-password", "HTTP_PROXY", "http://proxy.example:3128"))
+                .start(true)) {
+            assertThat(agent.log()).as("the environment is the whole system's: a warning, not a refusal")
+                    .contains("environment variable HTTP_PROXY maps to http.proxy, which is not a setting; it is ignored");
             assertThat(PeerProcess.accepts(ftp)).isTrue();
             assertThat(PeerProcess.accepts(ftpInFile)).isFalse();
             assertThat(JSON.readTree(agent.get("/api/v1/status").body()).path("agent").asText()).isEqualTo("from-env");

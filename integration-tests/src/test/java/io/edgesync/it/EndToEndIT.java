@@ -90,7 +90,13 @@ class EndToEndIT {
                 JsonNode checks = JSON.readTree(health.body()).path("checks");
                 List<String> names = new ArrayList<>();
                 checks.forEach(c -> names.add(c.path("name").asText()));
-                assertThat(names).containsExactlyInAnyOrder("ftp", "ledger", "disk", "upstream:hq", "mqtt", "devices");
+                // ftp and ledger count for liveness (restart the agent) and for readiness (send traffic) both
+                assertThat(names).containsExactlyInAnyOrder("ftp", "ledger", "ftp", "ledger", "storage", "disk",
+                        "upstream:hq", "mqtt", "devices");
+                List<String> ready = new ArrayList<>();
+                JSON.readTree(agent.get("/health/ready").body()).path("checks").forEach(c -> ready.add(c.path("name").asText()));
+                assertThat(ready).containsExactlyInAnyOrder("ftp", "ledger", "storage", "disk", "upstream:hq", "mqtt",
+                        "devices");
                 checks.forEach(c -> assertThat(c.path("status").asText()).as(c.toString()).isEqualTo("UP"));
                 assertThat(agent.get("/health/ready").statusCode()).isEqualTo(200);
 

@@ -324,6 +324,9 @@ class FleetCommandsIT {
 
             Files.writeString(agent.config, original.replace("perm: elradfmw", "perm: xyz"));
             error(ops.request(A + "/cmd/reload-config", "{}"), "bad-config", "ftp.users.0.perm");
+            HttpResponse<String> overHttp = agent.post("/api/v1/commands/reload-config", "{}");
+            assertThat(overHttp.statusCode()).as("bad-config over HTTP: " + overHttp.body()).isEqualTo(409);
+            assertThat(overHttp.body()).contains("bad-config");
         }
     }
 

@@ -2,6 +2,7 @@ package io.edgesync.agent.config;
 
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
+import io.helidon.common.media.type.MediaTypes;
 import io.helidon.config.yaml.YamlConfigParser;
 
 import java.io.IOException;
@@ -14,7 +15,10 @@ import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -26,9 +30,48 @@ import java.util.function.Function;
 public final class ConfigLoader {
     private final Config root;
     private final List<String> problems = new ArrayList<>();
+    /** Every key the reading asked for (with list indexes): for {@link Schema}. */
+    private final Set<String> read = new LinkedHashSet<>();
+    /** Keys read as lists of values: the keys under them are their items. */
+    private final Set<String> lists = new HashSet<>();
 
     private ConfigLoader(Config root) {
         this.root = root;
+    }
+
+    /**
+     * Every setting, list indexes written as 0: the keys the reader asks for when it reads a configuration
+     * with one of each list's entries (a fixed schema, whatever values the file holds).
+     */
+    private static final Schema SCHEMA = Schema.read();
+
+    private record Schema(Set<String> keys, Set<String> lists) {
+        static Schema read() {
+            ConfigLoader probe = new ConfigLoader(fileOnly().addSource(ConfigSources.create("""
+                    ftp:
+                      users:
+                        - {name: schema, password: schema, home: schema}
+                    upstreams:
+                      - {name: schema, url: "ftp://schema/in", user: schema}
+                    mqtt:
+                      tls: {ca-file: ""}
+                    """, MediaTypes.APPLICATION_X_YAML)).build());
+            probe.values();
+            if (!probe.problems.isEmpty()) {
+                throw new IllegalStateException("the schema's own configuration is not valid: " + probe.problems);
+            }
+            return new Schema(Set.copyOf(probe.read), Set.copyOf(probe.lists));
+        }
+
+        /** {@code key} with every list index written as 0. */
+        static String indexless(String key) {
+            return key.replaceAll("\\.\\d+(?=\\.|$)", ".0");
+        }
+    }
+
+    private static String fullKey(Config node, String key) {
+        String parent = node.key().toString();
+        return parent.isEmpty() ? key : parent + "." + key;
     }
 
     /**
@@ -46,18 +89,26 @@ public final class ConfigLoader {
             builder.addSource(ConfigSources.file(path).build());
         });
         Config config;
+        Optional<Config> fileOnly;
         try {
             config = builder.build();
+            fileOnly = file.map(path -> fileOnly().addSource(ConfigSources.file(path).build()).build());
         } catch (RuntimeException e) {
             throw ConfigException.of("--config", file.map(Path::toString).orElse("(defaults)"),
                     "the file is not valid YAML: " + e.getMessage());
         }
-        return from(config);
+        return new ConfigLoader(config).read(fileOnly);
     }
 
     /** Loads a YAML resource shipped in the jar (the demo's settings); environment variables still override. */
     public static AgentConfig loadResource(String resource) {
-        return from(builder().addSource(ConfigSources.classpath(resource).build()).build());
+        return new ConfigLoader(builder().addSource(ConfigSources.classpath(resource).build()).build())
+                .read(Optional.of(fileOnly().addSource(ConfigSources.classpath(resource).build()).build()));
+    }
+
+    /** The file alone, without the environment or system properties: whose keys are checked. */
+    private static Config.Builder fileOnly() {
+        return builder().disableEnvironmentVariablesSource().disableSystemPropertiesSource();
     }
 
     /**
@@ -71,10 +122,133 @@ public final class ConfigLoader {
 
     /** Reads an already built Helidon {@link Config}; used by {@link #load} and by tests. */
     public static AgentConfig from(Config root) {
-        return new ConfigLoader(root).read();
+        return new ConfigLoader(root).read(Optional.empty());
     }
 
-    private AgentConfig read() {
+    /**
+     * @param file the file's own keys, each checked against the schema (a misspelled key would otherwise be
+     *             ignored silently); environment variables are not (they are the whole system's), see {@link #warnAboutEnvironment()}
+     */
+    private AgentConfig read(Optional<Config> file) {
+        AgentConfig config = values();
+        file.ifPresent(this::checkKeys);
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        warnAboutEnvironment();
+        return config;
+    }
+
+    /** Each key of the file that is not a setting is a problem, naming the nearest setting. */
+    private void checkKeys(Config file) {
+        file.traverse().filter(Config::isLeaf).map(node -> node.key().toString())
+                .filter(key -> !known(key)).map(ConfigLoader::outermostUnknown).distinct().sorted()
+                .forEach(key -> problems.add(key + ": "
+                        + (file.get(key).isLeaf() ? "'" + file.get(key).asString().orElse("") + "'" : "(a section)")
+                        + " is not a setting; " + nearest(key) + " (every key is checked; see README, Configuration)"));
+    }
+
+    private static boolean known(String key) {
+        String k = Schema.indexless(key);
+        if (SCHEMA.keys().contains(k)) {
+            return true;
+        }
+        for (int dot = k.lastIndexOf('.'); dot > 0; dot = k.lastIndexOf('.', dot - 1)) {
+            if (SCHEMA.lists().contains(k.substring(0, dot))) {
+                return true; // an item of a list of values (ftp.ignore.0)
+            }
+        }
+        return false;
+    }
+
+    /** The first part of {@code key}, from the top, that no setting lies under (a list's key, not its item). */
+    private static String outermostUnknown(String key) {
+        StringBuilder prefix = new StringBuilder();
+        for (String part : key.split("\\.")) {
+            prefix.append(prefix.isEmpty() ? "" : ".").append(part);
+            String k = Schema.indexless(prefix.toString());
+            if (!SCHEMA.keys().contains(k) && SCHEMA.keys().stream().noneMatch(r -> r.startsWith(k + "."))) {
+                return prefix.toString();
+            }
+        }
+        return key;
+    }
+
+    private static String nearest(String key) {
+        String k = Schema.indexless(key);
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String candidate : SCHEMA.keys()) {
+            int d = distance(k, candidate);
+            if (d < bestDistance) {
+                best = candidate;
+                bestDistance = d;
+            }
+        }
+        if (best != null && bestDistance <= Math.max(2, lastSegment(k).length() / 3)) {
+            return "did you mean " + withIndexesOf(key, best) + "?";
+        }
+        String section = k.contains(".") ? k.substring(0, k.lastIndexOf('.')) : "";
+        List<String> siblings = SCHEMA.keys().stream().sorted().filter(s -> section.isEmpty() ? !s.contains(".")
+                : s.startsWith(section + ".") && s.indexOf('.', section.length() + 1) < 0)
+                .map(ConfigLoader::lastSegment).toList();
+        return siblings.isEmpty() ? "the sections are agent, ftp, upstreams, sync, disk, retention, ledger, http, mqtt"
+                : "the settings " + (section.isEmpty() ? "at the top" : "of " + withIndexesOf(key, section)) + " are "
+                + String.join(", ", siblings);
+    }
+
+    /** {@code schemaKey} with the list indexes of {@code key} (upstreams.0.include for upstreams.2.incldue). */
+    private static String withIndexesOf(String key, String schemaKey) {
+        String[] actual = key.split("\\.");
+        String[] schema = schemaKey.split("\\.");
+        for (int i = 0; i < schema.length && i < actual.length; i++) {
+            if (schema[i].equals("0") && actual[i].matches("\\d+")) {
+                schema[i] = actual[i];
+            }
+        }
+        return String.join(".", schema);
+    }
+
+    private static String lastSegment(String key) {
+        return key.substring(key.lastIndexOf('.') + 1);
+    }
+
+    /** Levenshtein distance: edits from {@code a} to {@code b}. */
+    static int distance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
+    }
+
+    /**
+     * An environment variable that maps to a key of one of the agent's sections but to no setting is warned
+     * about, never refused: the environment is the whole system's ({@code HTTP_PROXY} maps to {@code http.proxy}).
+     */
+    private static void warnAboutEnvironment() {
+        Set<String> sections = Set.of("agent", "ftp", "upstreams", "sync", "disk", "retention", "ledger", "http", "mqtt");
+        for (String name : System.getenv().keySet()) {
+            String key = name.replace("_dash_", "-").toLowerCase(java.util.Locale.ROOT).replace('_', '.');
+            if (key.contains(".") && sections.contains(key.substring(0, key.indexOf('.'))) && !known(key)) {
+                System.getLogger(ConfigLoader.class.getName()).log(System.Logger.Level.WARNING,
+                        "environment variable {0} maps to {1}, which is not a setting; it is ignored", name, key);
+            }
+        }
+    }
+
+    private AgentConfig values() {
         AgentConfig.Agent agent = section("", this::agent);
         FtpSettings ftp = section("", this::ftp);
         List<UpstreamSettings> upstreams = section("", n -> list("upstreams", this::upstream));
@@ -95,7 +269,7 @@ public final class ConfigLoader {
                 bool("http.token-for-reads", false)));
         MqttSettings mqtt = section("", n -> mqtt(agent));
         if (!problems.isEmpty()) {
-            throw new ConfigException(problems);
+            return null;
         }
         return new AgentConfig(agent, ftp, upstreams, sync, disk, retention, ledger, http, mqtt);
     }
@@ -140,14 +314,15 @@ public final class ConfigLoader {
 
     private Optional<FtpSettings.Tls> tls() {
         String keystore = string("ftp.tls.keystore", "");
+        Secret password = Secret.of(string("ftp.tls.keystore-password", ""));
+        int implicitPort = integer("ftp.tls.implicit-port", 0);
         if (keystore.isBlank()) {
             return Optional.empty();
         }
-        return Optional.of(new FtpSettings.Tls(Path.of(keystore), Secret.of(string("ftp.tls.keystore-password", "")),
-                integer("ftp.tls.implicit-port", 0)));
+        return Optional.of(new FtpSettings.Tls(Path.of(keystore), password, implicitPort));
     }
 
-    private static Password password(Config node) {
+    private Password password(Config node) {
         String text = string(node, "password", null);
         if (text == null || text.isEmpty()) {
             return null;
@@ -176,7 +351,7 @@ public final class ConfigLoader {
                 strings(node, "include", List.of("**")), caFile(node), bool(node, "implicit-tls", false));
     }
 
-    private static Optional<Path> caFile(Config node) {
+    private Optional<Path> caFile(Config node) {
         Optional<Path> file = file(node, "ca-file");
         if (file.isPresent()) {
             try {
@@ -220,7 +395,7 @@ public final class ConfigLoader {
         return readable(key, string(key, ""));
     }
 
-    private static Optional<Path> file(Config node, String key) {
+    private Optional<Path> file(Config node, String key) {
         return readable(key, string(node, key, ""));
     }
 
@@ -269,7 +444,8 @@ public final class ConfigLoader {
         return string(root, key, def);
     }
 
-    private static String string(Config node, String key, String def) {
+    private String string(Config node, String key, String def) {
+        read.add(fullKey(node, key));
         Config value = node.get(key);
         if (!value.exists()) {
             return def;
@@ -281,7 +457,9 @@ public final class ConfigLoader {
     }
 
     /** A YAML list of strings; a single value counts as a list of one. */
-    private static List<String> strings(Config node, String key, List<String> def) {
+    private List<String> strings(Config node, String key, List<String> def) {
+        read.add(fullKey(node, key));
+        lists.add(fullKey(node, key));
         Config value = node.get(key);
         if (!value.exists()) {
             return def;
@@ -303,7 +481,7 @@ public final class ConfigLoader {
         return size(root, key, def);
     }
 
-    private static long size(Config node, String key, long def) {
+    private long size(Config node, String key, long def) {
         String s = string(node, key, null);
         if (s == null) {
             return def;
@@ -319,7 +497,7 @@ public final class ConfigLoader {
         return integer(root, key, def);
     }
 
-    private static int integer(Config node, String key, int def) {
+    private int integer(Config node, String key, int def) {
         String s = string(node, key, null);
         if (s == null) {
             return def;
@@ -335,7 +513,7 @@ public final class ConfigLoader {
         return bool(root, key, def);
     }
 
-    private static boolean bool(Config node, String key, boolean def) {
+    private boolean bool(Config node, String key, boolean def) {
         String s = string(node, key, null);
         if (s == null) {
             return def;
@@ -351,7 +529,7 @@ public final class ConfigLoader {
         return duration(root, key, def);
     }
 
-    private static Duration duration(Config node, String key, Duration def) {
+    private Duration duration(Config node, String key, Duration def) {
         String s = string(node, key, null);
         if (s == null) {
             return def;

@@ -44,7 +44,7 @@ public record CommandReply(boolean ok, String id, String command, String agent, 
         return switch (errorCode) {
             case "bad-json", "bad-arguments" -> 400;
             case "unknown-command", "not-found" -> 404;
-            case "conflict", "restart-required" -> 409;
+            case "conflict", "restart-required", "bad-config" -> 409; // the request is fine, the file is not
             case "too-large" -> 413;
             case "unavailable" -> 503;
             default -> 500;

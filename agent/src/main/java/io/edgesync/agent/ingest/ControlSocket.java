@@ -8,6 +8,7 @@ import java.lang.reflect.Field;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -47,20 +48,32 @@ final class ControlSocket {
         return CHANNEL.isPresent();
     }
 
-    /** True when the connection has ended in the kernel (FIN or reset) and nothing unread is left before the end. */
-    static boolean atEnd(IoSession session) {
+    /**
+     * True when the connection has ended in the kernel (FIN or reset) and nothing unread is left before the end,
+     * now or within {@code wait}: a client killed mid-upload closes its sockets one by one, and curl's data
+     * socket has the lower descriptor, so its end can come a moment before the control connection's.
+     */
+    static boolean atEnd(IoSession session, Duration wait) {
         Optional<SocketChannel> channel = channel(session);
         if (channel.isEmpty()) {
             return false;
         }
         SocketChannel socket = channel.get();
         try {
-            if (!readable(socket)) {
+            if (!readable(socket) && (wait.isZero() || !readableWithin(socket, wait))) {
                 return false;
             }
             return socket.socket().getInputStream().available() == 0;
         } catch (IOException e) {
             return true; // reset or closed
+        }
+    }
+
+    /** Waits up to {@code wait} for the socket to become readable, on a selector of its own (waits run at once). */
+    private static boolean readableWithin(SocketChannel socket, Duration wait) throws IOException {
+        try (Selector own = Selector.open()) {
+            SelectionKey key = socket.register(own, SelectionKey.OP_READ);
+            return own.select(Math.max(1, wait.toMillis())) > 0 && key.isReadable();
         }
     }
 

@@ -24,6 +24,7 @@ import java.lang.reflect.Field;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -142,6 +143,16 @@ final class DurableUpload extends AbstractCommand {
                 "File name not allowed.");
     }
 
+    /** A second look at the device, after the record: an interrupted look (the server stopping) counts as gone. */
+    private static boolean goneNow(Transfer transfer) {
+        try {
+            return transfer.deviceGone(Duration.ZERO);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
+        }
+    }
+
     /** While the data folder's disk refuses writes, nothing is accepted, and the device is told why. */
     private void checkStorage(FtpIoSession session, SpoolPath target) throws UploadRefused {
         Optional<String> problem = intake.storage().problem();
@@ -245,7 +256,7 @@ final class DurableUpload extends AbstractCommand {
             ReceivedFile received = new ReceivedFile(target.relative(), writer.size(), writer.sha256Hex(),
                     intake.clock().instant(), Sessions.userName(session), Sessions.clientIp(session))
                     .withStamp(writer.stamp());
-            commit(writer, target, received);
+            commit(writer, target, received, transfer);
             intake.partials().discard(target);
             return received;
         } catch (IOException e) {
@@ -279,7 +290,7 @@ final class DurableUpload extends AbstractCommand {
             throw new UploadRefused(FtpReply.REPLY_426_CONNECTION_CLOSED_TRANSFER_ABORTED,
                     "Transfer aborted; nothing was stored.");
         }
-        if (transfer.deviceGone()) {
+        if (transfer.deviceGone(transfer.grace())) {
             writer.keepAsPartial(target, intake.partials());
             throw new UploadRefused(FtpReply.REPLY_426_CONNECTION_CLOSED_TRANSFER_ABORTED,
                     "Control connection closed during transfer; nothing was stored.");
@@ -389,12 +400,13 @@ final class DurableUpload extends AbstractCommand {
      * that fails is undone and the record forgotten. Under the path's lock, so that retention and renames see
      * the spool and the ledger agree.
      */
-    private void commit(SpoolWriter writer, SpoolPath target, ReceivedFile received) throws IOException {
-        intake.lock().locked(() -> {
+    private void commit(SpoolWriter writer, SpoolPath target, ReceivedFile received, Transfer transfer)
+            throws IOException, UploadRefused {
+        boolean published = intake.lock().locked(() -> {
             if (intake.ignored().ignored(received.path())) {
                 writer.publish(target.file());
                 LOG.log(System.Logger.Level.DEBUG, "stored {0}; not delivered until renamed", received.path());
-                return null;
+                return true;
             }
             long id;
             try {
@@ -403,6 +415,11 @@ final class DurableUpload extends AbstractCommand {
                 LOG.log(System.Logger.Level.ERROR, "upload " + received.path() + " cannot be recorded; nothing was"
                         + " stored and the device is told to send it again", e);
                 throw e;
+            }
+            if (goneNow(transfer)) {
+                // its control connection ended while the record was written: a killed client, not a whole upload
+                intake.sink().discard(id);
+                return false;
             }
             try {
                 writer.publish(target.file());
@@ -415,8 +432,13 @@ final class DurableUpload extends AbstractCommand {
                 throw e;
             }
             intake.sink().published(id, received);
-            return null;
+            return true;
         }, received.path());
+        if (!published) {
+            writer.keepAsPartial(target, intake.partials());
+            throw new UploadRefused(FtpReply.REPLY_426_CONNECTION_CLOSED_TRANSFER_ABORTED,
+                    "Control connection closed during transfer; nothing was stored.");
+        }
         LOG.log(System.Logger.Level.DEBUG, "received {0} ({1} bytes) from {2}", received.path(), received.size(),
                 received.user());
     }

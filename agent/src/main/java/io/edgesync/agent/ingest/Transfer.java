@@ -33,6 +33,7 @@ final class Transfer {
     private volatile Socket data;
     private volatile boolean aborted;
     private volatile boolean quit;
+    private final long startNanos = System.nanoTime();
 
     private Transfer(IoSession control) {
         this.control = control;
@@ -72,6 +73,14 @@ final class Transfer {
         return aborted;
     }
 
+    /**
+     * How long to wait for the control connection's end once the data has ended: a fiftieth of the upload's time,
+     * at most 20 ms (the devices of the uploads that matter most, long ones, pay least for it in proportion).
+     */
+    Duration grace() {
+        return Duration.ofNanos(Math.min(TimeUnit.MILLISECONDS.toNanos(20), (System.nanoTime() - startNanos) / 50));
+    }
+
     /** The device sent QUIT: it ended its session on purpose, after the data it had sent. */
     void quitSeen() {
         quit = true;
@@ -90,13 +99,14 @@ final class Transfer {
 
     /**
      * Whether the device is gone: its control connection closed or at its end with nothing left to read, and
-     * no QUIT from it. Called once the data has ended, after the fsync, right before the commit.
+     * no QUIT from it. Called once the data has ended, after the fsync, and again after the record; the first
+     * time it waits up to {@code grace} for an end on its way (see {@link ControlSocket#atEnd}).
      */
-    boolean deviceGone() throws InterruptedException {
+    boolean deviceGone(Duration grace) throws InterruptedException {
         if (quit) {
             return false;
         }
-        if (control.isConnected() && !control.isClosing() && !ControlSocket.atEnd(control)) {
+        if (control.isConnected() && !control.isClosing() && !ControlSocket.atEnd(control, grace)) {
             return false;
         }
         // MINA may be reading the last bytes before that end (a QUIT): once it has closed the session, it has

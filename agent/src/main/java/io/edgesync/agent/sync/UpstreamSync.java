@@ -213,6 +213,7 @@ final class UpstreamSync {
     private void work() {
         Uploader.Session session = null;
         long idleSince = System.nanoTime();
+        boolean drainedOnce = false; // stale temporaries were looked for since the last delivery
         try {
             while (true) {
                 long seen = awaitUsable();
@@ -241,6 +242,10 @@ final class UpstreamSync {
                 }
                 if (next.isEmpty()) {
                     deliveries.drained();
+                    if (session != null && !drainedOnce) {
+                        removeStaleTemps(session); // a long-lived session would otherwise leave them until it ends
+                    }
+                    drainedOnce = true;
                     // the connection stays open a while, so a trickle of files does not log in for each
                     long idleNanos = System.nanoTime() - idleSince;
                     if (idleNanos >= IDLE_KEEP.toNanos()) {
@@ -252,6 +257,7 @@ final class UpstreamSync {
                     continue;
                 }
                 Delivery delivery = next.get();
+                drainedOnce = false;
                 if (System.nanoTime() - idleSince > CHECK_AFTER.toNanos() && !session.alive()) {
                     session = closed(session); // the server closed it while idle: a new one, no failure counted
                     try {

@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -243,5 +245,48 @@ class ConfigLoaderTest {
                 """);
         assertThat(config.toString()).doesNotContain("cam-password-123", "up-password-456", "mqtt-password-789")
                 .contains("****");
+    }
+
+    @Test
+    void anUnknownOrMisspelledKeyIsAnErrorThatNamesTheNearestKnownOne() {
+        ConfigException e = problems("""
+                sync:
+                  bandwith-limit: 2Mbit
+                  retry-intial: 5s
+                ftp:
+                  tls:
+                    implicit-port: 990
+                  users:
+                    - {name: cam, password: pw, home: cam, bandwidth: 1Mbit}
+                upstreams:
+                  - {name: hq, url: "ftp://h/in", user: u, incldue: ["*.jpg"]}
+                mqtt:
+                  brokr: tcp://localhost:1883
+                colour: blue
+                """);
+        assertThat(e).isNotNull();
+        assertThat(e.problems()).anySatisfy(p -> assertThat(p).startsWith("sync.retry-intial:")
+                        .contains("did you mean sync.retry-initial"))
+                .anySatisfy(p -> assertThat(p).startsWith("sync.bandwith-limit:").contains("not a setting"))
+                .anySatisfy(p -> assertThat(p).startsWith("ftp.users.0.bandwidth:").contains("not a setting"))
+                .anySatisfy(p -> assertThat(p).startsWith("upstreams.0.incldue:").contains("did you mean upstreams.0.include"))
+                .anySatisfy(p -> assertThat(p).startsWith("mqtt.brokr:").contains("did you mean mqtt.broker"))
+                .anySatisfy(p -> assertThat(p).startsWith("colour:").contains("not a setting"))
+                .noneSatisfy(p -> assertThat(p).startsWith("ftp.tls.implicit-port"));
+    }
+
+    @Test
+    void theShippedConfigurationsHaveOnlyKnownKeys() throws IOException {
+        List<Path> shipped = new ArrayList<>(List.of(Path.of("../config/edgesync.yaml")));
+        try (var examples = Files.list(Path.of("../config/examples"))) {
+            examples.filter(p -> p.toString().endsWith(".yaml")).forEach(shipped::add);
+        }
+        for (Path file : shipped) {
+            ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.load(Optional.of(file)));
+            if (e != null) {
+                assertThat(e.problems()).as(file.toString()).noneMatch(p -> p.contains("is not a setting"));
+            }
+        }
+        assertThat(ConfigLoader.loadResource("edgesync-demo.yaml").agent().id()).isNotBlank();
     }
 }
