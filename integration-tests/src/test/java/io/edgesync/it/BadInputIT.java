@@ -102,9 +102,9 @@ class BadInputIT {
                     assertThat(hq.path("state").asText()).isEqualTo("down");
                     assertThat(hq.path("lastError").asText()).contains("530");
                     assertThat(hq.path("backlog").asLong()).isEqualTo(1);
+                    assertThat(agent.get("/metrics").body()) // counted when the event goes out, after the state
+                            .containsPattern("edgesync_sync_failures_total\\{reason=\"login\",upstream=\"hq\"} [1-9]");
                 });
-                assertThat(agent.get("/metrics").body())
-                        .containsPattern("edgesync_sync_failures_total\\{reason=\"login\",upstream=\"hq\"} [1-9]");
                 assertThat(agent.log()).contains("failed").contains("530").doesNotContain("wrong-upstream-pw");
                 assertThat(dir.resolve("data/spool/cams/cam/kept.bin")).exists();
             }

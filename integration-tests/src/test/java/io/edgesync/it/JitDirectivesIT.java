@@ -7,11 +7,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The systemd unit's JIT directives ({@code src/dist/jvm/jit-directives.json}, installed under
@@ -43,12 +45,15 @@ class JitDirectivesIT {
             }
             assertThat(jcmd(agent, "Compiler.directives_print"))
                     .contains("matching: com/sun/crypto/provider/*.*, sun/security/provider/*.*");
-            // Compiler.codelist: "<compile id> <tier> <state> <method>(<signature>) [...]", tier 4 is C2
-            List<String> c2 = jcmd(agent, "Compiler.codelist").lines()
-                    .filter(line -> line.matches("\\d+ 4 .*")).map(line -> line.split(" ")[3]).toList();
-            assertThat(c2).as("methods compiled by C2")
-                    .anyMatch(m -> m.startsWith("sun.security.provider.SHA2."))
-                    .allMatch(m -> m.startsWith("sun.security.provider.") || m.startsWith("com.sun.crypto.provider."));
+            // Compiler.codelist: "<compile id> <tier> <state> <method>(<signature>) [...]", tier 4 is C2; C2
+            // compiles in the background, so its work is looked for until it shows
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+                List<String> c2 = jcmd(agent, "Compiler.codelist").lines()
+                        .filter(line -> line.matches("\\d+ 4 .*")).map(line -> line.split(" ")[3]).toList();
+                assertThat(c2).as("methods compiled by C2")
+                        .anyMatch(m -> m.startsWith("sun.security.provider.SHA2."))
+                        .allMatch(m -> m.startsWith("sun.security.provider.") || m.startsWith("com.sun.crypto.provider."));
+            });
         }
     }
 

@@ -62,6 +62,8 @@ class MqttOutageIT {
                 await().atMost(Duration.ofSeconds(10)).until(() -> agent.get("/health").statusCode() == 200);
 
                 network.cut();
+                // the upload's event must find the broker gone, not a connection Paho has yet to see cut
+                await().atMost(Duration.ofSeconds(30)).until(() -> agent.get("/health").statusCode() == 503);
                 upload(ftp, "during-outage.bin");
                 await().atMost(Duration.ofSeconds(15)).until(() ->
                         Files.exists(upstream.root().resolve("in/cams/cam/during-outage.bin")));

@@ -80,10 +80,12 @@ class ParkingIT {
                     AgentProcess.upstream("hq", port, "ro", "ro-pw"), "broker: \"\"");
             try (AgentProcess agent = new AgentProcess(dir.resolve("agent"), yaml, ftp, http, Map.of()).start(true)) {
                 assertThat(Devices.upload(ftp, "cam", "cam-pw-secret", "", "r.bin", new byte[100])).isEqualTo(226);
-                await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(agent.log())
-                        .contains("r.bin to hq parked after attempt 1 (refused)"));
-                assertThat(agent.get("/metrics").body())
-                        .containsPattern("edgesync_sync_failures_total\\{reason=\"refused\",upstream=\"hq\"} 1.0");
+                await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+                    assertThat(agent.log()).contains("r.bin to hq parked after attempt 1 (refused)");
+                    // counted when the event goes out, a moment after the log line
+                    assertThat(agent.get("/metrics").body())
+                            .containsPattern("edgesync_sync_failures_total\\{reason=\"refused\",upstream=\"hq\"} 1.0");
+                });
             }
         }
     }

@@ -150,8 +150,8 @@ public final class ConfigLoader {
 
     private static boolean known(String key) {
         String k = Schema.indexless(key);
-        if (SCHEMA.keys().contains(k)) {
-            return true;
+        if (SCHEMA.keys().contains(k) || SCHEMA.keys().stream().anyMatch(s -> s.startsWith(k + "."))) {
+            return true; // a setting, or a section left empty ("mqtt:" with nothing under it)
         }
         for (int dot = k.lastIndexOf('.'); dot > 0; dot = k.lastIndexOf('.', dot - 1)) {
             if (SCHEMA.lists().contains(k.substring(0, dot))) {

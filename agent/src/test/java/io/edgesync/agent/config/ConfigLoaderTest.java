@@ -262,6 +262,7 @@ class ConfigLoaderTest {
                   - {name: hq, url: "ftp://h/in", user: u, incldue: ["*.jpg"]}
                 mqtt:
                   brokr: tcp://localhost:1883
+                retention:
                 colour: blue
                 """);
         assertThat(e).isNotNull();
@@ -272,7 +273,8 @@ class ConfigLoaderTest {
                 .anySatisfy(p -> assertThat(p).startsWith("upstreams.0.incldue:").contains("did you mean upstreams.0.include"))
                 .anySatisfy(p -> assertThat(p).startsWith("mqtt.brokr:").contains("did you mean mqtt.broker"))
                 .anySatisfy(p -> assertThat(p).startsWith("colour:").contains("not a setting"))
-                .noneSatisfy(p -> assertThat(p).startsWith("ftp.tls.implicit-port"));
+                .noneSatisfy(p -> assertThat(p).startsWith("ftp.tls.implicit-port"))
+                .noneSatisfy(p -> assertThat(p).as("an empty section").startsWith("retention"));
     }
 
     @Test

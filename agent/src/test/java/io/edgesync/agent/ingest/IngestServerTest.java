@@ -89,7 +89,7 @@ class IngestServerTest {
         }
         int passive = PeerProcess.freeRange(8);
         FtpSettings settings = new FtpSettings("127.0.0.1", 0, passive, passive + 7, "", 16, 64, 6, Duration.ofSeconds(30),
-                false, true, List.of("*.tmp", ".*"), new FtpSettings.LoginLimits(3, Duration.ofMillis(200), Duration.ofSeconds(2)),
+                false, true, List.of("*.tmp", ".*"), new FtpSettings.LoginLimits(3, Duration.ofMillis(500), Duration.ofSeconds(6)),
                 java.util.Optional.empty(), List.of(
                 new FtpSettings.User("cam", Password.parse("cam-pw"), "cams/cam", "elradfmw"),
                 new FtpSettings.User("drop", Password.parse("drop-pw"), "drop", "w",
@@ -366,7 +366,9 @@ class IngestServerTest {
         first.disconnect();
         for (int i = 2; i <= 3; i++) {
             FTPClient next = connectFrom(attacker);
-            Thread.sleep(1000); // the throttle under test: the address must wait out its delay (200 ms, doubling)
+            // the throttle under test: the address must wait out its delay (500 ms, then 1 s), well within the 6 s
+            // in which failures add up to a ban
+            Thread.sleep((500L << (i - 2)) + 400);
             assertThat(next.login("nobody", "guess-" + i)).isFalse();
             next.disconnect();
         }
@@ -378,7 +380,7 @@ class IngestServerTest {
         assertThat(neighbour.login("cam", "cam-pw")).as("another address is not affected").isTrue();
         neighbour.disconnect();
 
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(250)).until(() -> {
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250)).until(() -> {
             FTPClient again = connectFrom(attacker);
             try {
                 return again.login("cam", "cam-pw");

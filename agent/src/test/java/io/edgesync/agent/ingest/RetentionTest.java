@@ -41,13 +41,19 @@ class RetentionTest {
         ledger.close();
     }
 
+    /**
+     * Each spool file's size: against the free space of a file system other processes write to as well, a
+     * floor half a file above what is free stays a shortfall of one file while a few blocks come and go.
+     */
+    private static final int FILE = 2 << 20;
+
     /** Three files, a day apart; the first two delivered, the third still owed. */
     private void spool() throws Exception {
         for (int i = 0; i < 3; i++) {
             Path f = data.resolve("spool/cam/f" + i);
             Files.createDirectories(f.getParent());
-            Files.write(f, new byte[1000]);
-            ledger.recordReceived(new ReceivedFile("cam/f" + i, 1000, "00".repeat(32), T0.plus(Duration.ofDays(i)),
+            Files.write(f, new byte[FILE]);
+            ledger.recordReceived(new ReceivedFile("cam/f" + i, FILE, "00".repeat(32), T0.plus(Duration.ofDays(i)),
                     "cam", "127.0.0.1"), List.of("hq"));
         }
         for (int i = 0; i < 2; i++) {
@@ -90,8 +96,8 @@ class RetentionTest {
         spool();
         assertThat(retention("until-floor", Duration.ZERO, 0, T0).sweep()).as("above the floor").isZero();
         long free = Files.getFileStore(data).getUsableSpace();
-        // a floor 500 bytes above what is free: one 1000-byte file covers it
-        assertThat(retention("until-floor", Duration.ZERO, free + 500, T0).sweep()).isEqualTo(1);
+        // a floor half a file above what is free: one file covers it
+        assertThat(retention("until-floor", Duration.ZERO, free + FILE / 2, T0).sweep()).isEqualTo(1);
         assertThat(present(0)).isFalse();
         assertThat(present(1)).isTrue();
         // however far below the floor, an undelivered file stays
@@ -102,7 +108,7 @@ class RetentionTest {
     @Test
     void untilFloorSweepsAfterADeliveryOnlyWhileTheDiskIsUnderItsFloor() throws Exception {
         spool();
-        AgentEvent delivered = new AgentEvent.FileDelivered("cam/f1", "hq", 1000, 1, Duration.ZERO, "size", 0, T0);
+        AgentEvent delivered = new AgentEvent.FileDelivered("cam/f1", "hq", FILE, 1, Duration.ZERO, "size", 0, T0);
         try (Retention roomy = retention("until-floor", Duration.ZERO, 0, T0)) {
             for (int i = 0; i < 100; i++) {
                 roomy.publish(delivered);
@@ -111,7 +117,7 @@ class RetentionTest {
         }
         assertThat(present(0)).isTrue();
         long free = Files.getFileStore(data).getUsableSpace();
-        try (Retention tight = retention("until-floor", Duration.ZERO, free + 500, T0)) {
+        try (Retention tight = retention("until-floor", Duration.ZERO, free + FILE / 2, T0)) {
             tight.publish(delivered);
             await().atMost(Duration.ofSeconds(10)).until(() -> !present(0));
             assertThat(tight.sweeps()).isEqualTo(1);
