@@ -20,6 +20,7 @@ import io.edgesync.agent.ingest.Retention;
 import io.edgesync.agent.ingest.SpoolLock;
 import io.edgesync.agent.ingest.SpoolReconciler;
 import io.edgesync.agent.ingest.StorageHealth;
+import io.edgesync.agent.ingest.TlsDataSockets;
 import io.edgesync.agent.ledger.HistoryPruner;
 import io.edgesync.agent.ledger.Ledger;
 import io.edgesync.agent.ledger.ReceivedFile;
@@ -36,7 +37,10 @@ import io.helidon.logging.common.LogConfig;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -59,6 +63,7 @@ public final class Main {
 
     public static void main(String[] args) {
         TlsResumption.configureJdk(); // before anything touches TLS
+        TlsDataSockets.configureJdk();
         LogConfig.configureRuntime();
         Arguments arguments;
         AgentConfig config;
@@ -107,8 +112,11 @@ public final class Main {
         Clock clock = Clock.systemUTC();
         Path dataDir = config.agent().dataDir();
         prepareDataDir(dataDir);
+        FileLock owner = lockDataDir(dataDir); // held until the JVM ends
         checkLedgerPresent(config, rebuildLedger);
         Ledger ledger = Ledger.open(config.agent().ledgerFile());
+        LedgerMark mark = new LedgerMark(dataDir.resolve("ledger.mark"));
+        mark.check(ledger, rebuildLedger);
         SpoolReconciler reconciler = new SpoolReconciler(config.agent().spoolDir(), config.agent().quarantineDir(),
                 ledger, config.ftp().ignore(), clock);
         Metrics metrics = new Metrics();
@@ -135,11 +143,12 @@ public final class Main {
             rebuild(reconciler, sync, config);
         }
         reconciler.reconcile();
+        mark.write(ledger);
         HistoryPruner pruner = new HistoryPruner(ledger, config.ledger().historyKeep(), clock);
         StorageHealth storage = new StorageHealth(dataDir, events, clock);
         IngestServer ingest = new IngestServer(config.ftp(), config.agent().spoolDir(), config.agent().incomingDir(),
                 sync, disk, spoolLock, events, metrics.registry(), new SiteReport(config.agent().id(), ledger, sync, clock),
-                storage, clock);
+                storage, retention::makeRoom, clock);
         BooleanSupplier mqttConnected = () -> link.map(MqttLink::connected).orElse(false);
         StatusReporter status = new StatusReporter(config.agent().id(), ingest, sync, ledger, disk, mqtt.isPresent(),
                 mqttConnected, Optional.of(silence), clock);
@@ -156,7 +165,7 @@ public final class Main {
                 storage, mqtt.isPresent(), mqttConnected, silence::silent));
 
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            LOG.log(System.Logger.Level.INFO, "stopping");
+            LOG.log(System.Logger.Level.INFO, "stopping (data folder held: {0})", owner.isValid());
             ingest.stop();
             sync.stop(STOP_GRACE);
             storage.close();
@@ -169,6 +178,7 @@ public final class Main {
             demoParts.ifPresent(Demo::stop);
             metrics.close();
             try {
+                mark.write(ledger);
                 ledger.close();
             } catch (LedgerException e) {
                 LOG.log(System.Logger.Level.WARNING, "ledger close: {0}", e.getMessage());
@@ -201,15 +211,11 @@ public final class Main {
      * A ledger that is missing or empty while the spool holds files was lost: starting with a new one would
      * quarantine every file the devices were told is stored. Refused, unless {@code --rebuild-ledger} asks
      * for a new ledger with every spool file owed again (an upstream that has a file gets it again under the
-     * same name, which its rename makes harmless).
+     * same name, which its rename makes harmless). An older ledger (a backup put back) is {@link LedgerMark}'s.
      */
     private static void checkLedgerPresent(AgentConfig config, boolean rebuild) throws IOException {
         Path file = config.agent().ledgerFile();
         boolean present = Files.exists(file) && Files.size(file) > 0;
-        if (rebuild && present) {
-            throw new IOException("--rebuild-ledger: the ledger " + file + " is there; the option is for a ledger"
-                    + " that was lost. Start without it, or move " + file + " aside first if it is to be replaced");
-        }
         if (!present && !rebuild && SpoolReconciler.holdsFiles(config.agent().spoolDir(), config.ftp().ignore())) {
             throw new IOException("the ledger " + file + " is " + (Files.exists(file) ? "empty" : "missing")
                     + " but the spool " + config.agent().spoolDir() + " holds files: the ledger was lost (this is not"
@@ -219,15 +225,18 @@ public final class Main {
         }
     }
 
-    /** A new ledger from the spool: every file there is recorded as received now and owed to its upstreams. */
+    /**
+     * The ledger from the spool: every file there that is not the version the ledger knows (all of them for a
+     * new ledger) is recorded as received now and owed to its upstreams.
+     */
     private static void rebuild(SpoolReconciler reconciler, SyncService sync, AgentConfig config) throws IOException {
-        List<ReceivedFile> files = reconciler.asReceived(path -> config.ftp().users().stream()
+        List<ReceivedFile> files = reconciler.unknown(path -> config.ftp().users().stream()
                 .filter(u -> path.startsWith(u.home() + "/")).map(FtpSettings.User::name).findFirst().orElse("unknown"));
         for (ReceivedFile file : files) {
             sync.accept(file);
         }
-        LOG.log(System.Logger.Level.WARNING, "--rebuild-ledger: a new ledger with the {0} file(s) of the spool, each"
-                + " owed to its upstreams again", files.size());
+        LOG.log(System.Logger.Level.WARNING, "--rebuild-ledger: the ledger now has the {0} file(s) of the spool it"
+                + " did not know, each owed to its upstreams again", files.size());
     }
 
     private static void warnAboutPlainPasswords(AgentConfig config) {
@@ -237,6 +246,28 @@ public final class Main {
                         + " from ''java -jar edgesync-agent.jar hash-password'' instead", i, config.ftp().users().get(i).name());
             }
         }
+    }
+
+    /**
+     * One agent per data folder: a second one (a stray manual start beside the service) would clear the
+     * first's uploads in progress and send its deliveries a second time, in parallel.
+     */
+    private static FileLock lockDataDir(Path dataDir) throws IOException {
+        Path file = dataDir.resolve(".lock");
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+        FileLock lock = channel.tryLock();
+        if (lock == null) {
+            String holder = new String(Files.readAllBytes(file), java.nio.charset.StandardCharsets.UTF_8).trim();
+            channel.close();
+            throw new IOException("agent.data-dir: " + dataDir + " is in use by another edgesync agent"
+                    + (holder.isEmpty() ? "" : " (pid " + holder + ")") + "; stop it first, or give this one a data"
+                    + " folder of its own");
+        }
+        channel.truncate(0);
+        channel.write(java.nio.ByteBuffer.wrap(Long.toString(ProcessHandle.current().pid())
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        return lock;
     }
 
     private static void prepareDataDir(Path dataDir) throws IOException {

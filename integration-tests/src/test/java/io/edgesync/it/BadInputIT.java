@@ -66,6 +66,25 @@ class BadInputIT {
     }
 
     @Test
+    void aSecondAgentOnTheSameDataFolderRefusesToStart() throws Exception {
+        int ftp = PeerProcess.freePort();
+        int http = PeerProcess.freePort();
+        String yaml = AgentProcess.yaml(dir.resolve("data"), ftp, http, AgentProcess.upstream("hq", 21, "u", "p"),
+                "broker: \"\"");
+        try (AgentProcess first = new AgentProcess(dir.resolve("a1"), yaml, ftp, http, Map.of()).start(true)) {
+            int ftp2 = PeerProcess.freePort();
+            int http2 = PeerProcess.freePort();
+            String other = AgentProcess.yaml(dir.resolve("data"), ftp2, http2, AgentProcess.upstream("hq", 21, "u", "p"),
+                    "broker: \"\"");
+            AgentProcess second = new AgentProcess(dir.resolve("a2"), other, ftp2, http2, Map.of()).start(false);
+            assertThat(second.waitForExit(Duration.ofSeconds(30))).isEqualTo(3);
+            assertThat(second.log()).contains("is in use by another edgesync agent (pid " + first.pid() + ")");
+            assertThat(PeerProcess.accepts(ftp2)).isFalse();
+            assertThat(Devices.upload(ftp, "cam", "cam-pw-secret", "", "still.bin", new byte[3])).isEqualTo(226);
+        }
+    }
+
+    @Test
     void environmentVariablesOverrideTheFile() throws Exception {
         int ftpInFile = PeerProcess.freePort();
         int ftp = PeerProcess.freePort();

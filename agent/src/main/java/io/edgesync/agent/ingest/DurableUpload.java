@@ -54,7 +54,8 @@ final class DurableUpload extends AbstractCommand {
 
     @Override
     public void execute(FtpIoSession session, FtpServerContext context, FtpRequest request) {
-        long offset = session.getFileOffset();
+        long rest = Restart.take(session); // every upload takes it, so that it never reaches a later transfer
+        long offset = mode == Mode.STORE ? rest : 0; // APPE appends to what is there, STOU makes a new file
         // FtpServer closes a control connection silent for ftp.idle-timeout, even while its upload flows on
         // the data connection (MINA sees no control traffic): idle detection is off until the final reply is
         // out. A stalled data connection still ends by its own timeout.
@@ -84,8 +85,9 @@ final class DurableUpload extends AbstractCommand {
                     "The server is stopping; nothing was stored."));
         } catch (UploadRefused e) {
             LOG.log(e.code() >= 500 || e.getCause() != null ? System.Logger.Level.WARNING : System.Logger.Level.INFO,
-                    "{0} {1} by {2} from {3} refused: {4} {5}", request.getCommand(), request.getArgument(),
-                    Sessions.userName(session), Sessions.clientIp(session), e.code(), e.getMessage());
+                    "{0} {1} by {2} from {3} refused: {4} {5}{6}", request.getCommand(), request.getArgument(),
+                    Sessions.userName(session), Sessions.clientIp(session), e.code(), e.getMessage(),
+                    e.getCause() == null ? "" : " (" + e.getCause() + ")");
             reply = session.write(new DefaultFtpReply(e.code(), e.getMessage()));
         } finally {
             transfer.end();
@@ -174,6 +176,7 @@ final class DurableUpload extends AbstractCommand {
             throw new UploadRefused(FtpReply.REPLY_451_REQUESTED_ACTION_ABORTED, "Cannot check free space; try later.", e);
         }
         if (disk.belowFloor()) {
+            intake.room().accept(0); // until-floor: back above the floor for the next try
             intake.events().publish(new AgentEvent.UploadRefused(target.relative(), Sessions.userName(session), Sessions.clientIp(session),
                     FtpReply.REPLY_452_REQUESTED_ACTION_NOT_TAKEN, "disk-floor", intake.clock().instant()));
             throw new UploadRefused(FtpReply.REPLY_452_REQUESTED_ACTION_NOT_TAKEN,
@@ -319,6 +322,9 @@ final class DurableUpload extends AbstractCommand {
                     allowance.exceeded());
         } catch (SpoolWriter.LocalWriteException e) {
             intake.storage().failed(e);
+            if (String.valueOf(e.getMessage()).contains("No space left")) {
+                intake.room().accept(2 * writer.size() + (16L << 20)); // the device's next try should fit
+            }
             throw new UploadRefused(FtpReply.REPLY_452_REQUESTED_ACTION_NOT_TAKEN,
                     "Cannot store the file here now (" + e.getMessage() + "); nothing was stored.", e);
         } catch (IOException e) {

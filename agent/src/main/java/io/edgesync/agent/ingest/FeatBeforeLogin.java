@@ -23,7 +23,7 @@ final class FeatBeforeLogin extends IoFilterAdapter {
     public void messageReceived(NextFilter next, IoSession session, Object message) throws Exception {
         if (message instanceof String line && "FEAT".equals(new DefaultFtpRequest(line).getCommand())
                 && !new FtpIoSession(session, null).isLoggedIn()) {
-            session.write(feat.reply());
+            session.write(feat.beforeLogin());
             return;
         }
         next.messageReceived(session, message);

@@ -35,6 +35,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.LongConsumer;
 import java.util.stream.Stream;
 
 /**
@@ -69,17 +70,18 @@ public final class IngestServer {
      * @param registry where the login counters go
      * @param siteInfo what SITE SYNC, SITE QUEUE and STAT report
      * @param storage told of local write failures; while it is failed, uploads are refused
+     * @param room asked for this many bytes above the disk floor when an upload did not fit
      */
     public IngestServer(FtpSettings settings, Path spool, Path incoming, UploadSink sink, DiskSpace disk,
                         SpoolLock lock, EventSink events, MeterRegistry registry, SiteInfo siteInfo,
-                        StorageHealth storage, Clock clock) {
+                        StorageHealth storage, LongConsumer room, Clock clock) {
         this.settings = settings;
         this.spool = spool.toAbsolutePath().normalize();
         this.incoming = incoming.toAbsolutePath().normalize();
         this.accounts = new Accounts(settings.users());
         this.partials = new Partials(this.incoming, settings.partialKeep(), clock);
         Intake intake = new Intake(this.spool, this.incoming, sink, disk, new IgnoredNames(settings.ignore()), events,
-                lock, accounts, partials, storage, clock);
+                lock, accounts, partials, storage, room, clock);
 
         FtpServerFactory factory = new FtpServerFactory();
         Optional<SslConfiguration> ssl = settings.tls().map(IngestServer::ssl);
@@ -99,7 +101,7 @@ public final class IngestServer {
                 settings.anonymous()));
         factory.setFileSystem(new ConfinedFileSystem());
 
-        this.feat = new Feat(ssl.isPresent());
+        this.feat = new Feat(ssl.isPresent(), accounts);
         CommandFactoryFactory commands = new CommandFactoryFactory();
         commands.addCommand("STOR", new DurableUpload(DurableUpload.Mode.STORE, intake));
         commands.addCommand("APPE", new DurableUpload(DurableUpload.Mode.APPEND, intake));
@@ -110,6 +112,10 @@ public final class IngestServer {
         commands.addCommand("EPRT", ActivePortGuard.eprt());
         commands.addCommand("FEAT", feat);
         commands.addCommand("ALLO", new Allo());
+        commands.addCommand("REST", new Restart());
+        commands.addCommand("RETR", Restart.retrieving());
+        commands.addCommand("RNFR", new RenameFrom());
+        commands.addCommand("EPSV", new EpsvAll());
         commands.addCommand("SIZE", new PartialSize(intake));
         SiteCommands.all(intake, siteInfo).forEach(commands::addCommand);
         factory.setCommandFactory(commands.createCommandFactory());
@@ -135,7 +141,7 @@ public final class IngestServer {
     private static Listener listener(FtpSettings settings, int port, Optional<SslConfiguration> ssl, boolean implicit,
                                      MeterRegistry registry) {
         DataConnectionConfigurationFactory data = new DataConnectionConfigurationFactory();
-        ssl.ifPresent(data::setSslConfiguration);
+        ssl.map(TlsDataSockets::of).ifPresent(data::setSslConfiguration);
         data.setImplicitSsl(implicit);
         data.setPassivePorts(settings.passivePortsFrom() + "-" + settings.passivePortsTo());
         if (!settings.passiveAddress().isBlank()) {

@@ -5,6 +5,7 @@ import io.edgesync.agent.telemetry.EventSink;
 
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.function.LongConsumer;
 
 /**
  * What the commands that change the spool (STOR, APPE, STOU, RNTO, DELE) share.
@@ -14,9 +15,11 @@ import java.time.Clock;
  * @param lock     held while a new version enters the spool and the ledger, so retention never deletes it
  * @param partials cut uploads kept for their devices to continue
  * @param storage  told of local write failures; refuses uploads while the disk fails
+ * @param room     asked for room when an upload did not fit ({@link Retention#makeRoom}): bytes above the floor
  */
 record Intake(Path spool, Path incoming, UploadSink sink, DiskSpace disk, IgnoredNames ignored, EventSink events,
-              SpoolLock lock, Accounts accounts, Partials partials, StorageHealth storage, Clock clock) {
+              SpoolLock lock, Accounts accounts, Partials partials, StorageHealth storage, LongConsumer room,
+              Clock clock) {
 
     /** The user's {@code max-file-size} and quota. */
     FtpSettings.Limits limits(org.apache.ftpserver.ftplet.User user) {

@@ -25,6 +25,8 @@ import java.util.Set;
 final class PermissionFtplet extends DefaultFtplet {
     private static final System.Logger LOG = System.getLogger(PermissionFtplet.class.getName());
     private static final Set<String> TRANSFERS = Set.of("STOR", "STOU", "APPE", "RETR", "LIST", "NLST", "MLSD");
+    /** After {@code EPSV ALL} only EPSV may set up a data connection (RFC 2428 section 4). */
+    private static final Set<String> DATA_SETUP = Set.of("PORT", "EPRT", "PASV");
     /** Session attribute: the refusals already logged at INFO in this session. */
     private static final String LOGGED_REFUSALS = "edgesync.logged-refusals";
     private final Accounts accounts;
@@ -39,6 +41,12 @@ final class PermissionFtplet extends DefaultFtplet {
         if (user == null) {
             return FtpletResult.DEFAULT; // FtpServer refuses everything but login commands before login
         }
+        String name = request.getCommand().toUpperCase(Locale.ROOT);
+        if (session.getAttribute(EpsvAll.KEY) != null && DATA_SETUP.contains(name)) {
+            session.write(new DefaultFtpReply(FtpReply.REPLY_503_BAD_SEQUENCE_OF_COMMANDS,
+                    name + " refused after EPSV ALL; use EPSV."));
+            return FtpletResult.SKIP;
+        }
         Optional<Character> needed = Permissions.required(request.getCommand(), request.getArgument());
         if (needed.isEmpty()) {
             return FtpletResult.DEFAULT;
@@ -51,7 +59,9 @@ final class PermissionFtplet extends DefaultFtplet {
             session.write(new DefaultFtpReply(521, "Data connections must be protected for this account; send PROT P."));
             return FtpletResult.SKIP;
         }
-        if (settings != null && settings.may(needed.get())) {
+        if (settings != null && (settings.may(needed.get())
+                // an account that may create folders may enter them (curl --ftp-create-dirs enters each one)
+                || needed.get() == 'e' && settings.may('m'))) {
             return FtpletResult.DEFAULT;
         }
         logRefusal(session, command, user.getName(), "needs permission '" + needed.get() + "'");

@@ -118,6 +118,30 @@ public final class Retention implements EventSink, AutoCloseable {
     }
 
     /**
+     * An upload did not fit (the disk filled up under it, or the floor refused it): with {@code until-floor},
+     * delivered copies are deleted, oldest first, until {@code bytes} more than the floor are free, so that
+     * the device's next try fits; a file larger than the room above the floor would otherwise be refused for
+     * as long as the disk stays just above its floor. Runs on the retention thread; returns at once. Other
+     * policies keep what they promise to keep.
+     */
+    public void makeRoom(long bytes) {
+        if (!settings.policy().equals("until-floor")) {
+            return;
+        }
+        runner.execute(() -> {
+            try {
+                DiskSpace.Reading r = disk.read();
+                long needed = r.floorBytes() + bytes - r.freeBytes();
+                if (needed > 0) {
+                    deleteAll(ANY_TIME, needed, settings.policy());
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "retention: cannot make room for an upload", e);
+            }
+        });
+    }
+
+    /**
      * The {@code purge-delivered} command: deletes the spool copy of every file all its upstreams have now,
      * whatever the policy; runs on the retention thread, after any sweep in progress.
      *

@@ -76,8 +76,9 @@ public final class SpoolReconciler {
             Path target = into.resolve(stray);
             Files.createDirectories(target.getParent());
             Files.move(spool.resolve(stray), target, StandardCopyOption.REPLACE_EXISTING);
-            LOG.log(System.Logger.Level.WARNING, "{0} is in the spool but was never acknowledged to its device;"
-                    + " moved to {1}, it will not be delivered", stray, target);
+            LOG.log(System.Logger.Level.WARNING, "{0} is in the spool but the ledger has no such version of it"
+                    + " (never acknowledged to its device, or changed outside the agent); moved to {1}, it will not"
+                    + " be delivered", stray, target);
         }
         SpoolWriter.fsyncDirectory(spool);
         return strays;
@@ -89,15 +90,20 @@ public final class SpoolReconciler {
     }
 
     /**
-     * Every file in the spool that would be delivered, as a received file to record again (a ledger lost and
-     * rebuilt on purpose: {@code --rebuild-ledger}), hashed and stamped now.
+     * Every file in the spool that would be delivered and that the ledger does not have as it is (a ledger lost,
+     * or put back from a backup, and rebuilt on purpose: {@code --rebuild-ledger}), as a received file to record,
+     * hashed and stamped now.
      *
      * @param userOf the device account whose home holds a spool path
      */
-    public List<ReceivedFile> asReceived(Function<String, String> userOf) throws IOException {
+    public List<ReceivedFile> unknown(Function<String, String> userOf) throws IOException {
         List<ReceivedFile> out = new ArrayList<>();
         for (String relative : files(spool, ignored, Integer.MAX_VALUE)) {
             Path file = spool.resolve(relative);
+            Optional<Ledger.Version> known = ledger.currentVersion(relative);
+            if (known.isPresent() && same(file, known.get())) {
+                continue;
+            }
             SpoolStamp stamp = SpoolStamp.read(file);
             out.add(new ReceivedFile(relative, stamp.size(), SpoolWriter.sha256Of(file), clock.instant(),
                     userOf.apply(relative), "rebuilt").withStamp(stamp));

@@ -188,6 +188,15 @@ final class Database implements AutoCloseable {
         try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("PRAGMA user_version")) {
             version = rs.next() ? rs.getInt(1) : 0;
         }
+        if (version == 0) {
+            try (Statement st = db.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table'")) {
+                if (rs.next() && rs.getInt(1) > 0) {
+                    throw new SQLException("the file is an SQLite database of something else (tables, no ledger"
+                            + " schema version); it is left as it is: move it aside, or put the agent's ledger there");
+                }
+            }
+        }
         if (version > Schema.MIGRATIONS.length) {
             throw new SQLException("ledger schema version " + version + " is newer than this agent knows ("
                     + Schema.MIGRATIONS.length + "); run the newer agent or restore a backup");

@@ -983,6 +983,33 @@ public final class Ledger implements AutoCloseable {
         });
     }
 
+    /** The upstreams an operator paused (and did not resume): they stay paused across restarts. */
+    public java.util.Set<String> pausedUpstreams() throws LedgerException {
+        return database.read("list paused upstreams", db -> {
+            java.util.Set<String> paused = new java.util.HashSet<>();
+            try (Statement st = db.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT upstream FROM upstream_state WHERE paused = 1")) {
+                while (rs.next()) {
+                    paused.add(rs.getString(1));
+                }
+            }
+            return paused;
+        });
+    }
+
+    /** Records, durably, that an operator paused or resumed {@code upstream}. */
+    public void setPaused(String upstream, boolean paused) throws LedgerException {
+        database.write((paused ? "pause " : "resume ") + upstream, db -> {
+            try (PreparedStatement st = db.prepareStatement("""
+                    INSERT INTO upstream_state (upstream, paused) VALUES (?, ?)
+                    ON CONFLICT (upstream) DO UPDATE SET paused = excluded.paused""")) {
+                bind(st, upstream, paused ? 1 : 0);
+                st.executeUpdate();
+            }
+            return null;
+        });
+    }
+
     /** Times the ledger's connections were opened again after a failure of the database (disk full, I/O). */
     public long reopened() {
         return database.reopened();

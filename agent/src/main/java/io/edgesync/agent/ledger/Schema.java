@@ -81,6 +81,10 @@ final class Schema {
             CREATE INDEX files_gone ON files(received_at)
             WHERE deleted_at IS NOT NULL OR withdrawn_at IS NOT NULL OR replaced_at IS NOT NULL""",
         },
+        {
+            // an operator's pause of an upstream outlives a restart
+            "CREATE TABLE upstream_state (upstream TEXT PRIMARY KEY, paused INTEGER NOT NULL) WITHOUT ROWID",
+        },
     };
 
     private Schema() {

@@ -200,7 +200,8 @@ final class FtpUploader implements Uploader {
                 ensureDir(target.substring(0, target.lastIndexOf('/')));
                 long offset = upload.mayResume() ? resumableOffset(temp, upload.size()) : 0;
                 upload.progress().accept(offset);
-                Long sizeUpstream = store(upload, temp, offset);
+                Long sizeUpstream = offset == upload.size() && offset > 0 ? Long.valueOf(offset)
+                        : store(upload, temp, offset);
                 verifySize(temp, upload.size(), sizeUpstream);
                 String verifiedBy = verifyHash(temp, upload.sha256());
                 try {
@@ -222,11 +223,11 @@ final class FtpUploader implements Uploader {
                 return 0;
             }
             Long have = remoteSize(temp);
-            if (have == null || have <= 0 || have >= size) {
+            if (have == null || have <= 0 || have > size) {
                 return 0;
             }
             LOG.log(System.Logger.Level.INFO, "{0} resuming {1} at byte {2} of {3}", where, temp, have, size);
-            return have;
+            return have; // all of it: an attempt that failed after its transfer only checks and renames now
         }
 
         @Override
@@ -328,10 +329,17 @@ final class FtpUploader implements Uploader {
             try {
                 second = client.getReply();
             } catch (SocketTimeoutException e) {
-                pipelining = false; // a server that drops a command sent during a transfer: ask afterwards
-                LOG.log(System.Logger.Level.WARNING, "{0} did not answer a SIZE sent with the end of a transfer;"
-                        + " SIZE is asked after the 226 from now on", where);
+                stopPipelining("did not answer a SIZE sent with the end of a transfer"); // it dropped it
                 throw e;
+            }
+            if (refusedAsCommand(first) && !refusedAsCommand(second)) {
+                // the SIZE reached the server during the transfer and was refused then, before the transfer's own
+                // reply (pure-ftpd: "500 Unknown command"): the second reply is the STOR's
+                stopPipelining("refused a SIZE sent with the end of a transfer (" + firstText.strip() + ")");
+                if (!FTPReply.isPositiveCompletion(second)) {
+                    throw failure(UpstreamException.Reason.TRANSFER, client, "STOR " + temp);
+                }
+                return null;
             }
             if (first == FTPReply.FILE_STATUS) {
                 // the server answered SIZE before the end of the transfer: that size may be short, ask again
@@ -346,6 +354,22 @@ final class FtpUploader implements Uploader {
                         where + " STOR " + temp + ": " + firstText.strip());
             }
             return second == FTPReply.FILE_STATUS ? sizeNumber(client.getReplyString()) : null;
+        }
+
+        /**
+         * A reply that refuses a command as such (500 unknown, 501 syntax, 502 not implemented), not a transfer's
+         * failure (4xx, or 55x for the file).
+         */
+        private static boolean refusedAsCommand(int code) {
+            return code == 500 || code == 501 || code == 502;
+        }
+
+        /** From now on, for this upstream, SIZE waits for the transfer's reply (and small files for their 150). */
+        private void stopPipelining(String why) {
+            if (pipelining) {
+                pipelining = false;
+                LOG.log(System.Logger.Level.WARNING, "{0} {1}; from now on SIZE is asked after the 226", where, why);
+            }
         }
 
         private UpstreamException storRefused(int code, String command) {
@@ -525,6 +549,11 @@ final class FtpUploader implements Uploader {
                 lostAfterRename = where + " no reply to the PASV sent with a rename (" + e + "); a new connection";
                 LOG.log(System.Logger.Level.DEBUG, "{0}", lostAfterRename);
             }
+        }
+
+        @Override
+        public void abandon() {
+            disconnect(client);
         }
 
         @Override

@@ -41,11 +41,11 @@ public final class SyncService implements UploadSink {
         this.events = events;
         this.clock = clock;
         this.spool = config.agent().spoolDir();
+        this.clockWatch = new ClockWatch(clock, this::clockJumped);
         this.upstreams = config.upstreams().stream()
                 .map(u -> new UpstreamSync(u, config.sync(), new FtpUploader(u), ledger, spool, events, clock,
-                        RandomGenerator.getDefault()))
+                        clockWatch::jumpedForwardSince, RandomGenerator.getDefault()))
                 .toList();
-        this.clockWatch = new ClockWatch(clock, this::clockJumped);
     }
 
     /**
@@ -63,8 +63,14 @@ public final class SyncService implements UploadSink {
         upstreams.forEach(UpstreamSync::clockJumped);
     }
 
-    /** Resets deliveries a crash left in flight, then starts every upstream's workers. */
+    /** Resets deliveries a crash left in flight, then starts every upstream's workers (paused ones stay paused). */
     public void start() throws LedgerException {
+        java.util.Set<String> paused = ledger.pausedUpstreams();
+        upstreams.stream().filter(u -> paused.contains(u.name())).forEach(u -> {
+            u.pause();
+            LOG.log(System.Logger.Level.WARNING, "upstream {0} stays paused, as an operator left it; the resume"
+                    + " command starts it", u.name());
+        });
         int recovered = ledger.recoverInFlight(clock.instant());
         if (recovered > 0) {
             LOG.log(System.Logger.Level.WARNING, "{0} delivery(ies) were in flight when the agent last stopped;"
@@ -198,14 +204,29 @@ public final class SyncService implements UploadSink {
     public record Resync(int files, int queued) {
     }
 
-    /** @return the upstreams whose state changed (all, or the one named) */
-    public List<String> pause(Optional<String> upstream) {
-        return select(upstream).stream().filter(UpstreamSync::pause).map(UpstreamSync::name).toList();
+    /**
+     * No new transfer starts to the upstream (all, or the one named) until resumed, across restarts too.
+     *
+     * @return the upstreams whose state changed
+     */
+    public List<String> pause(Optional<String> upstream) throws LedgerException {
+        return setPaused(upstream, true);
     }
 
     /** @return the upstreams whose state changed (all, or the one named) */
-    public List<String> resume(Optional<String> upstream) {
-        return select(upstream).stream().filter(UpstreamSync::resume).map(UpstreamSync::name).toList();
+    public List<String> resume(Optional<String> upstream) throws LedgerException {
+        return setPaused(upstream, false);
+    }
+
+    private List<String> setPaused(Optional<String> upstream, boolean paused) throws LedgerException {
+        List<String> changed = new java.util.ArrayList<>();
+        for (UpstreamSync u : select(upstream)) {
+            ledger.setPaused(u.name(), paused); // durable first: the reply promises it outlives a restart
+            if (paused ? u.pause() : u.resume()) {
+                changed.add(u.name());
+            }
+        }
+        return changed;
     }
 
     private List<UpstreamSync> select(Optional<String> upstream) {

@@ -63,7 +63,11 @@ interface Uploader {
         /** Deletes a leftover temporary; false when the server refused (it may be gone already). */
         boolean deleteQuietly(String path);
 
+        /** Ends the connection with a QUIT, waiting (at most control-timeout) for its reply. */
         @Override
         void close();
+
+        /** Ends the connection at once, without a QUIT: after a failure, when the server may not answer. */
+        void abandon();
     }
 }

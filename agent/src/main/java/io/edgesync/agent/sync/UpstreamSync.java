@@ -57,6 +57,7 @@ final class UpstreamSync {
     private final EventSink events;
     private final Backoff backoff;
     private final Clock clock;
+    private final java.util.function.Function<Instant, Duration> jumpedForward;
     private final RandomGenerator random;
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -65,6 +66,7 @@ final class UpstreamSync {
     private boolean stopped;             // guarded by lock
     private long blockedUntilNanos;      // guarded by lock; upstream-wide backoff, on System.nanoTime(); 0: none
     private int consecutiveFailures;     // guarded by lock
+    private boolean unreachable;         // guarded by lock; the last outcome was an upstream-wide failure
     private int inFlight;                // guarded by lock
     private int largeInFlight;           // guarded by lock; claimed files at or above the resume threshold
     private Instant lastSuccess;         // guarded by lock
@@ -75,8 +77,13 @@ final class UpstreamSync {
     private final DeliveryLog deliveries;
     private final List<Thread> workers = new ArrayList<>();
 
+    /**
+     * @param jumpedForward how much the wall clock jumped forward since an instant (ages are measured without it)
+     */
     UpstreamSync(UpstreamSettings settings, AgentConfig.Sync limits, Uploader uploader, Ledger ledger, Path spool,
-                 EventSink events, Clock clock, RandomGenerator random) {
+                 EventSink events, Clock clock, java.util.function.Function<Instant, Duration> jumpedForward,
+                 RandomGenerator random) {
+        this.jumpedForward = jumpedForward;
         this.settings = settings;
         this.limits = limits;
         this.include = settings.include().stream()
@@ -195,8 +202,8 @@ final class UpstreamSync {
     UpstreamStatus status() {
         lock.lock();
         try {
-            String state = lastSuccess == null && lastFailure == null ? "unknown"
-                    : blockedUntilNanos != 0 || consecutiveFailures > 0 ? "down" : "up";
+            // down means unreachable or refusing the login, as the README says: one file's failure is not
+            String state = lastSuccess == null && lastFailure == null ? "unknown" : unreachable ? "down" : "up";
             Optional<Instant> retryAt = blockedUntilNanos == 0 ? Optional.empty()
                     : Optional.of(clock.instant().plusNanos(Math.max(0, blockedUntilNanos - System.nanoTime())));
             return new UpstreamStatus(settings.name(), settings.displayUrl(), state, paused, inFlight,
@@ -259,7 +266,7 @@ final class UpstreamSync {
                 Delivery delivery = next.get();
                 drainedOnce = false;
                 if (System.nanoTime() - idleSince > CHECK_AFTER.toNanos() && !session.alive()) {
-                    session = closed(session); // the server closed it while idle: a new one, no failure counted
+                    session = abandoned(session); // the server closed it while idle: a new one, no failure counted
                     try {
                         session = open();
                     } catch (UpstreamException e) {
@@ -271,7 +278,9 @@ final class UpstreamSync {
                 Outcome outcome = attempt(session, delivery);
                 boolean connectionFine = outcome instanceof Outcome.Delivered || outcome instanceof Outcome.Withdrawn;
                 if (!connectionFine) {
-                    session = closed(session); // after any failure, start the next file on a fresh connection
+                    // after any failure, the next file on a fresh connection; this one is dropped without a QUIT, whose
+                    // reply a stalled server would make the attempt wait for (control-timeout more)
+                    session = abandoned(session);
                 }
                 record(delivery, outcome);
                 if (outcome instanceof Outcome.Withdrawn) {
@@ -467,7 +476,8 @@ final class UpstreamSync {
         if (e.reason().permanent) {
             return new Outcome.Parked(e.reason().label, e.getMessage(), temp);
         }
-        if (!limits.maxAge().isZero() && Duration.between(delivery.receivedAt(), now).compareTo(limits.maxAge()) > 0) {
+        Duration age = Duration.between(delivery.receivedAt(), now).minus(jumpedForward.apply(delivery.receivedAt()));
+        if (!limits.maxAge().isZero() && age.compareTo(limits.maxAge()) > 0) {
             return new Outcome.Parked("max-age", "older than sync.max-age (" + limits.maxAge() + "); last: "
                     + e.getMessage(), temp);
         }
@@ -529,6 +539,7 @@ final class UpstreamSync {
                 }
                 case Outcome.Parked parked -> {
                     ledger.park(d.id(), now, parked.error(), parked.tempWritten());
+                    parkedAt(now, parked.error());
                     LOG.log(System.Logger.Level.ERROR, "{0} to {1} parked after attempt {2} ({3}): {4}",
                             d.path(), settings.name(), d.attempt(), parked.reason(), parked.error());
                     events.publish(new AgentEvent.DeliveryParked(d.path(), settings.name(), parked.reason(),
@@ -552,6 +563,7 @@ final class UpstreamSync {
         try {
             lastSuccess = now;
             consecutiveFailures = 0;
+            unreachable = false;
             blockedUntilNanos = 0;
         } finally {
             lock.unlock();
@@ -564,9 +576,22 @@ final class UpstreamSync {
             lastFailure = now;
             lastError = retry.error();
             consecutiveFailures++;
+            unreachable = retry.upstreamWide(); // a file's own failure shows the upstream answering
             if (retry.upstreamWide()) {
                 blockedUntilNanos = System.nanoTime() + Math.max(1, Duration.between(now, retry.at()).toNanos());
             }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A parked file is the upstream's last error too; the upstream answered, so it is not down for it. */
+    private void parkedAt(Instant now, String error) {
+        lock.lock();
+        try {
+            lastFailure = now;
+            lastError = error;
+            unreachable = false;
         } finally {
             lock.unlock();
         }
@@ -637,6 +662,13 @@ final class UpstreamSync {
 
     private static Instant earliest(Instant a, Instant b) {
         return a == null ? b : b == null ? a : a.isBefore(b) ? a : b;
+    }
+
+    private static Uploader.Session abandoned(Uploader.Session session) {
+        if (session != null) {
+            session.abandon();
+        }
+        return null;
     }
 
     private static Uploader.Session closed(Uploader.Session session) {

@@ -6,6 +6,7 @@ import io.edgesync.agent.config.Secret;
 import io.edgesync.agent.ledger.ReceivedFile;
 import io.edgesync.testing.PeerProcess;
 import io.edgesync.testing.Peers;
+import io.edgesync.testing.SelfSigned;
 import org.apache.commons.net.ftp.FTP;
 import org.apache.commons.net.ftp.FTPClient;
 import org.apache.commons.net.ftp.FTPSClient;
@@ -38,13 +39,7 @@ class FtpsTest {
 
     @BeforeEach
     void start() throws Exception {
-        Path keystore = data.resolve("ftp.p12");
-        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-                "-genkeypair", "-alias", "ftp", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=127.0.0.1",
-                "-validity", "2", "-storetype", "PKCS12", "-keystore", keystore.toString(), "-storepass", "ks-pass")
-                .redirectErrorStream(true).start();
-        assertThat(keytool.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(keytool.exitValue()).as(new String(keytool.getInputStream().readAllBytes())).isZero();
+        Path keystore = SelfSigned.keystore(data, "ks-pass");
         int passive = PeerProcess.freeRange(8);
         implicitPort = PeerProcess.freePort();
         FtpSettings settings = new FtpSettings("127.0.0.1", 0, passive, passive + 7, "", 16, 64, 16,

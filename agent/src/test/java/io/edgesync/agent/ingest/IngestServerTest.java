@@ -102,7 +102,8 @@ class IngestServerTest {
                         List.of("127.0.0.30/31"))));
         server = new IngestServer(settings, data.resolve("spool"), data.resolve("incoming"), sink,
                 new DiskSpace(data, new AgentConfig.Disk(floorBytes, 0)), new SpoolLock(), events::add,
-                registry, new FixedSiteInfo(), new StorageHealth(data, events::add, Clock.systemUTC()), Clock.systemUTC());
+                registry, new FixedSiteInfo(), new StorageHealth(data, events::add, Clock.systemUTC()), bytes -> { },
+                Clock.systemUTC());
         server.start();
     }
 

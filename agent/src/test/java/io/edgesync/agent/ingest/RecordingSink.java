@@ -81,7 +81,7 @@ final class RecordingSink implements UploadSink {
     IngestServer start(Path data, FtpSettings settings, Clock clock) throws IOException {
         IngestServer server = new IngestServer(settings, data.resolve("spool"), data.resolve("incoming"), this,
                 new DiskSpace(data, new AgentConfig.Disk(0, 0)), new SpoolLock(), e -> { }, new SimpleMeterRegistry(),
-                null, new StorageHealth(data, e -> { }, clock), clock);
+                null, new StorageHealth(data, e -> { }, clock), bytes -> { }, clock);
         server.start();
         return server;
     }

@@ -124,4 +124,18 @@ class RetentionTest {
             assertThat(present(2)).as("still owed").isTrue();
         }
     }
+
+    @Test
+    void untilFloorMakesRoomForAnUploadThatDidNotFitAboveTheFloor() throws Exception {
+        spool();
+        long free = Files.getFileStore(data).getUsableSpace();
+        // half a file above the floor: an upload of a file's size did not fit
+        try (Retention retention = retention("until-floor", Duration.ZERO, free - FILE / 2, T0)) {
+            assertThat(retention.sweep()).as("above the floor: nothing to do").isZero();
+            retention.makeRoom(FILE);
+            await().atMost(Duration.ofSeconds(10)).until(() -> !present(0));
+            assertThat(present(1)).as("one file made the room").isTrue();
+            assertThat(present(2)).as("still owed").isTrue();
+        }
+    }
 }

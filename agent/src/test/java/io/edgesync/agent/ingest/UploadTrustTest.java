@@ -295,4 +295,30 @@ class UploadTrustTest {
             assertThat(client.send("SITE CHMOD 640 x.bin")).as("no M letter").startsWith("550");
         }
     }
+
+    @Test
+    void aRestOffsetHoldsUntilTheTransferWhateverComesBetween() throws Exception {
+        byte[] body = random(200_000, 40);
+        try (RawClient client = new RawClient(server.port())) {
+            binary(client, "cam", "cam-pw");
+            try (Socket socket = client.startUpload("order.bin")) {
+                socket.getOutputStream().write(body, 0, 50_000);
+            }
+            assertThat(client.reply()).startsWith("226");
+            assertThat(client.send("REST 50000")).startsWith("350");
+            assertThat(client.send("TYPE I")).startsWith("200");
+            assertThat(client.send("NOOP")).startsWith("200");
+            try (Socket socket = client.startUpload("order.bin")) { // PASV, then STOR
+                socket.getOutputStream().write(body, 50_000, 150_000);
+            }
+            assertThat(client.reply()).startsWith("226");
+            try (Socket socket = client.startUpload("next.bin")) {
+                socket.getOutputStream().write(body, 0, 1000);
+            }
+            assertThat(client.reply()).as("the offset was that transfer's only").startsWith("226");
+            assertThat(client.send("RNFR missing.bin")).startsWith("550");
+        }
+        assertThat(data.resolve("spool/cam/order.bin")).hasBinaryContent(body);
+        assertThat(Files.size(data.resolve("spool/cam/next.bin"))).isEqualTo(1000);
+    }
 }

@@ -130,7 +130,7 @@ class DeliveryTrustTest {
     void anUpstreamThatStopsReadingFailsTheAttemptWithinTheDataTimeoutAndTheFileGoesOnLater() throws Exception {
         try (PyFtpd upstream = PyFtpd.start(dir.resolve("upstream"));
              FtpFaultProxy proxy = new FtpFaultProxy(upstream.port())) {
-            AgentConfig config = config(proxy.port(), "connect-timeout: 2s, control-timeout: 5s, data-timeout: 2s", "");
+            AgentConfig config = config(proxy.port(), "connect-timeout: 2s, control-timeout: 10s, data-timeout: 2s", "");
             ledger = Ledger.open(config.agent().ledgerFile());
             sync = new SyncService(config, ledger, events::add, Clock.systemUTC());
             sync.start();
@@ -142,7 +142,8 @@ class DeliveryTrustTest {
             await().atMost(Duration.ofSeconds(30)).until(() -> events.stream()
                     .anyMatch(e -> e instanceof AgentEvent.DeliveryFailed f && f.path().equals("cam/video.mp4")));
             double seconds = (System.nanoTime() - start) / 1e9;
-            assertThat(seconds).as("the blocked write ends by data-timeout (2 s), not never").isLessThan(20);
+            // not never, and not data-timeout plus a QUIT's control-timeout (10 s) either
+            assertThat(seconds).as("the blocked write ends by data-timeout (2 s)").isLessThan(8);
             proxy.heal();
             Path delivered = upstream.root().resolve("in/cam/video.mp4");
             await().atMost(Duration.ofSeconds(60)).until(() -> ledger.backlog("hq").delivered() == 1);
@@ -215,5 +216,25 @@ class DeliveryTrustTest {
             assertThat(progress).as("a 7 s transfer").isNotEmpty().allSatisfy(p ->
                     assertThat(p.bytesDone()).isPositive().isLessThanOrEqualTo(body.length));
         }
+    }
+
+    @Test
+    void aWallClockSteppedForwardDoesNotMakeAFileOlderThanMaxAge() throws Exception {
+        int port = PeerProcess.freePort();
+        SteppedClock clock = new SteppedClock();
+        AgentConfig config = config(port, "connect-timeout: 2s, control-timeout: 5s, data-timeout: 5s",
+                ", max-age: 1h");
+        ledger = Ledger.open(config.agent().ledgerFile());
+        sync = new SyncService(config, ledger, events::add, clock);
+        sync.start();
+        upload(config, "cam/young.jpg", random(1000, 9)); // the upstream is down: it waits and retries
+        await().atMost(Duration.ofSeconds(10)).until(() -> sync.status().getFirst().state().equals("down"));
+        clock.step(Duration.ofHours(3)); // NTP sets the clock of a board without a real-time clock
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
+                .until(() -> ledger.backlog("hq").parked() == 0);
+        try (PyFtpd upstream = PyFtpd.start(dir.resolve("upstream"), port)) {
+            await().atMost(Duration.ofSeconds(15)).until(() -> Files.exists(upstream.root().resolve("in/cam/young.jpg")));
+        }
+        assertThat(events).noneMatch(e -> e instanceof AgentEvent.DeliveryParked);
     }
 }
