@@ -5,6 +5,7 @@ import io.edgesync.agent.config.UpstreamSettings;
 import io.edgesync.agent.ledger.Delivery;
 import io.edgesync.agent.ledger.Ledger;
 import io.edgesync.agent.ledger.LedgerException;
+import io.edgesync.agent.ledger.Transfer;
 import io.edgesync.agent.telemetry.AgentEvent;
 import io.edgesync.agent.telemetry.EventSink;
 
@@ -102,6 +103,18 @@ final class UpstreamSync {
         return settings.name();
     }
 
+    /** The refusal of the file parked last, if the last delivery that ended here was parked. */
+    private Optional<String> lastParkedError() {
+        try {
+            return ledger.recentTransfers(Optional.of(settings.name()), 0, 1).stream()
+                    .filter(t -> t.state().equals("parked")).findFirst().flatMap(Transfer::lastError);
+        } catch (LedgerException e) {
+            LOG.log(System.Logger.Level.WARNING, "upstream {0}: the last parked file''s error cannot be read: {1}",
+                    settings.name(), e.getMessage());
+            return Optional.empty();
+        }
+    }
+
     /** Whether this upstream takes the file at {@code spoolPath} ({@code upstreams[].include}). */
     boolean routes(String spoolPath) {
         Path path = Path.of(spoolPath);
@@ -109,6 +122,14 @@ final class UpstreamSync {
     }
 
     void start() {
+        lastParkedError().ifPresent(error -> {
+            lock.lock();
+            try {
+                lastError = error; // the state stays unknown until this run meets the upstream
+            } finally {
+                lock.unlock();
+            }
+        });
         // Platform threads, not virtual ones: a worker spends most of a large file inside sendfile
         // (FileChannel.transferTo to the data socket), which holds its carrier thread, and virtual threads
         // have as many carriers as cores. Three large transfers on a 2-core board left the small files'

@@ -56,11 +56,14 @@ class ReadmeExamplesTest {
         String block = readme.substring(start, readme.indexOf("```", start));
         List<Example> out = new ArrayList<>();
         String letters = null;
+        boolean commentGoesOn = false; // a comment's second line names no letters of its own
         for (String line : block.lines().toList()) {
             Matcher m = LETTERS.matcher(line);
             if (line.startsWith("#")) {
-                letters = m.find() ? m.group(1) : null;
+                letters = m.find() ? m.group(1) : commentGoesOn ? letters : null;
+                commentGoesOn = true;
             } else if (!line.isBlank()) {
+                commentGoesOn = false;
                 assertThat(letters).as("the comment above '" + line + "' names its letters").isNotNull();
                 out.add(new Example(letters, line));
             }

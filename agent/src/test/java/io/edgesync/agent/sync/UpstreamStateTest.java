@@ -75,6 +75,14 @@ class UpstreamStateTest {
             UpstreamStatus hq = sync.status().getFirst();
             assertThat(hq.lastError()).get().asString().contains("553");
             assertThat(hq.state()).as("it answered: up, whatever one file's fate").isEqualTo("up");
+
+            sync.stop(Duration.ofSeconds(2));
+            sync = new SyncService(config, ledger, e -> { }, Clock.systemUTC());
+            sync.start();
+            UpstreamStatus restarted = sync.status().getFirst();
+            assertThat(restarted.state()).as("not met since the restart").isEqualTo("unknown");
+            assertThat(restarted.lastError()).as("the parked file's refusal survives a restart").get().asString()
+                    .contains("553");
         }
     }
 
