@@ -96,14 +96,23 @@ class DeliveryTrustTest {
                 .mapToLong(UpstreamStatus.TransferProgress::bytesDone).max().orElse(-1);
     }
 
+    /** The ledger and the sync service on {@code config}, started, reporting to {@link #events}. */
+    private void startSync(AgentConfig config) throws Exception {
+        startSync(config, Clock.systemUTC());
+    }
+
+    private void startSync(AgentConfig config, Clock clock) throws Exception {
+        ledger = Ledger.open(config.agent().ledgerFile());
+        sync = new SyncService(config, ledger, events::add, clock);
+        sync.start();
+    }
+
     @Test
     void aFileReplacedWhileItsDeliveryIsCutIsNeverSpliced() throws Exception {
         try (PyFtpd upstream = PyFtpd.start(dir.resolve("upstream"));
              FtpFaultProxy proxy = new FtpFaultProxy(upstream.port())) {
             AgentConfig config = config(proxy.port(), "connect-timeout: 2s, control-timeout: 5s, data-timeout: 5s", "");
-            ledger = Ledger.open(config.agent().ledgerFile());
-            sync = new SyncService(config, ledger, events::add, Clock.systemUTC());
-            sync.start();
+            startSync(config);
             byte[] v1 = random(12 << 20, 1);
             byte[] v2 = random(12 << 20, 2); // the same size: only the bytes tell the versions apart
             proxy.throttleUploads(2L << 20);
@@ -131,9 +140,7 @@ class DeliveryTrustTest {
         try (PyFtpd upstream = PyFtpd.start(dir.resolve("upstream"));
              FtpFaultProxy proxy = new FtpFaultProxy(upstream.port())) {
             AgentConfig config = config(proxy.port(), "connect-timeout: 2s, control-timeout: 10s, data-timeout: 2s", "");
-            ledger = Ledger.open(config.agent().ledgerFile());
-            sync = new SyncService(config, ledger, events::add, Clock.systemUTC());
-            sync.start();
+            startSync(config);
             byte[] body = random(48 << 20, 3);
             proxy.stopReadingNextUploadAfter(1 << 20);
             long start = System.nanoTime();
@@ -156,9 +163,7 @@ class DeliveryTrustTest {
         try (PyFtpd upstream = PyFtpd.start(dir.resolve("upstream"));
              FtpFaultProxy proxy = new FtpFaultProxy(upstream.port())) {
             AgentConfig config = config(proxy.port(), "connect-timeout: 2s, control-timeout: 5s, data-timeout: 5s", "");
-            ledger = Ledger.open(config.agent().ledgerFile());
-            sync = new SyncService(config, ledger, events::add, Clock.systemUTC());
-            sync.start();
+            startSync(config);
             proxy.throttleUploads(2L << 20);
             upload(config, "cam/gone.mp4", random(12 << 20, 4));
             await().atMost(Duration.ofSeconds(30)).until(() -> transferred("cam/gone.mp4") > (2 << 20));
@@ -183,9 +188,7 @@ class DeliveryTrustTest {
         int port = PeerProcess.freePort();
         SteppedClock clock = new SteppedClock();
         AgentConfig config = config(port, "connect-timeout: 2s, control-timeout: 5s, data-timeout: 5s", "");
-        ledger = Ledger.open(config.agent().ledgerFile());
-        sync = new SyncService(config, ledger, events::add, clock);
-        sync.start();
+        startSync(config, clock);
         upload(config, "cam/a.jpg", random(1000, 6)); // the upstream is down: it fails and waits to retry
         await().atMost(Duration.ofSeconds(10)).until(() -> sync.status().getFirst().state().equals("down"));
 
@@ -203,9 +206,7 @@ class DeliveryTrustTest {
         try (PyFtpd upstream = PyFtpd.start(dir.resolve("upstream"));
              FtpFaultProxy proxy = new FtpFaultProxy(upstream.port())) {
             AgentConfig config = config(proxy.port(), "connect-timeout: 2s, control-timeout: 5s, data-timeout: 5s", "");
-            ledger = Ledger.open(config.agent().ledgerFile());
-            sync = new SyncService(config, ledger, events::add, Clock.systemUTC());
-            sync.start();
+            startSync(config);
             proxy.throttleUploads(1L << 20);
             byte[] body = random(7 << 20, 8); // under the 8 MiB that once was the smallest step of progress
             upload(config, "cam/clip.mp4", body);
@@ -224,9 +225,7 @@ class DeliveryTrustTest {
         SteppedClock clock = new SteppedClock();
         AgentConfig config = config(port, "connect-timeout: 2s, control-timeout: 5s, data-timeout: 5s",
                 ", max-age: 1h");
-        ledger = Ledger.open(config.agent().ledgerFile());
-        sync = new SyncService(config, ledger, events::add, clock);
-        sync.start();
+        startSync(config, clock);
         upload(config, "cam/young.jpg", random(1000, 9)); // the upstream is down: it waits and retries
         await().atMost(Duration.ofSeconds(10)).until(() -> sync.status().getFirst().state().equals("down"));
         clock.step(Duration.ofHours(3)); // NTP sets the clock of a board without a real-time clock
