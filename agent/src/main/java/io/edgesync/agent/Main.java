@@ -8,6 +8,7 @@ import io.edgesync.agent.config.Password;
 import io.edgesync.agent.control.AgentCommands;
 import io.edgesync.agent.control.CommandRegistry;
 import io.edgesync.agent.control.MqttCommands;
+import io.edgesync.agent.telemetry.LogRedaction;
 import io.edgesync.agent.control.SilenceWatch;
 import io.edgesync.agent.control.SiteReport;
 import io.edgesync.agent.control.StatusReporter;
@@ -65,6 +66,7 @@ public final class Main {
         TlsResumption.configureJdk(); // before anything touches TLS
         TlsDataSockets.configureJdk();
         LogConfig.configureRuntime();
+        LogRedaction.install(); // no level of any logger prints a secret
         Arguments arguments;
         AgentConfig config;
         try {
@@ -160,7 +162,8 @@ public final class Main {
         storage.registerGauges(metrics);
         CommandRegistry commands = new AgentCommands(status, sync, ingest, disk, retention, ledger, silence, config,
                 configSource, clock).registry(config.agent().id());
-        Optional<MqttCommands> mqttCommands = link.map(l -> new MqttCommands(commands, l, topics, config.mqtt().groups()));
+        Optional<MqttCommands> mqttCommands = link.map(l -> new MqttCommands(commands, l, topics, config.mqtt().groups(),
+                metrics.registry()));
         HttpApi http = new HttpApi(config.http(), metrics, status, commands, HealthChecks.all(ingest, ledger, sync, disk,
                 storage, mqtt.isPresent(), mqttConnected, silence::silent));
 

@@ -50,7 +50,7 @@ public final class ConfigLoader {
             ConfigLoader probe = new ConfigLoader(fileOnly().addSource(ConfigSources.create("""
                     ftp:
                       users:
-                        - {name: schema, password: schema, home: schema}
+                        - {name: schema, password: x, home: schema}  # x: too short to be masked in the log as a secret
                     upstreams:
                       - {name: schema, url: "ftp://schema/in", user: schema}
                     mqtt:
@@ -283,7 +283,7 @@ public final class ConfigLoader {
     }
 
     private FtpSettings ftp(Config unused) {
-        String range = string("ftp.passive-ports", "30000-30031");
+        String range = string("ftp.passive-ports", "30000-30063");
         int from = -1;
         int to = -1;
         String[] parts = range.split("-", -1);
@@ -294,7 +294,7 @@ public final class ConfigLoader {
             from = to = Integer.parseInt(range.trim());
         }
         if (from < 0) {
-            throw ConfigException.of("ftp.passive-ports", range, "allowed: a range FROM-TO, e.g. 30000-30031");
+            throw ConfigException.of("ftp.passive-ports", range, "allowed: a range FROM-TO, e.g. 30000-30063");
         }
         List<FtpSettings.User> users = list("ftp.users", node -> new FtpSettings.User(
                 string(node, "name", null), password(node), string(node, "home", null), string(node, "perm", "elrw"),
@@ -308,7 +308,8 @@ public final class ConfigLoader {
                 duration("ftp.idle-timeout", Duration.ofMinutes(5)), bool("ftp.anonymous", false), bool("ftp.active", true),
                 strings(root, "ftp.ignore", List.of("*.tmp", "*.part", ".*")),
                 new FtpSettings.LoginLimits(integer("ftp.login.max-failures", 5),
-                        duration("ftp.login.delay", Duration.ofSeconds(1)), duration("ftp.login.ban", Duration.ofMinutes(15))),
+                        duration("ftp.login.delay", Duration.ofSeconds(1)), duration("ftp.login.ban", Duration.ofMinutes(15)),
+                        duration("ftp.login.timeout", FtpSettings.LoginLimits.TIMEOUT)),
                 tls(), users, duration("ftp.partial-keep", FtpSettings.PARTIAL_KEEP));
     }
 

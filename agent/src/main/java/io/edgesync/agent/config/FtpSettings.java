@@ -44,7 +44,7 @@ public record FtpSettings(String bind, int port, int passivePortsFrom, int passi
         AgentConfig.checkPort("ftp.port", port);
         if (passivePortsFrom < 1024 || passivePortsTo > 65535 || passivePortsFrom > passivePortsTo) {
             throw ConfigException.of("ftp.passive-ports", passivePortsFrom + "-" + passivePortsTo,
-                    "allowed: a range FROM-TO within 1024-65535 with FROM <= TO, e.g. 30000-30031");
+                    "allowed: a range FROM-TO within 1024-65535 with FROM <= TO, e.g. 30000-30063");
         }
         if (maxLogins < 1 || maxLogins > 10_000) {
             throw ConfigException.of("ftp.max-logins", maxLogins, "allowed: 1-10000");
@@ -110,9 +110,17 @@ public record FtpSettings(String bind, int port, int passivePortsFrom, int passi
     /**
      * {@code ftp.login.*}: failed logins are counted per client address across connections. After each
      * failure the address must wait {@code delay} (doubling per failure) before its next attempt is even
-     * checked; after {@code maxFailures} it is banned for {@code ban}.
+     * checked; after {@code maxFailures} it is banned for {@code ban}. A connection not logged in within
+     * {@code timeout} of connecting is closed (421).
      */
-    public record LoginLimits(int maxFailures, Duration delay, Duration ban) {
+    public record LoginLimits(int maxFailures, Duration delay, Duration ban, Duration timeout) {
+        /** The default of {@code ftp.login.timeout}. */
+        public static final Duration TIMEOUT = Duration.ofSeconds(20);
+
+        public LoginLimits(int maxFailures, Duration delay, Duration ban) {
+            this(maxFailures, delay, ban, TIMEOUT);
+        }
+
         public LoginLimits {
             if (maxFailures < 1 || maxFailures > 1000) {
                 throw ConfigException.of("ftp.login.max-failures", maxFailures, "allowed: 1-1000");
@@ -122,6 +130,10 @@ public record FtpSettings(String bind, int port, int passivePortsFrom, int passi
             }
             if (ban.isNegative() || ban.isZero()) {
                 throw ConfigException.of("ftp.login.ban", ban, "allowed: a positive duration, e.g. 15m");
+            }
+            if (timeout.toMillis() < 1000 || timeout.compareTo(Duration.ofMinutes(10)) > 0) {
+                throw ConfigException.of("ftp.login.timeout", timeout, "allowed: 1s to 10m, e.g. 20s (time from"
+                        + " connecting to a completed login)");
             }
         }
     }

@@ -19,8 +19,23 @@ public sealed interface Password permits Password.Plain, Password.Pbkdf2 {
     /** Whether {@code candidate} is the password; takes the same time whatever part of it matched. */
     boolean matches(String candidate);
 
-    /** The same kind of check with the same cost that never matches: for unknown users. */
+    /** The same kind of check with the same cost that never matches. */
     Password decoy();
+
+    /** PBKDF2 iterations one {@link #matches} costs (0 for plain text). */
+    int cost();
+
+    /**
+     * Work of {@code iterations} PBKDF2 iterations whose result is thrown away: pads a cheaper check to the
+     * cost of the dearest, so that a login's time tells nothing about the account.
+     */
+    static void burn(String candidate, int iterations) {
+        if (iterations > 0) {
+            Pbkdf2.derive((candidate == null ? "" : candidate).toCharArray(), BURN_SALT, iterations);
+        }
+    }
+
+    byte[] BURN_SALT = "edgesync-decoy-salt".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     /**
      * Reads a configured value.
@@ -44,6 +59,11 @@ public sealed interface Password permits Password.Plain, Password.Pbkdf2 {
         @Override
         public Password decoy() {
             return new Plain(Secret.of("\u0000decoy\u0000"));
+        }
+
+        @Override
+        public int cost() {
+            return 0;
         }
 
         @Override
@@ -85,10 +105,7 @@ public sealed interface Password permits Password.Plain, Password.Pbkdf2 {
 
         @Override
         public boolean matches(String candidate) {
-            if (candidate == null) {
-                return false;
-            }
-            byte[] derived = derive(candidate.toCharArray(), Base64.getDecoder().decode(salt), iterations);
+            byte[] derived = derive((candidate == null ? "" : candidate).toCharArray(), Base64.getDecoder().decode(salt), iterations);
             return MessageDigest.isEqual(derived, Base64.getDecoder().decode(hash));
         }
 
@@ -97,7 +114,12 @@ public sealed interface Password permits Password.Plain, Password.Pbkdf2 {
             return create("\u0000decoy\u0000".toCharArray(), iterations, new SecureRandom());
         }
 
-        private static byte[] derive(char[] password, byte[] salt, int iterations) {
+        @Override
+        public int cost() {
+            return iterations;
+        }
+
+        static byte[] derive(char[] password, byte[] salt, int iterations) {
             try {
                 return SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256")
                         .generateSecret(new PBEKeySpec(password, salt, iterations, 256)).getEncoded();

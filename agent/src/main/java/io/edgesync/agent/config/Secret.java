@@ -2,6 +2,9 @@ package io.edgesync.agent.config;
 
 import java.security.MessageDigest;
 import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A password or token from the configuration. Its {@link #toString()} never shows the value, so a
@@ -10,6 +13,9 @@ import java.nio.charset.StandardCharsets;
  */
 public final class Secret {
     private static final Secret EMPTY = new Secret("");
+    /** Shorter values are not masked in logs (they would mask ordinary words); the README says so. */
+    static final int MIN_REDACTED = 4;
+    private static final Set<String> KNOWN = ConcurrentHashMap.newKeySet();
     private final String value;
 
     private Secret(String value) {
@@ -17,7 +23,21 @@ public final class Secret {
     }
 
     public static Secret of(String value) {
-        return value == null || value.isEmpty() ? EMPTY : new Secret(value);
+        if (value == null || value.isEmpty()) {
+            return EMPTY;
+        }
+        if (value.length() >= MIN_REDACTED) {
+            KNOWN.add(value);
+        }
+        return new Secret(value);
+    }
+
+    /**
+     * Every secret value read so far (from the configuration, the environment or a reload) of at least
+     * {@value #MIN_REDACTED} characters: the log masks each wherever it shows up, whatever library logs it.
+     */
+    public static Set<String> known() {
+        return Collections.unmodifiableSet(KNOWN);
     }
 
     public String reveal() {

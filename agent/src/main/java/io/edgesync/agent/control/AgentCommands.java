@@ -104,12 +104,13 @@ public final class AgentCommands {
 
     private Object resync(CommandArgs args) throws Exception {
         String glob = args.requiredString("glob");
+        io.edgesync.agent.config.Glob matcher;
         try {
-            java.nio.file.FileSystems.getDefault().getPathMatcher("glob:" + glob);
+            matcher = io.edgesync.agent.config.Glob.of(glob);
         } catch (IllegalArgumentException e) {
             throw CommandException.badArguments("'glob' is not a valid glob: " + e.getMessage());
         }
-        SyncService.Resync done = sync.resync(glob, knownUpstream(args));
+        SyncService.Resync done = sync.resync(matcher, knownUpstream(args));
         return Map.of("files", done.files(), "queued", done.queued());
     }
 

@@ -30,6 +30,11 @@ public final class CommandRegistry {
     public static final int MAX_PAYLOAD = 16 * 1024;
     static final int REMEMBERED = 1024;
     private static final System.Logger LOG = System.getLogger(CommandRegistry.class.getName());
+    /** Commands that change nothing. */
+    private static final Set<String> READS = Set.of("status", "ping", "queue", "transfers", "sessions", "disk");
+    /** Refusals and repeats: a flood of bad requests is one line a minute per command and reason. */
+    private static final io.edgesync.agent.telemetry.LogThrottle REPEATS =
+            new io.edgesync.agent.telemetry.LogThrottle(LOG, java.time.Duration.ofMinutes(1));
     private static final Set<String> ENVELOPE = Set.of("id", "reply-to");
 
     private final String agentId;
@@ -103,10 +108,10 @@ public final class CommandRegistry {
             earlier = seen.putIfAbsent(key, mine);
         }
         if (earlier != null) {
-            LOG.log(System.Logger.Level.INFO, "command {0} id {1} seen before: its reply is sent again, it does not"
-                    + " run twice", name, id);
+            REPEATS.log("repeat", System.Logger.Level.INFO, () -> "command " + name + " id " + id
+                    + " seen before: its reply is sent again, it does not run twice");
             try {
-                return earlier.get();
+                return earlier.get().withReplyTo(replyTo); // where this request asks, not where the first did
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return reject(id, name, "unavailable", "interrupted", replyTo);
@@ -123,11 +128,13 @@ public final class CommandRegistry {
         try {
             check(command, request);
             Object result = Json.toTree(command.handler().run(new CommandArgs(request))); // fails here, not at send
-            LOG.log(System.Logger.Level.INFO, "command {0}{1} done", command.name(), id == null ? "" : " (id " + id + ")");
+            // what changes the agent is logged each time; reads (a dashboard polls them) only at DEBUG
+            LOG.log(READS.contains(command.name()) ? System.Logger.Level.DEBUG : System.Logger.Level.INFO,
+                    "command {0}{1} done", command.name(), id == null ? "" : " (id " + id + ")");
             return CommandReply.success(id, command.name(), agentId, result, replyTo);
         } catch (CommandException e) {
-            LOG.log(System.Logger.Level.WARNING, "command {0}{1} refused: {2}: {3}", command.name(),
-                    id == null ? "" : " (id " + id + ")", e.code(), e.getMessage());
+            REPEATS.log(command.name() + " " + e.code(), System.Logger.Level.WARNING, () -> "command " + command.name()
+                    + (id == null ? "" : " (id " + id + ")") + " refused: " + e.code() + ": " + e.getMessage());
             return CommandReply.failure(id, command.name(), agentId, e.code(), e.getMessage(), replyTo);
         } catch (LedgerException e) {
             LOG.log(System.Logger.Level.ERROR, "command " + command.name() + ": the ledger failed", e);
@@ -172,8 +179,34 @@ public final class CommandRegistry {
     }
 
     private CommandReply reject(String id, String name, String code, String message, Optional<String> replyTo) {
-        LOG.log(System.Logger.Level.WARNING, "command {0} refused: {1}: {2}", name, code, message);
+        REPEATS.log(name + " " + code, System.Logger.Level.WARNING, () -> "command " + name + " refused: " + code
+                + ": " + message);
         return CommandReply.failure(id, name, agentId, code, message, replyTo);
+    }
+
+    /**
+     * The {@code unavailable} reply to a request refused unread for load: with the request's {@code id} and
+     * {@code reply-to} when its payload shows them, so that a burst's every request can be matched to a reply.
+     */
+    public CommandReply unavailable(String name, byte[] payload, String message) {
+        String id = null;
+        Optional<String> replyTo = Optional.empty();
+        if (payload.length > 0 && payload.length <= MAX_PAYLOAD) {
+            try {
+                JsonNode request = Json.tree(payload);
+                JsonNode idNode = request == null ? null : request.get("id");
+                if (idNode != null && (idNode.isTextual() || idNode.isIntegralNumber()) && idNode.asText().length() <= 128) {
+                    id = idNode.asText();
+                }
+                JsonNode to = request == null ? null : request.get("reply-to");
+                if (to != null && to.isTextual() && validTopic(to.asText())) {
+                    replyTo = Optional.of(to.asText());
+                }
+            } catch (IOException notJson) {
+                // the reply goes without them
+            }
+        }
+        return CommandReply.failure(id, name, agentId, "unavailable", message, replyTo);
     }
 
     private static boolean validTopic(String topic) {

@@ -22,6 +22,11 @@ public record CommandReply(boolean ok, String id, String command, String agent, 
         return new CommandReply(false, id, command, agent, null, code, message, replyTo);
     }
 
+    /** The same reply for a repeated request, sent where that request asks. */
+    CommandReply withReplyTo(Optional<String> other) {
+        return new CommandReply(ok, id, command, agent, result, errorCode, errorMessage, other);
+    }
+
     public Map<String, Object> toJson() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("ok", ok);

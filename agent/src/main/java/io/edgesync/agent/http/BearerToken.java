@@ -2,12 +2,17 @@ package io.edgesync.agent.http;
 
 import io.edgesync.agent.config.AgentConfig;
 import io.edgesync.agent.telemetry.Json;
+import io.edgesync.agent.telemetry.LogThrottle;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import java.time.Duration;
 
 import java.util.Map;
 import java.util.Optional;
@@ -20,11 +25,26 @@ import java.util.Optional;
  */
 final class BearerToken implements Filter {
     private static final System.Logger LOG = System.getLogger(BearerToken.class.getName());
-    private static final String PREFIX = "Bearer ";
+    private static final String SCHEME = "bearer";
     private final AgentConfig.Http settings;
+    /** A script polling with a stale token is one line a minute per address, not one per request. */
+    private final LogThrottle refusals = new LogThrottle(LOG, Duration.ofMinutes(1));
+    private final Counter refused;
 
-    BearerToken(AgentConfig.Http settings) {
+    BearerToken(AgentConfig.Http settings, MeterRegistry registry) {
         this.settings = settings;
+        this.refused = Counter.builder("edgesync.http.refused")
+                .description("HTTP requests refused for a missing or wrong bearer token").register(registry);
+    }
+
+    /** The token of {@code Authorization: Bearer TOKEN}; the scheme's name in any case (RFC 7235, RFC 6750). */
+    static Optional<String> token(String header) {
+        String h = header.strip();
+        int space = h.indexOf(' ');
+        if (space < 0 || !h.substring(0, space).equalsIgnoreCase(SCHEME)) {
+            return Optional.empty();
+        }
+        return Optional.of(h.substring(space + 1).strip());
     }
 
     @Override
@@ -42,13 +62,15 @@ final class BearerToken implements Filter {
             return;
         }
         Optional<String> header = req.headers().first(HeaderNames.AUTHORIZATION);
-        if (header.isPresent() && header.get().startsWith(PREFIX)
-                && settings.token().matches(header.get().substring(PREFIX.length()).trim())) {
+        if (header.flatMap(BearerToken::token).filter(t -> settings.token().matches(t)).isPresent()) {
             chain.proceed();
             return;
         }
-        LOG.log(System.Logger.Level.WARNING, "{0} {1} from {2} refused: {3} bearer token", req.prologue().method().text(),
-                path, req.remotePeer().host(), header.isPresent() ? "wrong" : "no");
+        refused.increment();
+        String from = req.remotePeer().host();
+        String method = req.prologue().method().text();
+        refusals.log(from, System.Logger.Level.WARNING, () -> method + " " + path + " from " + from + " refused: "
+                + (header.isPresent() ? "wrong" : "no") + " bearer token");
         res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"edgesync\"");
         deny(res, Status.UNAUTHORIZED_401, "unauthorized", "send 'Authorization: Bearer TOKEN' with http.token");
     }

@@ -46,7 +46,7 @@ public final class HttpApi {
     /** The routes besides health; static so tests can serve them without the rest of the agent. */
     static void routing(HttpRouting.Builder routing, AgentConfig.Http settings, Metrics metrics,
                         StatusReporter status, CommandRegistry commands) {
-        routing.addFilter(new BearerToken(settings))
+        routing.addFilter(new BearerToken(settings, metrics.registry()))
                 .register("/metrics", new MetricsService(metrics))
                 .register("/api/v1", new StatusService(status), new CommandService(commands));
     }

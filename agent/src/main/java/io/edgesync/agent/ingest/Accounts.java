@@ -15,7 +15,8 @@ import java.util.stream.Collectors;
  * running keeps the view it started with. Thread-safe.
  */
 final class Accounts {
-    private record Snapshot(Map<String, FtpSettings.User> byName, AddressRules addresses, Password decoy) {
+    /** @param cost the dearest password check among the accounts, in PBKDF2 iterations */
+    private record Snapshot(Map<String, FtpSettings.User> byName, AddressRules addresses, int cost) {
     }
 
     private volatile Snapshot current;
@@ -25,9 +26,9 @@ final class Accounts {
     }
 
     void replace(List<FtpSettings.User> users) {
-        Password decoy = users.isEmpty() ? Password.parse("\u0000decoy\u0000") : users.getFirst().password().decoy();
+        int cost = users.stream().mapToInt(u -> u.password().cost()).max().orElse(0);
         current = new Snapshot(users.stream().collect(Collectors.toUnmodifiableMap(FtpSettings.User::name,
-                Function.identity())), new AddressRules(users), decoy);
+                Function.identity())), new AddressRules(users), cost);
     }
 
     Optional<FtpSettings.User> get(String name) {
@@ -38,9 +39,17 @@ final class Accounts {
         return List.copyOf(current.byName().values());
     }
 
-    /** Checked for unknown users: the same kind and cost as a real password check. */
-    Password decoy() {
-        return current.decoy();
+    /**
+     * Whether {@code candidate} is the password of account {@code name}, at the same cost whatever the
+     * account: an unknown name, a plain-text password and a hash of fewer iterations are all padded to the
+     * dearest check among the accounts. So the time of a login tells nothing about which names exist.
+     */
+    boolean verify(String name, String candidate) {
+        Snapshot s = current;
+        FtpSettings.User user = name == null ? null : s.byName().get(name);
+        boolean ok = user != null && user.password().matches(candidate);
+        Password.burn(candidate, s.cost() - (user == null ? 0 : user.password().cost()));
+        return ok;
     }
 
     /** The user's {@code max-file-size} and quota (none for an unknown user). */

@@ -37,6 +37,14 @@ final class ActivePortGuard extends AbstractCommand {
     @Override
     public void execute(FtpIoSession session, FtpServerContext context, FtpRequest request)
             throws IOException, FtpException {
+        if (!(extended ? numericEprt(request.getArgument()) : numericPort(request.getArgument()))) {
+            // FtpServer hands the address to InetAddress.getByName: a name (or 999.1.2.3) would be looked up
+            session.resetState();
+            session.write(new DefaultFtpReply(FtpReply.REPLY_501_SYNTAX_ERROR_IN_PARAMETERS_OR_ARGUMENTS,
+                    extended ? "EPRT needs |1|a.b.c.d|port| or |2|ipv6|port| with a numeric address (RFC 2428)."
+                            : "PORT needs h1,h2,h3,h4,p1,p2: six numbers 0-255."));
+            return;
+        }
         OptionalInt port = extended ? eprtPort(request.getArgument()) : portPort(request.getArgument());
         if (port.isPresent() && port.getAsInt() < 1024) {
             session.resetState();
@@ -45,6 +53,46 @@ final class ActivePortGuard extends AbstractCommand {
             return;
         }
         delegate.execute(session, context, request); // syntax, address and active-mode checks
+    }
+
+    private static final java.util.regex.Pattern BYTE = java.util.regex.Pattern.compile("\\d{1,3}");
+    private static final java.util.regex.Pattern IPV4 = java.util.regex.Pattern.compile(
+            "(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
+    private static final java.util.regex.Pattern IPV6 = java.util.regex.Pattern.compile("[0-9A-Fa-f:.]{2,45}");
+
+    /** Six numbers 0-255: nothing that {@code InetAddress.getByName} would take for a host name. */
+    static boolean numericPort(String argument) {
+        if (argument == null) {
+            return false;
+        }
+        String[] parts = argument.trim().split(",", -1);
+        return parts.length == 6 && java.util.Arrays.stream(parts).map(String::trim)
+                .allMatch(p -> BYTE.matcher(p).matches() && Integer.parseInt(p) <= 255);
+    }
+
+    /** {@code |1|a.b.c.d|port|} or {@code |2|ipv6|port|} with a literal address. */
+    static boolean numericEprt(String argument) {
+        if (argument == null || argument.trim().length() < 2) {
+            return false;
+        }
+        String a = argument.trim();
+        String[] parts = a.substring(1).split(java.util.regex.Pattern.quote(a.substring(0, 1)), -1);
+        if (parts.length < 3) {
+            return false;
+        }
+        if (parts[0].equals("1")) {
+            java.util.regex.Matcher m = IPV4.matcher(parts[1]);
+            if (!m.matches()) {
+                return false;
+            }
+            for (int i = 1; i <= 4; i++) {
+                if (Integer.parseInt(m.group(i)) > 255) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        return parts[0].equals("2") && parts[1].indexOf(':') >= 0 && IPV6.matcher(parts[1]).matches();
     }
 
     /** {@code h1,h2,h3,h4,p1,p2}. */

@@ -43,7 +43,7 @@ final class ConfigUserManager implements UserManager {
     public User authenticate(Authentication authentication) throws AuthenticationFailedException {
         if (authentication instanceof UsernamePasswordAuthentication login) {
             FtpSettings.User user = accounts.get(login.getUsername()).orElse(null);
-            boolean ok = (user == null ? accounts.decoy() : user.password()).matches(login.getPassword());
+            boolean ok = accounts.verify(login.getUsername(), login.getPassword());
             if (user != null && ok) {
                 return toFtpUser(user);
             }

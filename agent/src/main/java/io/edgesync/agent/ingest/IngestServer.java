@@ -10,12 +10,14 @@ import org.apache.ftpserver.FtpServerFactory;
 import org.apache.ftpserver.command.CommandFactoryFactory;
 import org.apache.ftpserver.ftplet.FtpException;
 import org.apache.ftpserver.ftplet.Ftplet;
+import org.apache.ftpserver.impl.DefaultFtpServer;
 import org.apache.ftpserver.impl.FtpIoSession;
 import org.apache.ftpserver.listener.Listener;
 import org.apache.ftpserver.listener.ListenerFactory;
 import org.apache.ftpserver.listener.nio.NioListener;
 import org.apache.ftpserver.ssl.SslConfiguration;
 import org.apache.ftpserver.ssl.SslConfigurationFactory;
+import org.apache.mina.core.filterchain.IoFilter;
 import org.apache.mina.core.session.IoEventType;
 import org.apache.mina.filter.executor.ExecutorFilter;
 import org.apache.mina.transport.socket.SocketAcceptor;
@@ -62,6 +64,9 @@ public final class IngestServer {
     /** Each listener's dispatch of session events, set by {@link #start()} (none if it could not be replaced). */
     private final List<InlineCommands> dispatch = new CopyOnWriteArrayList<>();
     private final Partials partials;
+    private final MeterRegistry registry;
+    private final ConnectionLimiter limiter;
+    private final PassiveDataConnections passive;
     private Thread partialSweeper;
 
     /**
@@ -85,10 +90,14 @@ public final class IngestServer {
 
         FtpServerFactory factory = new FtpServerFactory();
         Optional<SslConfiguration> ssl = settings.tls().map(IngestServer::ssl);
-        this.listener = listener(settings, settings.port(), ssl, false, registry);
+        this.registry = registry;
+        this.limiter = new ConnectionLimiter(settings.maxConnections(), settings.maxConnectionsPerIp(),
+                settings.login().timeout(), registry);
+        this.passive = new PassiveDataConnections(settings.passivePortsTo() - settings.passivePortsFrom() + 1, registry);
+        this.listener = listener(settings, settings.port(), ssl, false, limiter);
         listeners.put(LISTENER, listener);
         ssl.filter(x -> settings.tls().orElseThrow().implicitPort() > 0).ifPresent(x -> listeners.put("implicit",
-                listener(settings, settings.tls().orElseThrow().implicitPort(), ssl, true, registry)));
+                listener(settings, settings.tls().orElseThrow().implicitPort(), ssl, true, limiter)));
         factory.setListeners(listeners);
 
         ConnectionConfigFactory connections = new ConnectionConfigFactory();
@@ -139,7 +148,7 @@ public final class IngestServer {
     }
 
     private static Listener listener(FtpSettings settings, int port, Optional<SslConfiguration> ssl, boolean implicit,
-                                     MeterRegistry registry) {
+                                     ConnectionLimiter limiter) {
         DataConnectionConfigurationFactory data = new DataConnectionConfigurationFactory();
         ssl.map(TlsDataSockets::of).ifPresent(data::setSslConfiguration);
         data.setImplicitSsl(implicit);
@@ -159,7 +168,7 @@ public final class IngestServer {
         listener.setImplicitSsl(implicit);
         listener.setIdleTimeout((int) Math.max(1, settings.idleTimeout().toSeconds()));
         listener.setDataConnectionConfiguration(data.createDataConnectionConfiguration());
-        listener.setSessionFilter(new ConnectionLimiter(settings.maxConnections(), settings.maxConnectionsPerIp(), registry));
+        listener.setSessionFilter(limiter); // one for all listeners: the limits are the agent's
         return listener.createListener();
     }
 
@@ -185,7 +194,8 @@ public final class IngestServer {
                     + rootMessage(e), e);
         }
         for (Listener l : listeners.values()) {
-            tuneAcceptor(l, settings.maxConnections(), feat).ifPresent(dispatch::add);
+            tuneAcceptor(l, settings.maxConnections(), feat, registry, passive.filter(
+                    ((DefaultFtpServer) server).getServerContext())).ifPresent(dispatch::add);
         }
         if (partials.enabled()) {
             Duration every = Duration.ofSeconds(Math.clamp(settings.partialKeep().toSeconds() / 4, 10, 300));
@@ -200,12 +210,19 @@ public final class IngestServer {
                 }
             });
         }
+        int ports = settings.passivePortsTo() - settings.passivePortsFrom() + 1;
+        if (ports < settings.maxLogins()) {
+            LOG.log(System.Logger.Level.WARNING, "ftp.passive-ports holds {0} port(s) for up to {1} sessions"
+                    + " (ftp.max-logins): each session in passive mode holds one, so devices may get 425; give the"
+                    + " range at least {1} ports, e.g. {2,number,#}-{3,number,#}", ports, settings.maxLogins(),
+                    settings.passivePortsFrom(), settings.passivePortsFrom() + settings.maxLogins() - 1);
+        }
         LOG.log(System.Logger.Level.INFO, "FTP server listening on {0}:{1,number,#} (passive ports {2,number,#}-{3,number,#}), {4} user(s)",
                 settings.bind(), port(), settings.passivePortsFrom(), settings.passivePortsTo(), settings.users().size());
     }
 
     /**
-     * Four changes to FtpServer 1.2.1's MINA acceptor, which it keeps in a private field (read by reflection;
+     * Seven changes to FtpServer 1.2.1's MINA acceptor, which it keeps in a private field (read by reflection;
      * if that ever fails the server runs as FtpServer set it up and says so), made before any client is
      * served:
      * <ul>
@@ -219,11 +236,15 @@ public final class IngestServer {
      * once written, came back through it only to reach FtpServer's handler, which does nothing with them.</li>
      * <li>FEAT is answered before login too ({@link FeatBeforeLogin}).</li>
      * <li>Urgent data stays in line on control connections (ABOR's Telnet Synch).</li>
+     * <li>Passive data connections that wait for their own client ({@link PassiveDataConnections}).</li>
+     * <li>A client's unread replies are bounded ({@link ReplyBackpressure}), and command lines the decoder
+     * refuses are answered without FtpServer's stack traces ({@link ProtocolErrors}).</li>
      * </ul>
      *
      * @return the new dispatch, if FtpServer's thread pool filter was found and replaced
      */
-    private static Optional<InlineCommands> tuneAcceptor(Listener listener, int backlog, Feat feat) {
+    private static Optional<InlineCommands> tuneAcceptor(Listener listener, int backlog, Feat feat,
+                                                         MeterRegistry registry, IoFilter dataConnections) {
         if (!(listener instanceof NioListener)) {
             return Optional.empty();
         }
@@ -249,6 +270,11 @@ public final class IngestServer {
                         + " keeps its thread hand-offs");
             }
             acceptor.getFilterChain().addLast("featBeforeLogin", new FeatBeforeLogin(feat));
+            acceptor.getFilterChain().addLast("dataConnections", dataConnections);
+            acceptor.getFilterChain().addFirst("replyBackpressure", new ReplyBackpressure(registry));
+            acceptor.getFilterChain().addAfter("codec", "protocolErrors", new ProtocolErrors(registry));
+            // command lines are short: a client that floods them is read in small pieces (64 KiB by default)
+            acceptor.getSessionConfig().setMaxReadBufferSize(8 * 1024);
             acceptor.bind(bound);
             return Optional.ofNullable(inline);
         } catch (ReflectiveOperationException | RuntimeException | IOException e) {
@@ -381,5 +407,6 @@ public final class IngestServer {
             partialSweeper.interrupt();
         }
         server.stop();
+        limiter.close();
     }
 }

@@ -51,6 +51,12 @@ final class InlineCommands extends ExecutorFilter {
             "HELP");
     /** {@code SITE} subcommands that read no ledger. */
     static final Set<String> QUICK_SITE = Set.of("CHMOD", "HELP", "DF");
+    /**
+     * Reads of one session waiting for the pool, at most: past this the session is not read until they are
+     * down to a quarter (a client that sends commands faster than they run filled the pool's queue, and the
+     * heap, with its reads).
+     */
+    static final int MAX_QUEUED = 16;
     /** Longest command line looked at; a longer read goes to the pool. */
     private static final int MAX_LINE = 1024;
     private static final String LANE = InlineCommands.class.getName() + ".lane";
@@ -101,6 +107,12 @@ final class InlineCommands extends ExecutorFilter {
                 watch(clean, transfer.get());
             }
         }
+        if (event.getType() == IoEventType.SESSION_CLOSED) {
+            // the control connection is gone without QUIT: its upload is cut now, not when the data stalls out
+            // (its data port and login slot were held that long); nothing of it is kept, as for ABOR
+            Transfer.of(event.getSession()).filter(t -> !t.quitWasSeen())
+                    .ifPresent(t -> Thread.ofVirtual().name("ftp-control-gone").start(t::abort));
+        }
         inFlight.incrementAndGet();
         if (lane.admitInline(event)) {
             inline.increment();
@@ -113,14 +125,19 @@ final class InlineCommands extends ExecutorFilter {
             return;
         }
         pooled.increment();
-        super.fireEvent(new IoFilterEvent(event.getNextFilter(), event.getType(), event.getSession(),
-                event.getParameter()) {
+        IoSession session = event.getSession();
+        if (event.getType() == IoEventType.MESSAGE_RECEIVED && lane.queued() > MAX_QUEUED) {
+            ReadGate.hold(session, ReadGate.COMMANDS);
+        }
+        super.fireEvent(new IoFilterEvent(event.getNextFilter(), event.getType(), session, event.getParameter()) {
             @Override
             public void fire() {
                 try {
                     super.fire();
                 } finally {
-                    lane.done();
+                    if (lane.done() <= MAX_QUEUED / 4) {
+                        ReadGate.release(session, ReadGate.COMMANDS);
+                    }
                     inFlight.decrementAndGet();
                 }
             }
@@ -196,8 +213,13 @@ final class InlineCommands extends ExecutorFilter {
             return inline;
         }
 
-        synchronized void done() {
-            inFlight--;
+        /** @return the events still in flight */
+        synchronized int done() {
+            return --inFlight;
+        }
+
+        synchronized int queued() {
+            return inFlight;
         }
     }
 

@@ -64,6 +64,12 @@ final class PermissionFtplet extends DefaultFtplet {
                 || needed.get() == 'e' && settings.may('m'))) {
             return FtpletResult.DEFAULT;
         }
+        if (needed.get() == Permissions.NO_ACCOUNT) {
+            logRefusal(session, command, user.getName(), "offered to no account");
+            session.write(new DefaultFtpReply(FtpReply.REPLY_502_COMMAND_NOT_IMPLEMENTED,
+                    "Command not offered here."));
+            return FtpletResult.SKIP;
+        }
         logRefusal(session, command, user.getName(), "needs permission '" + needed.get() + "'");
         session.write(new DefaultFtpReply(FtpReply.REPLY_550_REQUESTED_ACTION_NOT_TAKEN,
                 "Permission denied (" + request.getCommand() + " needs '" + needed.get() + "')."));

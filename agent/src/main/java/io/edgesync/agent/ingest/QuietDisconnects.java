@@ -10,13 +10,24 @@ import java.util.logging.Logger;
  * FtpServer logs every client that resets or drops its connection twice, at SEVERE and WARNING with a
  * stack trace (its {@code DefaultFtpHandler} and MINA's logging filter). On a LAN with port scanners and
  * flaky devices that buries real problems in the journal and costs the acceptor thread ~10 ms a
- * connection. A lost connection is the client's business: logged at FINE; other exceptions are kept.
+ * connection. A lost connection is the client's business: logged at FINE; other exceptions are kept. Its
+ * PASS warns twice per failed login, without a limit: left to {@link GuardedPass}; its passive ports warn
+ * once a minute at most.
  */
 final class QuietDisconnects implements Filter {
     /** JUL holds loggers weakly: the filters live as long as these references. */
     private static final List<Logger> LOGGERS = List.of(
             Logger.getLogger("org.apache.ftpserver.impl.DefaultFtpHandler"),
             Logger.getLogger("org.apache.ftpserver.listener.nio.FtpLoggingFilter"));
+    /** Logs two WARNING lines per failed login; {@link GuardedPass} logs them, once per address and minute. */
+    private static final Logger PASS = Logger.getLogger("org.apache.ftpserver.command.impl.PASS");
+    /**
+     * Warns for each passive port it skips because something holds it (a port still in TIME_WAIT after a
+     * scanner's probe or a closed transfer): once a minute is enough to see that it happens.
+     */
+    private static final Logger PASSIVE_PORTS = Logger.getLogger("org.apache.ftpserver.impl.PassivePorts");
+    private static final java.util.concurrent.atomic.AtomicLong PASSIVE_WARNED =
+            new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - java.util.concurrent.TimeUnit.MINUTES.toNanos(1));
 
     private QuietDisconnects() {
     }
@@ -25,6 +36,12 @@ final class QuietDisconnects implements Filter {
         for (Logger logger : LOGGERS) {
             logger.setFilter(new QuietDisconnects());
         }
+        PASS.setFilter(record -> record.getThrown() != null || record.getLevel().intValue() > Level.WARNING.intValue());
+        PASSIVE_PORTS.setFilter(record -> {
+            long last = PASSIVE_WARNED.get();
+            long now = System.nanoTime();
+            return now - last >= java.util.concurrent.TimeUnit.MINUTES.toNanos(1) && PASSIVE_WARNED.compareAndSet(last, now);
+        });
     }
 
     @Override

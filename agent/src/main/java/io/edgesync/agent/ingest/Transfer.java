@@ -86,6 +86,10 @@ final class Transfer {
         quit = true;
     }
 
+    boolean quitWasSeen() {
+        return quit;
+    }
+
     private void closeData() {
         Socket socket = data;
         if (socket != null) {

@@ -5,8 +5,8 @@ import java.time.Instant;
 
 /**
  * The log lines of one upstream's deliveries, bounded: the first {@link #ONE_BY_ONE} deliveries of each
- * minute are logged one by one at INFO, the rest at DEBUG, and those are summed up in one INFO line when the
- * minute is over or the backlog is drained. A site that sends a picture every few seconds sees every file
+ * minute are logged one by one at INFO, the rest at DEBUG, and those are summed up in an INFO line when the
+ * backlog is first drained in that minute, and when the minute is over: at most 12 lines a minute. A site that sends a picture every few seconds sees every file
  * in the journal; a backlog of thousands after an outage gives a dozen lines a minute, not one per file.
  * journald drops a service's lines beyond 10,000 per 30 s by default ({@code RateLimitBurst}), warnings
  * included, and a drained backlog reached that in seconds; formatting the lines was also 10% of the
@@ -25,6 +25,7 @@ final class DeliveryLog {
     private long quietBytes;      // guarded by this
     private Instant quietFirst;   // guarded by this
     private Instant quietLast;    // guarded by this
+    private boolean summedUpThisWindow; // guarded by this
 
     DeliveryLog(System.Logger log, String upstream) {
         this.log = log;
@@ -40,13 +41,27 @@ final class DeliveryLog {
         }
     }
 
-    /** No file is due any more: the deliveries not logged at INFO yet are summed up now. */
+    /**
+     * No file is due any more: the deliveries not logged at INFO yet are summed up now, once per minute at most
+     * (devices that keep uploading drain the backlog after every file: a summary at each drain was a line per
+     * file again); the rest are summed up when the minute is over, or at {@link #close()}.
+     */
     synchronized void drained() {
-        if (quietFiles == 0) {
+        sumUp(false);
+    }
+
+    /** The worker stops: what is left is summed up. */
+    synchronized void close() {
+        sumUp(true);
+    }
+
+    private void sumUp(boolean force) {
+        if (quietFiles == 0 || !force && summedUpThisWindow) {
             return;
         }
         log.log(System.Logger.Level.INFO, "{0}: {1} more files delivered ({2} bytes) from {3} to {4}, logged one by"
                 + " one at DEBUG", upstream, quietFiles, quietBytes, quietFirst, quietLast);
+        summedUpThisWindow = true;
         quietFiles = 0;
         quietBytes = 0;
         quietFirst = null;
@@ -56,7 +71,8 @@ final class DeliveryLog {
     /** @return whether this delivery is logged at INFO */
     private synchronized boolean count(long size, Instant now) {
         if (windowStart == null || !now.isBefore(windowStart.plus(WINDOW))) {
-            drained();
+            sumUp(true);
+            summedUpThisWindow = false;
             windowStart = now;
             loud = 0;
         }

@@ -1,6 +1,7 @@
 package io.edgesync.agent.sync;
 
 import io.edgesync.agent.config.AgentConfig;
+import io.edgesync.agent.config.Glob;
 import io.edgesync.agent.ingest.UploadSink;
 import io.edgesync.agent.ledger.Backlog;
 import io.edgesync.agent.ledger.Ledger;
@@ -11,10 +12,8 @@ import io.edgesync.agent.telemetry.EventSink;
 import io.edgesync.agent.telemetry.Metrics;
 
 import java.io.IOException;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.PathMatcher;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -175,10 +174,9 @@ public final class SyncService implements UploadSink {
      *
      * @return files matched and deliveries queued
      */
-    public Resync resync(String glob, Optional<String> upstream) throws LedgerException {
-        PathMatcher matcher = FileSystems.getDefault().getPathMatcher("glob:" + glob);
+    public Resync resync(Glob glob, Optional<String> upstream) throws LedgerException {
         List<Ledger.SpoolFile> matched = ledger.currentFiles().stream()
-                .filter(f -> matcher.matches(Path.of(f.path())))
+                .filter(f -> glob.matches(f.path()))
                 .filter(f -> Files.isRegularFile(spool.resolve(f.path())))
                 .toList();
         int queued = 0;

@@ -314,7 +314,7 @@ final class UpstreamSync {
             Thread.currentThread().interrupt();
         } finally {
             closed(session);
-            deliveries.drained();
+            deliveries.close();
         }
     }
 

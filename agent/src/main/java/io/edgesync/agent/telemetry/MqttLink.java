@@ -41,6 +41,13 @@ public interface MqttLink extends AutoCloseable {
     /** A QoS 1 reply carrying the request's correlation data; false when it was not taken. */
     boolean reply(String topic, byte[] payload, Optional<byte[]> correlationData);
 
+    /**
+     * {@link #reply}, offered again while the client cannot take it (its in-flight window full, or
+     * reconnecting), for at most {@code timeout}; false when it was never taken.
+     */
+    boolean replyWaiting(String topic, byte[] payload, Optional<byte[]> correlationData, Duration timeout)
+            throws InterruptedException;
+
     /** Publishes and waits until the broker acknowledged it, or {@code timeout}; false when not sent. */
     boolean publishAndWait(String topic, byte[] payload, boolean retained, Duration timeout);
 

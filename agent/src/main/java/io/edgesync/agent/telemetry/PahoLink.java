@@ -33,6 +33,8 @@ public final class PahoLink implements MqttLink {
     private static final System.Logger LOG = System.getLogger(PahoLink.class.getName());
     private static final Duration RETRY_MIN = Duration.ofSeconds(1);
     private static final Duration RETRY_MAX = Duration.ofSeconds(30);
+    /** How often a reply that Paho did not take (its in-flight window full, or reconnecting) is offered again. */
+    private static final Duration RETRY_TAKEN = Duration.ofMillis(10);
 
     /** What the broker publishes for us when the connection dies without a clean disconnect. */
     public record Will(String topic, byte[] payload) {
@@ -87,8 +89,13 @@ public final class PahoLink implements MqttLink {
 
     private void subscribe(Subscription subscription) {
         try {
-            MqttSubscription[] subs = subscription.filters().stream().map(f -> new MqttSubscription(f, 1))
-                    .toArray(MqttSubscription[]::new);
+            // retain-as-published: MQTT 5 brokers clear RETAIN on live delivery otherwise, and a retained
+            // command published while the agent is connected would look like a fresh one and run
+            MqttSubscription[] subs = subscription.filters().stream().map(f -> {
+                MqttSubscription sub = new MqttSubscription(f, 1);
+                sub.setRetainAsPublished(true);
+                return sub;
+            }).toArray(MqttSubscription[]::new);
             client.subscribe(subs, null, null, new MqttProperties());
         } catch (MqttException e) {
             LOG.log(System.Logger.Level.WARNING, "MQTT subscribe to {0}: {1}", subscription.filters(), e.getMessage());
@@ -103,6 +110,21 @@ public final class PahoLink implements MqttLink {
     @Override
     public boolean reply(String topic, byte[] payload, Optional<byte[]> correlationData) {
         return send(topic, message(payload, false, correlationData)) != null;
+    }
+
+    @Override
+    public boolean replyWaiting(String topic, byte[] payload, Optional<byte[]> correlationData, Duration timeout)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            if (send(topic, message(payload, false, correlationData)) != null) {
+                return true;
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                return false;
+            }
+            Thread.sleep(RETRY_TAKEN.toMillis()); // the in-flight window frees as the broker acknowledges
+        }
     }
 
     @Override

@@ -35,6 +35,22 @@ public record Topics(String prefix, String agentId) {
         return filters;
     }
 
+    /**
+     * Whether {@code topic} is a command topic of any agent of this prefix ({@code P/<agent>/cmd/<name>},
+     * {@code P/all/cmd/<name>}, {@code P/group/<g>/cmd/<name>}): a reply sent there would run as a command,
+     * on this agent or on the whole fleet, and its reply could loop.
+     */
+    public boolean isCommandTopic(String topic) {
+        String[] levels = topic.split("/", -1);
+        int p = prefix.split("/", -1).length;
+        if (levels.length < p || !String.join("/", java.util.Arrays.copyOf(levels, p)).equals(prefix)) {
+            return false;
+        }
+        int rest = levels.length - p;
+        return rest == 3 && levels[p + 1].equals("cmd")
+                || rest == 4 && levels[p].equals("group") && levels[p + 2].equals("cmd");
+    }
+
     /** The command name of a topic that matched {@link #commandFilters}: its last level. */
     public static String commandOf(String topic) {
         return topic.substring(topic.lastIndexOf('/') + 1);

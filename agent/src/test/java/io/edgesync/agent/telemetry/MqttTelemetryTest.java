@@ -61,6 +61,11 @@ class MqttTelemetryTest {
         }
 
         @Override
+        public boolean replyWaiting(String topic, byte[] payload, Optional<byte[]> correlationData, Duration timeout) {
+            return true;
+        }
+
+        @Override
         public boolean publishAndWait(String topic, byte[] payload, boolean retained, Duration timeout) {
             return true;
         }
