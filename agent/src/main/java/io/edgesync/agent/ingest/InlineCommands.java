@@ -109,9 +109,9 @@ final class InlineCommands extends ExecutorFilter {
         }
         if (event.getType() == IoEventType.SESSION_CLOSED) {
             // the control connection is gone without QUIT: its upload is cut now, not when the data stalls out
-            // (its data port and login slot were held that long); nothing of it is kept, as for ABOR
+            // (its data port and login slot were held that long); never recorded, kept to be continued
             Transfer.of(event.getSession()).filter(t -> !t.quitWasSeen())
-                    .ifPresent(t -> Thread.ofVirtual().name("ftp-control-gone").start(t::abort));
+                    .ifPresent(t -> Thread.ofVirtual().name("ftp-control-gone").start(t::cut));
         }
         inFlight.incrementAndGet();
         if (lane.admitInline(event)) {

@@ -69,6 +69,15 @@ final class Transfer {
         closeData();
     }
 
+    /**
+     * The control connection closed without QUIT: the data connection is closed now (its port and the login
+     * slot come back at once, not when the data times out). Not an ABOR: what arrived is kept as a cut upload
+     * for the device to continue ({@code ftp.partial-keep}).
+     */
+    void cut() {
+        closeData();
+    }
+
     boolean aborted() {
         return aborted;
     }
