@@ -5,16 +5,16 @@ import io.edgesync.agent.config.ConfigException;
 import io.edgesync.agent.config.ConfigLoader;
 import io.edgesync.agent.config.FtpSettings;
 import io.edgesync.agent.config.Password;
+import io.edgesync.agent.config.Secret;
 import io.edgesync.agent.control.AgentCommands;
 import io.edgesync.agent.control.CommandRegistry;
 import io.edgesync.agent.control.MqttCommands;
-import io.edgesync.agent.telemetry.LogRedaction;
 import io.edgesync.agent.control.SilenceWatch;
 import io.edgesync.agent.control.SiteReport;
 import io.edgesync.agent.control.StatusReporter;
 import io.edgesync.agent.demo.Demo;
-import io.edgesync.agent.http.HttpApi;
 import io.edgesync.agent.http.HealthChecks;
+import io.edgesync.agent.http.HttpApi;
 import io.edgesync.agent.ingest.DiskSpace;
 import io.edgesync.agent.ingest.IngestServer;
 import io.edgesync.agent.ingest.Retention;
@@ -24,11 +24,12 @@ import io.edgesync.agent.ingest.StorageHealth;
 import io.edgesync.agent.ingest.TlsDataSockets;
 import io.edgesync.agent.ledger.HistoryPruner;
 import io.edgesync.agent.ledger.Ledger;
-import io.edgesync.agent.ledger.ReceivedFile;
 import io.edgesync.agent.ledger.LedgerException;
+import io.edgesync.agent.ledger.ReceivedFile;
 import io.edgesync.agent.sync.SyncService;
 import io.edgesync.agent.sync.TlsResumption;
 import io.edgesync.agent.telemetry.EventSink;
+import io.edgesync.agent.telemetry.LogRedaction;
 import io.edgesync.agent.telemetry.Metrics;
 import io.edgesync.agent.telemetry.MqttLink;
 import io.edgesync.agent.telemetry.MqttTelemetry;
@@ -41,8 +42,8 @@ import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -77,6 +78,9 @@ public final class Main {
                 return;
             }
             config = configSource(arguments).call();
+            if (arguments.demo()) {
+                Demo.publishedSecrets(config).forEach(Secret::notSecret);
+            }
         } catch (IOException e) {
             LOG.log(System.Logger.Level.ERROR, "hash-password: cannot read the password: {0}", e.getMessage());
             System.exit(2);

@@ -33,6 +33,14 @@ public final class Secret {
     }
 
     /**
+     * Values that are published on purpose (the demo's passwords, printed in the README): not masked in the
+     * log, where they would hide ordinary words ("demo", "upstream").
+     */
+    public static void notSecret(Secret secret) {
+        KNOWN.remove(secret.value);
+    }
+
+    /**
      * Every secret value read so far (from the configuration, the environment or a reload) of at least
      * {@value #MIN_REDACTED} characters: the log masks each wherever it shows up, whatever library logs it.
      */

@@ -2,6 +2,7 @@ package io.edgesync.agent.demo;
 
 import io.edgesync.agent.config.AgentConfig;
 import io.edgesync.agent.config.Password;
+import io.edgesync.agent.config.Secret;
 import io.edgesync.agent.config.UpstreamSettings;
 import io.edgesync.agent.telemetry.AgentEvent;
 import io.edgesync.agent.telemetry.EventSink;
@@ -25,6 +26,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -44,6 +46,18 @@ public final class Demo implements EventSink {
     private final Path upstreamRoot;
     private final ConcurrentHashMap<String, CountDownLatch> awaited = new ConcurrentHashMap<>();
     private FtpServer server;
+
+    /** The demo's passwords: documented in the README and its YAML, so not secret (see {@link Secret#notSecret}). */
+    public static List<Secret> publishedSecrets(AgentConfig config) {
+        List<Secret> published = new ArrayList<>();
+        config.ftp().users().forEach(u -> {
+            if (u.password() instanceof Password.Plain plain) {
+                published.add(plain.secret());
+            }
+        });
+        config.upstreams().forEach(u -> published.add(u.password()));
+        return published;
+    }
 
     public Demo(AgentConfig config) {
         this.config = config;

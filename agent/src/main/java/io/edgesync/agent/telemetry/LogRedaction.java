@@ -28,8 +28,11 @@ public final class LogRedaction implements Filter {
     private static final String MASK = "****";
     private static final Pattern HEADERS = Pattern.compile(
             "(?i)\\b(authorization|proxy-authorization|cookie)(\"?\\s*[:=]\\s*\\[?)[^\\r\\n\\],}]+");
-    private static final Pattern PASS = Pattern.compile("(?i)\\bPASS [^\\r\\n\"]+");
+    /** The rest of the line after PASS is the password; a line that masked it already (****) keeps what follows. */
+    private static final Pattern PASS = Pattern.compile("(?i)\\bPASS (?!\\*\\*\\*\\*)[^\\r\\n\"]+");
     private static final SimpleFormatter FORMATTER = new SimpleFormatter();
+
+    private static final java.util.Map<String, Pattern> TOKENS = new java.util.concurrent.ConcurrentHashMap<>();
 
     private final Filter inner;
 
@@ -54,11 +57,20 @@ public final class LogRedaction implements Filter {
         String clean = text;
         for (String secret : Secret.known()) {
             if (clean.contains(secret)) {
-                clean = clean.replace(secret, MASK);
+                clean = token(secret).matcher(clean).replaceAll(MASK);
             }
         }
         clean = HEADERS.matcher(clean).replaceAll("$1$2" + MASK);
         return PASS.matcher(clean).replaceAll("PASS " + MASK);
+    }
+
+    /**
+     * A secret where it stands alone, not inside a longer word or number: a password "cam1" must not turn
+     * "cam10" into "****0" (and so tell what it is); in "user:cam1@host" or "token=cam1" it is masked.
+     */
+    private static Pattern token(String secret) {
+        return TOKENS.computeIfAbsent(secret, s -> Pattern.compile("(?<![A-Za-z0-9])" + Pattern.quote(s)
+                + "(?![A-Za-z0-9])"));
     }
 
     @Override

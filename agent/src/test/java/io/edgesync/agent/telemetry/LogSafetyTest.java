@@ -43,7 +43,15 @@ class LogSafetyTest {
         assertThat(LogRedaction.redact("headers={authorization=[bearer xyz], host=[a]}"))
                 .isEqualTo("headers={authorization=[****], host=[a]}");
         assertThat(LogRedaction.redact("RECEIVED: PASS hunter2")).isEqualTo("RECEIVED: PASS ****");
+        assertThat(LogRedaction.redact("login failed: USER up / PASS **** -> 530 Login incorrect."))
+                .isEqualTo("login failed: USER up / PASS **** -> 530 Login incorrect.");
+        assertThat(LogRedaction.redact("[h:1] USER up / PASS ****: 530 Login incorrect.")).endsWith("PASS ****: 530 Login incorrect.");
         assertThat(LogRedaction.redact("ledger schema migrated to version 5")).isEqualTo("ledger schema migrated to version 5");
+        Secret.of("cam1");
+        assertThat(LogRedaction.redact("ftp://up:cam1@host cam10 xcam1")).isEqualTo("ftp://up:****@host cam10 xcam1");
+        Secret published = Secret.of("upstream");
+        Secret.notSecret(published);
+        assertThat(LogRedaction.redact("arrived upstream")).isEqualTo("arrived upstream");
     }
 
     @Test
