@@ -36,7 +36,7 @@ class BadInputIT {
         AgentProcess agent = new AgentProcess(dir.resolve("agent"), yaml, ftp, http, Map.of()).start(false);
         assertThat(agent.waitForExit(Duration.ofSeconds(30))).isEqualTo(2);
         assertThat(agent.log())
-                .contains("ftp.idle-timout: '5m' is not a setting; did you mean ftp.idle-timeout?")
+                .contains("ftp.idle-timout: (a value) is not a setting; did you mean ftp.idle-timeout?")
                 .contains("ftp.users.0.perm: 'rwz' is not valid; allowed: one or more of the letters elradfmwMT")
                 .contains("upstreams.0.name: 'HQ bad' is not valid")
                 .contains("mqtt.broker: 'mqtt://nowhere' is not valid")

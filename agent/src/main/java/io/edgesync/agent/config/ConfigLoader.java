@@ -144,7 +144,8 @@ public final class ConfigLoader {
         file.traverse().filter(Config::isLeaf).map(node -> node.key().toString())
                 .filter(key -> !known(key)).map(ConfigLoader::outermostUnknown).distinct().sorted()
                 .forEach(key -> problems.add(key + ": "
-                        + (file.get(key).isLeaf() ? "'" + file.get(key).asString().orElse("") + "'" : "(a section)")
+                        // the value is not echoed: a misspelled password key holds a password
+                        + (file.get(key).isLeaf() ? "(a value)" : "(a section)")
                         + " is not a setting; " + nearest(key) + " (every key is checked; see README, Configuration)"));
     }
 

@@ -72,7 +72,7 @@ public final class MqttCommands implements AutoCloseable {
     private void arrived(MqttLink.Inbound request) {
         String name = Topics.commandOf(request.topic());
         if (request.retained()) {
-            throttled.log("retained " + request.topic(), System.Logger.Level.WARNING, () -> "retained command on "
+            throttled.log("retained", System.Logger.Level.WARNING, () -> "retained command on "
                     + request.topic() + " ignored: publish commands without the retain flag");
             return;
         }
@@ -89,7 +89,7 @@ public final class MqttCommands implements AutoCloseable {
         String to = request.responseTopic().or(reply::replyTo).orElse(topics.reply(reply.command()));
         if (topics.isCommandTopic(to)) {
             refusedTopics.increment();
-            throttled.log("loop " + to, System.Logger.Level.WARNING, () -> "reply to " + reply.command()
+            throttled.log("loop", System.Logger.Level.WARNING, () -> "reply to " + reply.command()
                     + " not sent: it was asked to go to the command topic " + to
                     + " (a reply there would run as a command)");
             return;

@@ -65,7 +65,8 @@ final class ConfigUserManager implements UserManager {
         if (settings.perm().chars().anyMatch(c -> WRITE_LETTERS.indexOf(c) >= 0)) {
             authorities.add(new WritePermission());
         }
-        authorities.add(new ConcurrentLoginPermission(maxLogins, maxLogins));
+        // one client address holds at most half of the login slots (as of the passive ports): others still get in
+        authorities.add(new ConcurrentLoginPermission(maxLogins, Math.max(1, maxLogins / 2)));
         authorities.add(new TransferRatePermission(0, 0));
         user.setAuthorities(authorities);
         return user;

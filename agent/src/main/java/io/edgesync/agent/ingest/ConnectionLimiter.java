@@ -44,7 +44,7 @@ final class ConnectionLimiter implements SessionFilter {
     private final int maxPreLogin;
     private final int maxPreLoginPerAddress;
     private final Duration loginTimeout;
-    private final LogThrottle throttled = new LogThrottle(LOG, Duration.ofSeconds(10));
+    private final LogThrottle throttled = new LogThrottle(LOG, Duration.ofMinutes(1));
     /** Cancelled deadlines leave the queue at once: 600 connections a second must not be held for 20 s each. */
     private final ScheduledThreadPoolExecutor deadlines = new ScheduledThreadPoolExecutor(1,
             Thread.ofPlatform().daemon().name("ftp-login-deadline").factory());
@@ -129,7 +129,7 @@ final class ConnectionLimiter implements SessionFilter {
         if (refusal != null) {
             refusedTotal.increment();
             String why = refusal;
-            throttled.log("refused", System.Logger.Level.WARNING, () -> "FTP connection from " + address
+            throttled.log("refused " + address, System.Logger.Level.WARNING, () -> "FTP connection from " + address
                     + " refused: " + why);
             return false; // MINA closes it before the greeting
         }

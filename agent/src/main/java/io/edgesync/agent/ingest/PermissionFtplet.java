@@ -11,7 +11,6 @@ import org.apache.ftpserver.ftplet.FtpletResult;
 import org.apache.ftpserver.ftplet.User;
 
 import java.io.IOException;
-import java.util.HashSet;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
@@ -27,8 +26,8 @@ final class PermissionFtplet extends DefaultFtplet {
     private static final Set<String> TRANSFERS = Set.of("STOR", "STOU", "APPE", "RETR", "LIST", "NLST", "MLSD");
     /** After {@code EPSV ALL} only EPSV may set up a data connection (RFC 2428 section 4). */
     private static final Set<String> DATA_SETUP = Set.of("PORT", "EPRT", "PASV");
-    /** Session attribute: the refusals already logged at INFO in this session. */
-    private static final String LOGGED_REFUSALS = "edgesync.logged-refusals";
+    private static final io.edgesync.agent.telemetry.LogThrottle REFUSALS =
+            new io.edgesync.agent.telemetry.LogThrottle(LOG, java.time.Duration.ofMinutes(1));
     private final Accounts accounts;
 
     PermissionFtplet(Accounts accounts) {
@@ -77,24 +76,14 @@ final class PermissionFtplet extends DefaultFtplet {
     }
 
     /**
-     * The first refusal of a command in a session is logged at INFO, the session's further ones at DEBUG: many
-     * clients try the same refused command after every file (lftp mirror sends MFMT and SITE CHMOD after each
-     * upload; for a user without 'T' and 'M' that logged two lines per file, 10% of the agent's Java CPU
-     * samples in a 2,000-file mirror).
+     * Refusals are logged once per client address, command and minute (with the count left out): many clients
+     * try the same refused command after every file (lftp mirror sends MFMT and SITE CHMOD after each upload),
+     * and a client reconnecting to repeat one must not flood the log either.
      */
     private static void logRefusal(FtpSession session, String command, String user, String why) {
-        @SuppressWarnings("unchecked")
-        Set<String> logged = (Set<String>) session.getAttribute(LOGGED_REFUSALS);
-        if (logged == null) {
-            logged = new HashSet<>();
-            session.setAttribute(LOGGED_REFUSALS, logged);
-        }
-        if (logged.add(command + " " + why)) {
-            LOG.log(System.Logger.Level.INFO, "refused {0} for user {1} from {2}: {3} (further refusals of {0} in"
-                    + " this session are logged at DEBUG)", command, user, session.getClientAddress(), why);
-        } else {
-            LOG.log(System.Logger.Level.DEBUG, "refused {0} for user {1} from {2}: {3}", command, user,
-                    session.getClientAddress(), why);
-        }
+        String from = session.getClientAddress() instanceof java.net.InetSocketAddress a
+                ? a.getAddress().getHostAddress() : String.valueOf(session.getClientAddress());
+        REFUSALS.log(from + " " + command, System.Logger.Level.INFO, () -> "refused " + command + " for user " + user
+                + " from " + from + ": " + why);
     }
 }

@@ -18,7 +18,12 @@ final class QuietDisconnects implements Filter {
     /** JUL holds loggers weakly: the filters live as long as these references. */
     private static final List<Logger> LOGGERS = List.of(
             Logger.getLogger("org.apache.ftpserver.impl.DefaultFtpHandler"),
-            Logger.getLogger("org.apache.ftpserver.listener.nio.FtpLoggingFilter"));
+            Logger.getLogger("org.apache.ftpserver.listener.nio.FtpLoggingFilter"),
+            Logger.getLogger("org.apache.ftpserver.impl.IODataConnection"));
+    /** Helidon logs a request cut off mid-headers as an internal error with a stack trace: once a minute. */
+    private static final Logger HELIDON_HTTP1 = Logger.getLogger("io.helidon.webserver.http1.Http1Connection");
+    private static final java.util.concurrent.atomic.AtomicLong HELIDON_WARNED =
+            new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - java.util.concurrent.TimeUnit.MINUTES.toNanos(1));
     /** Logs two WARNING lines per failed login; {@link GuardedPass} logs them, once per address and minute. */
     private static final Logger PASS = Logger.getLogger("org.apache.ftpserver.command.impl.PASS");
     /**
@@ -37,6 +42,14 @@ final class QuietDisconnects implements Filter {
             logger.setFilter(new QuietDisconnects());
         }
         PASS.setFilter(record -> record.getThrown() != null || record.getLevel().intValue() > Level.WARNING.intValue());
+        HELIDON_HTTP1.setFilter(record -> {
+            if (record.getLevel().intValue() < Level.WARNING.intValue()) {
+                return true;
+            }
+            long last = HELIDON_WARNED.get();
+            long now = System.nanoTime();
+            return now - last >= java.util.concurrent.TimeUnit.MINUTES.toNanos(1) && HELIDON_WARNED.compareAndSet(last, now);
+        });
         PASSIVE_PORTS.setFilter(record -> {
             long last = PASSIVE_WARNED.get();
             long now = System.nanoTime();

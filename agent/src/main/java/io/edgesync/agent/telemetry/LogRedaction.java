@@ -30,6 +30,8 @@ public final class LogRedaction implements Filter {
             "(?i)\\b(authorization|proxy-authorization|cookie)(\"?\\s*[:=]\\s*\\[?)[^\\r\\n\\],}]+");
     /** The rest of the line after PASS is the password; a line that masked it already (****) keeps what follows. */
     private static final Pattern PASS = Pattern.compile("(?i)\\bPASS (?!\\*\\*\\*\\*)[^\\r\\n\"]+");
+    /** "PASS " in a hex dump (MINA's buffers print their first bytes as hex), and the bytes after it. */
+    private static final Pattern HEX_PASS = Pattern.compile("(?i)50 41 53 53 20(?: [0-9a-f]{2})+");
     private static final SimpleFormatter FORMATTER = new SimpleFormatter();
 
     private static final java.util.Map<String, Pattern> TOKENS = new java.util.concurrent.ConcurrentHashMap<>();
@@ -61,6 +63,7 @@ public final class LogRedaction implements Filter {
             }
         }
         clean = HEADERS.matcher(clean).replaceAll("$1$2" + MASK);
+        clean = HEX_PASS.matcher(clean).replaceAll("50 41 53 53 20 " + MASK);
         return PASS.matcher(clean).replaceAll("PASS " + MASK);
     }
 
@@ -77,6 +80,15 @@ public final class LogRedaction implements Filter {
     public boolean isLoggable(LogRecord record) {
         if (inner != null && !inner.isLoggable(record)) {
             return false;
+        }
+        String logger = record.getLoggerName();
+        if (logger != null && logger.startsWith("org.apache.mina.filter.ssl")
+                && record.getLevel().intValue() < java.util.logging.Level.INFO.intValue()) {
+            // MINA's TLS handler dumps the decrypted bytes it passes on (a PASS command among them) at DEBUG
+            record.setMessage("(MINA TLS trace; decrypted bytes not shown)");
+            record.setParameters(null);
+            record.setThrown(null);
+            return true;
         }
         String message = FORMATTER.formatMessage(record);
         String clean = redact(message);

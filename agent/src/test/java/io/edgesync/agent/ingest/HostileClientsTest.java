@@ -325,6 +325,33 @@ class HostileClientsTest {
     }
 
     @Test
+    void oneAddressHoldsAtMostHalfTheLoginSlots() throws Exception {
+        start(); // ftp.max-logins 64
+        List<RawClient> sessions = new ArrayList<>();
+        try {
+            for (int i = 0; i < 32; i++) {
+                RawClient c = new RawClient(server.port());
+                sessions.add(c);
+                c.login("cam", "cam-pw");
+            }
+            RawClient more = new RawClient(server.port());
+            sessions.add(more);
+            // FtpServer refuses it at USER already
+            assertThat(more.send("USER cam")).as("the 33rd login from one address").startsWith("421");
+            try (Socket other = connect("127.0.0.3")) { // another address still logs in
+                line(other);
+                other.getOutputStream().write("USER cam\r\nPASS cam-pw\r\n".getBytes(StandardCharsets.US_ASCII));
+                line(other);
+                assertThat(line(other)).startsWith("230");
+            }
+        } finally {
+            for (RawClient c : sessions) {
+                c.close();
+            }
+        }
+    }
+
+    @Test
     void everyRefusedLoginHasTheSameReplyAndTheSameCost() throws Exception {
         start(256, 64, 16, new FtpSettings.LoginLimits(1000, Duration.ZERO, Duration.ofSeconds(1)));
         // tls-only needs FTPS configured: the allow list, an unknown name, a plain and a hashed account

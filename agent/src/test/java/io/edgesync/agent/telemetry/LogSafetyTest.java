@@ -47,6 +47,8 @@ class LogSafetyTest {
                 .isEqualTo("login failed: USER up / PASS **** -> 530 Login incorrect.");
         assertThat(LogRedaction.redact("[h:1] USER up / PASS ****: 530 Login incorrect.")).endsWith("PASS ****: 530 Login incorrect.");
         assertThat(LogRedaction.redact("ledger schema migrated to version 5")).isEqualTo("ledger schema migrated to version 5");
+        assertThat(LogRedaction.redact("receive_loop() - result HeapBuffer[pos=0 lim=20: 50 41 53 53 20 74 6C 73 2D]"))
+                .doesNotContain("74 6C 73").contains("50 41 53 53 20 ****");
         Secret.of("cam1");
         assertThat(LogRedaction.redact("ftp://up:cam1@host cam10 xcam1")).isEqualTo("ftp://up:****@host cam10 xcam1");
         Secret published = Secret.of("upstream");
