@@ -7,7 +7,6 @@ import io.edgesync.testing.PeerProcess;
 import io.edgesync.testing.PyFtpd;
 import org.eclipse.paho.mqttv5.client.IMqttMessageListener;
 import org.eclipse.paho.mqttv5.client.MqttClient;
-import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.MqttSubscription;
@@ -46,14 +45,6 @@ class HostileControlIT {
     @TempDir
     Path dir;
 
-    private static MqttClient client(Mosquitto broker, String id) throws MqttException {
-        MqttClient c = new MqttClient(broker.url(), id, null);
-        MqttConnectionOptions options = new MqttConnectionOptions();
-        options.setCleanStart(true);
-        c.connect(options);
-        return c;
-    }
-
     /** Paho 5's MqttClient.subscribe(String, int, listener) calls itself for ever: the array form works. */
     private static void subscribe(MqttClient c, String filter, IMqttMessageListener listener) throws MqttException {
         c.subscribe(new MqttSubscription[]{new MqttSubscription(filter, 1)}, new IMqttMessageListener[]{listener});
@@ -76,7 +67,7 @@ class HostileControlIT {
             String yaml = AgentProcess.yaml(dir.resolve("data"), ftp, http,
                     AgentProcess.upstream("hq", upstream.port(), PyFtpd.USER, PyFtpd.PASSWORD),
                     "broker: " + broker.url() + "\ngroups: [site-a]");
-            MqttClient ops = client(broker, "ops");
+            MqttClient ops = Operator.paho(broker, "ops");
             try (AgentProcess agent = new AgentProcess(dir.resolve("agent"), yaml, ftp, http, Map.of()).start(true)) {
                 Operator shell = new Operator(broker.port());
                 await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> shell.request(A + "/cmd/ping", "{}")

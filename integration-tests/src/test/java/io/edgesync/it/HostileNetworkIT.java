@@ -7,7 +7,6 @@ import io.edgesync.testing.PeerProcess;
 import io.edgesync.testing.PyFtpd;
 import org.eclipse.paho.mqttv5.client.IMqttMessageListener;
 import org.eclipse.paho.mqttv5.client.MqttClient;
-import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.MqttSubscription;
 import org.junit.jupiter.api.Test;
@@ -91,10 +90,7 @@ class HostileNetworkIT {
             assertThat(range.find()).isTrue();
             int passiveFrom = Integer.parseInt(range.group(1));
             int passiveTo = Integer.parseInt(range.group(2));
-            MqttClient ops = new MqttClient(broker.url(), "ops", null);
-            MqttConnectionOptions options = new MqttConnectionOptions();
-            options.setCleanStart(true);
-            ops.connect(options);
+            MqttClient ops = Operator.paho(broker, "ops");
             try (AgentProcess agent = new AgentProcess(dir.resolve("agent"), yaml, ftp, http, Map.of()).start(true)) {
                 Operator shell = new Operator(broker.port());
                 await().atMost(Duration.ofSeconds(60)).ignoreExceptions()

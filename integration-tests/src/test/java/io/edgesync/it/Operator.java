@@ -2,7 +2,11 @@ package io.edgesync.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.edgesync.testing.Mosquitto;
 import io.edgesync.testing.Peers;
+import org.eclipse.paho.mqttv5.client.MqttClient;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.common.MqttException;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -34,6 +38,15 @@ final class Operator {
 
     Operator(int port) {
         this(port, List.of());
+    }
+
+    /** A Paho MQTT 5 client connected with a clean start, for what the shell clients cannot do fast enough. */
+    static MqttClient paho(Mosquitto broker, String id) throws MqttException {
+        MqttClient c = new MqttClient(broker.url(), id, null);
+        MqttConnectionOptions options = new MqttConnectionOptions();
+        options.setCleanStart(true);
+        c.connect(options);
+        return c;
     }
 
     /** {@code mosquitto_rr}: publishes {@code payload} to {@code topic} and returns the first reply (MQTT 5). */

@@ -76,16 +76,6 @@ final class ConnectionLimiter implements SessionFilter {
                 .description("FTP connections closed for not logging in within ftp.login.timeout").register(registry);
     }
 
-    /** Connections not logged in, at most, over all addresses. */
-    int maxPreLogin() {
-        return maxPreLogin;
-    }
-
-    /** Connections not logged in, at most, from one address. */
-    int maxPreLoginPerAddress() {
-        return maxPreLoginPerAddress;
-    }
-
     @Override
     public boolean accept(IoSession session) {
         if (session.getConfig() instanceof SocketSessionConfig socket) {
@@ -161,7 +151,7 @@ final class ConnectionLimiter implements SessionFilter {
             if (s.getAttribute(USER) == null) {
                 return false;
             }
-            preLoginPerAddress.computeIfPresent(Sessions.address(s.getRemoteAddress()), (a, n) -> n > 1 ? n - 1 : null);
+            decrement(preLoginPerAddress, Sessions.address(s.getRemoteAddress()));
             return true;
         });
     }
@@ -180,15 +170,19 @@ final class ConnectionLimiter implements SessionFilter {
     /** Takes a connection out of the pre-login books (it still counts in total until it is closed). */
     private void forget(IoSession session) {
         if (preLogin.remove(session.getId()) != null) {
-            preLoginPerAddress.computeIfPresent(Sessions.address(session.getRemoteAddress()),
-                    (a, n) -> n > 1 ? n - 1 : null);
+            decrement(preLoginPerAddress, Sessions.address(session.getRemoteAddress()));
         }
     }
 
     private synchronized void release(IoSession session, String address) {
         total--;
-        perAddress.computeIfPresent(address, (a, n) -> n > 1 ? n - 1 : null);
+        decrement(perAddress, address);
         forget(session);
+    }
+
+    /** One less for {@code key}; the entry goes at zero. */
+    private static void decrement(Map<String, Integer> counts, String key) {
+        counts.computeIfPresent(key, (k, n) -> n > 1 ? n - 1 : null);
     }
 
     synchronized int open() {

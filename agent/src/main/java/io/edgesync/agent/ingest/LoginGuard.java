@@ -164,11 +164,6 @@ final class LoginGuard {
         }
     }
 
-    /** Addresses tracked now (for tests). */
-    synchronized int tracked() {
-        return byAddress.size();
-    }
-
     /** Failures older than a ban are forgotten: a device that mistyped once last week starts clean. */
     private boolean expired(Failures f, long now) {
         return now - (f.last() + limits.ban().toNanos()) > 0;

@@ -81,10 +81,6 @@ final class PassiveDataConnections {
         return f;
     }
 
-    int maxPerAddress() {
-        return maxPerAddress;
-    }
-
     /** The filter (last in the chain) that gives each new control connection its data connection factory. */
     IoFilterAdapter filter(FtpServerContext context) {
         return new IoFilterAdapter() {

@@ -81,8 +81,7 @@ final class PermissionFtplet extends DefaultFtplet {
      * and a client reconnecting to repeat one must not flood the log either.
      */
     private static void logRefusal(FtpSession session, String command, String user, String why) {
-        String from = session.getClientAddress() instanceof java.net.InetSocketAddress a
-                ? a.getAddress().getHostAddress() : String.valueOf(session.getClientAddress());
+        String from = Sessions.address(session.getClientAddress());
         REFUSALS.log(from + " " + command, System.Logger.Level.INFO, () -> "refused " + command + " for user " + user
                 + " from " + from + ": " + why);
     }

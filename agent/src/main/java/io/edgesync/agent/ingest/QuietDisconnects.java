@@ -2,6 +2,8 @@ package io.edgesync.agent.ingest;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Filter;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -22,8 +24,7 @@ final class QuietDisconnects implements Filter {
             Logger.getLogger("org.apache.ftpserver.impl.IODataConnection"));
     /** Helidon logs a request cut off mid-headers as an internal error with a stack trace: once a minute. */
     private static final Logger HELIDON_HTTP1 = Logger.getLogger("io.helidon.webserver.http1.Http1Connection");
-    private static final java.util.concurrent.atomic.AtomicLong HELIDON_WARNED =
-            new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - java.util.concurrent.TimeUnit.MINUTES.toNanos(1));
+
     /** Logs two WARNING lines per failed login; {@link GuardedPass} logs them, once per address and minute. */
     private static final Logger PASS = Logger.getLogger("org.apache.ftpserver.command.impl.PASS");
     /**
@@ -31,8 +32,7 @@ final class QuietDisconnects implements Filter {
      * scanner's probe or a closed transfer): once a minute is enough to see that it happens.
      */
     private static final Logger PASSIVE_PORTS = Logger.getLogger("org.apache.ftpserver.impl.PassivePorts");
-    private static final java.util.concurrent.atomic.AtomicLong PASSIVE_WARNED =
-            new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - java.util.concurrent.TimeUnit.MINUTES.toNanos(1));
+
 
     private QuietDisconnects() {
     }
@@ -42,19 +42,21 @@ final class QuietDisconnects implements Filter {
             logger.setFilter(new QuietDisconnects());
         }
         PASS.setFilter(record -> record.getThrown() != null || record.getLevel().intValue() > Level.WARNING.intValue());
-        HELIDON_HTTP1.setFilter(record -> {
-            if (record.getLevel().intValue() < Level.WARNING.intValue()) {
-                return true;
-            }
-            long last = HELIDON_WARNED.get();
+        Filter helidonOnce = onceAMinute();
+        HELIDON_HTTP1.setFilter(record -> record.getLevel().intValue() < Level.WARNING.intValue()
+                || helidonOnce.isLoggable(record));
+        PASSIVE_PORTS.setFilter(onceAMinute());
+    }
+
+    /** Lets one record a minute through (a library's own warning, repeated by every client). */
+    private static Filter onceAMinute() {
+        long minute = TimeUnit.MINUTES.toNanos(1);
+        AtomicLong last = new AtomicLong(System.nanoTime() - minute);
+        return record -> {
+            long before = last.get();
             long now = System.nanoTime();
-            return now - last >= java.util.concurrent.TimeUnit.MINUTES.toNanos(1) && HELIDON_WARNED.compareAndSet(last, now);
-        });
-        PASSIVE_PORTS.setFilter(record -> {
-            long last = PASSIVE_WARNED.get();
-            long now = System.nanoTime();
-            return now - last >= java.util.concurrent.TimeUnit.MINUTES.toNanos(1) && PASSIVE_WARNED.compareAndSet(last, now);
-        });
+            return now - before >= minute && last.compareAndSet(before, now);
+        };
     }
 
     @Override

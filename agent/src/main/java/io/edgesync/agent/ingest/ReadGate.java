@@ -12,7 +12,7 @@ final class ReadGate {
     static final int COMMANDS = 2;
     private static final String KEY = ReadGate.class.getName();
 
-    private int held; // guarded by this
+    private volatile int held; // written under this; read without it for the common case of nothing held
 
     private ReadGate() {
     }
@@ -42,8 +42,12 @@ final class ReadGate {
         }
     }
 
+    /** Called for every reply sent and every command run: returns at once when the reason holds nothing. */
     static void release(IoSession session, int reason) {
-        ReadGate gate = of(session);
+        ReadGate gate = (ReadGate) session.getAttribute(KEY);
+        if (gate == null || (gate.held & reason) == 0) {
+            return;
+        }
         synchronized (gate) {
             if ((gate.held & reason) == 0) {
                 return;
@@ -52,13 +56,6 @@ final class ReadGate {
             if (gate.held == 0) {
                 session.resumeRead();
             }
-        }
-    }
-
-    static boolean held(IoSession session, int reason) {
-        ReadGate gate = of(session);
-        synchronized (gate) {
-            return (gate.held & reason) != 0;
         }
     }
 }
