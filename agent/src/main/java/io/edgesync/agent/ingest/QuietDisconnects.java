@@ -32,6 +32,14 @@ final class QuietDisconnects implements Filter {
      * scanner's probe or a closed transfer): once a minute is enough to see that it happens.
      */
     private static final Logger PASSIVE_PORTS = Logger.getLogger("org.apache.ftpserver.impl.PassivePorts");
+    /**
+     * Warn with a stack trace for every PASV/EPSV answered 425, e.g. each one {@link PassiveDataConnections}
+     * refuses to an address at its share (a client retrying in a loop): the refusal is logged there, once
+     * per address and minute; these once a minute.
+     */
+    private static final List<Logger> PASSIVE_COMMANDS = List.of(
+            Logger.getLogger("org.apache.ftpserver.command.impl.PASV"),
+            Logger.getLogger("org.apache.ftpserver.command.impl.EPSV"));
 
 
     private QuietDisconnects() {
@@ -46,6 +54,9 @@ final class QuietDisconnects implements Filter {
         HELIDON_HTTP1.setFilter(record -> record.getLevel().intValue() < Level.WARNING.intValue()
                 || helidonOnce.isLoggable(record));
         PASSIVE_PORTS.setFilter(onceAMinute());
+        for (Logger logger : PASSIVE_COMMANDS) {
+            logger.setFilter(onceAMinute());
+        }
     }
 
     /** Lets one record a minute through (a library's own warning, repeated by every client). */

@@ -32,6 +32,7 @@ final class Transfer {
     private final IoSession control;
     private volatile Socket data;
     private volatile boolean aborted;
+    private volatile boolean cut;
     private volatile boolean quit;
     private final long startNanos = System.nanoTime();
 
@@ -58,7 +59,7 @@ final class Transfer {
     /** The data connection, so that {@link #abort} can close it. */
     void attach(Socket socket) {
         data = socket;
-        if (aborted) {
+        if (aborted || cut) { // an ABOR or the control connection's end that came before the data connection
             closeData();
         }
     }
@@ -75,6 +76,7 @@ final class Transfer {
      * for the device to continue ({@code ftp.partial-keep}).
      */
     void cut() {
+        cut = true;
         closeData();
     }
 
