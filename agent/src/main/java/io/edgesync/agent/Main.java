@@ -15,19 +15,21 @@ import io.edgesync.agent.control.StatusReporter;
 import io.edgesync.agent.demo.Demo;
 import io.edgesync.agent.http.HealthChecks;
 import io.edgesync.agent.http.HttpApi;
-import io.edgesync.agent.ingest.DiskSpace;
 import io.edgesync.agent.ingest.IngestServer;
-import io.edgesync.agent.ingest.Retention;
-import io.edgesync.agent.ingest.SpoolLock;
-import io.edgesync.agent.ingest.SpoolReconciler;
-import io.edgesync.agent.ingest.StorageHealth;
 import io.edgesync.agent.ingest.TlsDataSockets;
 import io.edgesync.agent.ledger.HistoryPruner;
 import io.edgesync.agent.ledger.Ledger;
 import io.edgesync.agent.ledger.LedgerException;
 import io.edgesync.agent.ledger.ReceivedFile;
+import io.edgesync.agent.spool.Arrivals;
+import io.edgesync.agent.spool.DiskSpace;
+import io.edgesync.agent.spool.Retention;
+import io.edgesync.agent.spool.Routing;
+import io.edgesync.agent.spool.SpoolLock;
+import io.edgesync.agent.spool.SpoolReconciler;
+import io.edgesync.agent.spool.StorageHealth;
 import io.edgesync.agent.sync.SyncService;
-import io.edgesync.agent.sync.TlsResumption;
+import io.edgesync.agent.sync.ftp.TlsResumption;
 import io.edgesync.agent.telemetry.EventSink;
 import io.edgesync.agent.telemetry.LogRedaction;
 import io.edgesync.agent.telemetry.Metrics;
@@ -144,16 +146,19 @@ public final class Main {
         Retention retention = new Retention(config.retention(), disk, spoolLock, ledger, config.agent().spoolDir(),
                 events, clock);
         // retention hears of deliveries from sync; its own deletions go to metrics and MQTT
-        SyncService sync = new SyncService(config, ledger, EventSink.fanOut(List.of(events, retention)), clock);
+        EventSink heard = EventSink.fanOut(List.of(events, retention));
+        Routing routing = new Routing(config.upstreams());
+        SyncService sync = new SyncService(config, routing, ledger, heard, clock);
+        Arrivals arrivals = new Arrivals(ledger, routing, heard, clock, sync);
         if (rebuildLedger) {
-            rebuild(reconciler, sync, config);
+            rebuild(reconciler, arrivals, config);
         }
         reconciler.reconcile();
         mark.write(ledger);
         HistoryPruner pruner = new HistoryPruner(ledger, config.ledger().historyKeep(), clock);
         StorageHealth storage = new StorageHealth(dataDir, events, clock);
         IngestServer ingest = new IngestServer(config.ftp(), config.agent().spoolDir(), config.agent().incomingDir(),
-                sync, disk, spoolLock, events, metrics.registry(), new SiteReport(config.agent().id(), ledger, sync, clock),
+                arrivals, disk, spoolLock, events, metrics.registry(), new SiteReport(config.agent().id(), ledger, sync, clock),
                 storage, retention::makeRoom, clock);
         BooleanSupplier mqttConnected = () -> link.map(MqttLink::connected).orElse(false);
         StatusReporter status = new StatusReporter(config.agent().id(), ingest, sync, ledger, disk, mqtt.isPresent(),
@@ -236,11 +241,11 @@ public final class Main {
      * The ledger from the spool: every file there that is not the version the ledger knows (all of them for a
      * new ledger) is recorded as received now and owed to its upstreams.
      */
-    private static void rebuild(SpoolReconciler reconciler, SyncService sync, AgentConfig config) throws IOException {
+    private static void rebuild(SpoolReconciler reconciler, Arrivals arrivals, AgentConfig config) throws IOException {
         List<ReceivedFile> files = reconciler.unknown(path -> config.ftp().users().stream()
                 .filter(u -> path.startsWith(u.home() + "/")).map(FtpSettings.User::name).findFirst().orElse("unknown"));
         for (ReceivedFile file : files) {
-            sync.accept(file);
+            arrivals.accept(file);
         }
         LOG.log(System.Logger.Level.WARNING, "--rebuild-ledger: the ledger now has the {0} file(s) of the spool it"
                 + " did not know, each owed to its upstreams again", files.size());

@@ -31,7 +31,6 @@ public class PeerProcess implements AutoCloseable {
         this.port = port;
     }
 
-    /** A port that was free a moment ago on 127.0.0.1. */
     /**
      * A loopback port that was free a moment ago and that this JVM has not handed out before: the kernel
      * may offer a just-closed port again, and two agents of one test then got the same port for FTP and

@@ -63,7 +63,8 @@ class CrashIT {
                 agent.kill();
                 agent = new AgentProcess(dir.resolve("agent"), yaml, ftp, http, Map.of()).start(true);
             }
-            Thread.sleep(1000 + random.nextInt(500)); // let the devices send a little after the last restart
+            int beforeLast = acknowledged.size(); // the devices send a few files to the last agent too
+            await().atMost(Duration.ofSeconds(60)).until(() -> acknowledged.size() >= beforeLast + DEVICES);
             stop.set(true);
             for (Thread device : devices) {
                 assertThat(device.join(Duration.ofSeconds(60))).as("device finished its last file").isTrue();

@@ -85,18 +85,18 @@ public record FtpSettings(String bind, int port, int passivePortsFrom, int passi
         }
     }
 
-    /**
-     * {@code ftp.tls.*}: explicit FTPS (AUTH TLS) on {@code ftp.port}, and implicit FTPS on
-     * {@code implicitPort} when it is set; the server's key and certificate come from a PKCS12 keystore.
-     *
-     * @param implicitPort 0 = no implicit-TLS listener
-     */
     /** The same settings with other users ({@code reload-config} compares what is left). */
     public FtpSettings withUsers(List<User> other) {
         return new FtpSettings(bind, port, passivePortsFrom, passivePortsTo, passiveAddress, maxLogins, maxConnections,
                 maxConnectionsPerIp, idleTimeout, anonymous, active, ignore, login, tls, other, partialKeep);
     }
 
+    /**
+     * {@code ftp.tls.*}: explicit FTPS (AUTH TLS) on {@code ftp.port}, and implicit FTPS on
+     * {@code implicitPort} when it is set; the server's key and certificate come from a PKCS12 keystore.
+     *
+     * @param implicitPort 0 = no implicit-TLS listener
+     */
     public record Tls(java.nio.file.Path keystore, Secret keystorePassword, int implicitPort) {
         public Tls {
             if (!java.nio.file.Files.isReadable(keystore)) {

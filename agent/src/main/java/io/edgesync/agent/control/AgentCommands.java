@@ -1,11 +1,11 @@
 package io.edgesync.agent.control;
 
 import io.edgesync.agent.config.AgentConfig;
-import io.edgesync.agent.ingest.DiskSpace;
 import io.edgesync.agent.ingest.IngestServer;
-import io.edgesync.agent.ingest.Retention;
 import io.edgesync.agent.ledger.Ledger;
 import io.edgesync.agent.ledger.Transfer;
+import io.edgesync.agent.spool.DiskSpace;
+import io.edgesync.agent.spool.Retention;
 import io.edgesync.agent.sync.SyncService;
 
 import java.time.Clock;

@@ -1,11 +1,11 @@
 package io.edgesync.agent.control;
 
-import io.edgesync.agent.ingest.DiskSpace;
 import io.edgesync.agent.ingest.IngestServer;
 import io.edgesync.agent.ledger.Backlog;
 import io.edgesync.agent.ledger.Ledger;
 import io.edgesync.agent.ledger.LedgerException;
 import io.edgesync.agent.ledger.Transfer;
+import io.edgesync.agent.spool.DiskSpace;
 import io.edgesync.agent.sync.SyncService;
 import io.edgesync.agent.sync.UpstreamStatus;
 

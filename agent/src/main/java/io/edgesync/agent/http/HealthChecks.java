@@ -1,12 +1,12 @@
 package io.edgesync.agent.http;
 
 import io.edgesync.agent.control.SilenceWatch;
-import io.edgesync.agent.ingest.DiskSpace;
 import io.edgesync.agent.ingest.IngestServer;
-import io.edgesync.agent.ingest.StorageHealth;
 import io.edgesync.agent.ledger.Backlog;
 import io.edgesync.agent.ledger.Ledger;
 import io.edgesync.agent.ledger.LedgerException;
+import io.edgesync.agent.spool.DiskSpace;
+import io.edgesync.agent.spool.StorageHealth;
 import io.edgesync.agent.sync.SyncService;
 import io.edgesync.agent.sync.UpstreamStatus;
 

@@ -39,13 +39,13 @@ public final class HttpApi {
                         .endpoint("/")
                         .addObserver(health)
                         .build())
-                .routing(routing -> routing(routing, settings, metrics, status, commands))
+                .routing(routing -> routing(routing, settings, metrics, status::snapshot, commands))
                 .build();
     }
 
     /** The routes besides health; static so tests can serve them without the rest of the agent. */
     static void routing(HttpRouting.Builder routing, AgentConfig.Http settings, Metrics metrics,
-                        StatusReporter status, CommandRegistry commands) {
+                        StatusService.StatusSource status, CommandRegistry commands) {
         routing.addFilter(new BearerToken(settings, metrics.registry()))
                 .register("/metrics", new MetricsService(metrics))
                 .register("/api/v1", new StatusService(status), new CommandService(commands));

@@ -1,5 +1,6 @@
 package io.edgesync.agent.http;
 
+import io.edgesync.agent.control.AgentStatus;
 import io.edgesync.agent.control.StatusReporter;
 import io.edgesync.agent.ledger.LedgerException;
 import io.edgesync.agent.telemetry.Json;
@@ -15,9 +16,15 @@ import java.util.Map;
 /** {@code GET /api/v1/status}: the agent, each upstream's state and backlog, recent transfers (JSON). */
 final class StatusService implements HttpService {
     private static final System.Logger LOG = System.getLogger(StatusService.class.getName());
-    private final StatusReporter reporter;
+    private final StatusSource reporter;
 
-    StatusService(StatusReporter reporter) {
+    /** Where the status comes from: {@link StatusReporter#snapshot} in the agent. */
+    @FunctionalInterface
+    interface StatusSource {
+        AgentStatus snapshot() throws LedgerException;
+    }
+
+    StatusService(StatusSource reporter) {
         this.reporter = reporter;
     }
 

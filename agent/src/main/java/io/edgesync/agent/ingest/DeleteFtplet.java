@@ -1,5 +1,6 @@
 package io.edgesync.agent.ingest;
 
+import io.edgesync.agent.spool.SpoolPath;
 import org.apache.ftpserver.ftplet.DefaultFtplet;
 import org.apache.ftpserver.ftplet.FtpFile;
 import org.apache.ftpserver.ftplet.FtpReply;

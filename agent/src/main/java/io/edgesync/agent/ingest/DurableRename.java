@@ -2,6 +2,9 @@ package io.edgesync.agent.ingest;
 
 import io.edgesync.agent.ledger.ReceivedFile;
 import io.edgesync.agent.ledger.SpoolStamp;
+import io.edgesync.agent.spool.SpoolLock;
+import io.edgesync.agent.spool.SpoolPath;
+import io.edgesync.agent.spool.SpoolWriter;
 import org.apache.ftpserver.command.AbstractCommand;
 import org.apache.ftpserver.ftplet.DefaultFtpReply;
 import org.apache.ftpserver.ftplet.FtpFile;

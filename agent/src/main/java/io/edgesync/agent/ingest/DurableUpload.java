@@ -1,6 +1,11 @@
 package io.edgesync.agent.ingest;
 
 import io.edgesync.agent.ledger.ReceivedFile;
+import io.edgesync.agent.spool.DiskSpace;
+import io.edgesync.agent.spool.Partials;
+import io.edgesync.agent.spool.SpoolPath;
+import io.edgesync.agent.spool.SpoolWriter;
+import io.edgesync.agent.spool.UploadSink;
 import io.edgesync.agent.telemetry.AgentEvent;
 import org.apache.ftpserver.command.AbstractCommand;
 import org.apache.ftpserver.ftplet.DataConnection;

@@ -1,6 +1,14 @@
 package io.edgesync.agent.ingest;
 
 import io.edgesync.agent.config.FtpSettings;
+import io.edgesync.agent.spool.DiskSpace;
+import io.edgesync.agent.spool.IgnoredNames;
+import io.edgesync.agent.spool.Partials;
+import io.edgesync.agent.spool.Retention;
+import io.edgesync.agent.spool.SpoolLock;
+import io.edgesync.agent.spool.SpoolWriter;
+import io.edgesync.agent.spool.StorageHealth;
+import io.edgesync.agent.spool.UploadSink;
 import io.edgesync.agent.telemetry.EventSink;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.ftpserver.ConnectionConfigFactory;
@@ -32,8 +40,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
-import java.util.List;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;

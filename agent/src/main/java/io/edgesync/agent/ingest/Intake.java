@@ -1,6 +1,13 @@
 package io.edgesync.agent.ingest;
 
 import io.edgesync.agent.config.FtpSettings;
+import io.edgesync.agent.spool.DiskSpace;
+import io.edgesync.agent.spool.IgnoredNames;
+import io.edgesync.agent.spool.Partials;
+import io.edgesync.agent.spool.Retention;
+import io.edgesync.agent.spool.SpoolLock;
+import io.edgesync.agent.spool.StorageHealth;
+import io.edgesync.agent.spool.UploadSink;
 import io.edgesync.agent.telemetry.EventSink;
 
 import java.nio.file.Path;

@@ -1,5 +1,7 @@
 package io.edgesync.agent.ingest;
 
+import io.edgesync.agent.spool.Partials;
+import io.edgesync.agent.spool.SpoolPath;
 import org.apache.ftpserver.command.AbstractCommand;
 import org.apache.ftpserver.command.Command;
 import org.apache.ftpserver.ftplet.DefaultFtpReply;

@@ -1,6 +1,9 @@
 package io.edgesync.agent.ingest;
 
 import io.edgesync.agent.config.FtpSettings;
+import io.edgesync.agent.spool.Partials;
+import io.edgesync.agent.spool.SpoolPath;
+import io.edgesync.agent.spool.UploadSink;
 import org.apache.ftpserver.ftplet.FtpReply;
 
 import java.io.IOException;

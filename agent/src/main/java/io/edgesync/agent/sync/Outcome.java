@@ -1,5 +1,6 @@
 package io.edgesync.agent.sync;
 
+import io.edgesync.agent.sync.ftp.Uploader;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;

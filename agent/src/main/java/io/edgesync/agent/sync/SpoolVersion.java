@@ -4,6 +4,7 @@ import io.edgesync.agent.ledger.Delivery;
 import io.edgesync.agent.ledger.Ledger;
 import io.edgesync.agent.ledger.LedgerException;
 import io.edgesync.agent.ledger.SpoolStamp;
+import io.edgesync.agent.sync.ftp.UpstreamException;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -2,16 +2,17 @@ package io.edgesync.agent.sync;
 
 import io.edgesync.agent.config.AgentConfig;
 import io.edgesync.agent.config.Glob;
-import io.edgesync.agent.ingest.UploadSink;
 import io.edgesync.agent.ledger.Backlog;
 import io.edgesync.agent.ledger.Ledger;
 import io.edgesync.agent.ledger.LedgerException;
 import io.edgesync.agent.ledger.ReceivedFile;
+import io.edgesync.agent.spool.Arrivals;
+import io.edgesync.agent.spool.Routing;
+import io.edgesync.agent.sync.ftp.FtpUploader;
 import io.edgesync.agent.telemetry.AgentEvent;
 import io.edgesync.agent.telemetry.EventSink;
 import io.edgesync.agent.telemetry.Metrics;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -21,11 +22,12 @@ import java.util.Optional;
 import java.util.random.RandomGenerator;
 
 /**
- * Store-and-forward: takes each complete upload from ingest ({@link UploadSink}), records one delivery
- * per upstream in the ledger before the device is acknowledged, and runs each upstream's workers.
- * An upstream that is down never blocks ingest or another upstream. Thread-safe.
+ * Store-and-forward: runs each upstream's workers, which take the deliveries the spool recorded
+ * ({@link Arrivals}) from the ledger; hears of each new file ({@link Arrivals.Listener}) to wake them; and
+ * carries out the operator's commands on deliveries. An upstream that is down never blocks ingest or another
+ * upstream. Thread-safe.
  */
-public final class SyncService implements UploadSink {
+public final class SyncService implements Arrivals.Listener {
     private static final System.Logger LOG = System.getLogger(SyncService.class.getName());
 
     private final Ledger ledger;
@@ -33,9 +35,11 @@ public final class SyncService implements UploadSink {
     private final Clock clock;
     private final List<UpstreamSync> upstreams;
     private final Path spool;
+    private final Routing routing;
     private final ClockWatch clockWatch;
 
-    public SyncService(AgentConfig config, Ledger ledger, EventSink events, Clock clock) {
+    public SyncService(AgentConfig config, Routing routing, Ledger ledger, EventSink events, Clock clock) {
+        this.routing = routing;
         this.ledger = ledger;
         this.events = events;
         this.clock = clock;
@@ -81,51 +85,16 @@ public final class SyncService implements UploadSink {
                 upstreams.stream().map(UpstreamSync::name).toList());
     }
 
-    /** Records one delivery per upstream whose {@code include} globs take the file; none is due until published. */
+    /**
+     * A file is in place in the spool and owed to {@code upstreams} ({@link Arrivals} recorded it): each
+     * gets its {@code delivery-queued} event, then its workers are woken.
+     */
     @Override
-    public long record(ReceivedFile file) throws IOException {
-        return ledger.recordUnpublished(file, routed(file.path()).stream().map(UpstreamSync::name).toList());
-    }
-
-    /** The file is in place: its deliveries go (the workers are woken), older versions' are superseded. */
-    @Override
-    public void published(long id, ReceivedFile file) {
-        ledger.published(id, file.path(), file.receivedAt());
-        List<UpstreamSync> routed = routed(file.path());
-        // the events first: a worker woken first could deliver the file before its 'received' went out
-        events.publish(new AgentEvent.FileReceived(file.path(), file.size(), file.sha256(), file.user(),
-                file.clientIp(), file.receivedAt()));
+    public void arrived(ReceivedFile file, List<String> upstreams) {
+        List<UpstreamSync> routed = select(upstreams);
         routed.forEach(u -> events.publish(new AgentEvent.DeliveryQueued(file.path(), u.name(), "new",
                 file.receivedAt())));
         routed.forEach(UpstreamSync::wake);
-    }
-
-    @Override
-    public void discard(long id) throws IOException {
-        ledger.discardUnpublished(id);
-    }
-
-    /** Records a file already in place in the spool (rebuilding a ledger from it) and wakes its upstreams. */
-    public void accept(ReceivedFile file) throws IOException {
-        published(record(file), file);
-    }
-
-    private List<UpstreamSync> routed(String path) {
-        return upstreams.stream().filter(u -> u.routes(path)).toList();
-    }
-
-    @Override
-    public void withdraw(String path) throws IOException {
-        int withdrawn = ledger.withdraw(path, clock.instant());
-        if (withdrawn > 0) {
-            LOG.log(System.Logger.Level.INFO, "{0}: {1} pending delivery(ies) withdrawn", path, withdrawn);
-        }
-    }
-
-    @Override
-    public Owed owed(String path) throws IOException {
-        Ledger.Totals owed = ledger.owed(path);
-        return new Owed(owed.files(), owed.bytes());
     }
 
     /** Parked deliveries (of one upstream, or all) are tried again now. @return how many */
@@ -184,7 +153,7 @@ public final class SyncService implements UploadSink {
             if (upstream.isPresent() && !upstream.get().equals(u.name())) {
                 continue;
             }
-            List<Ledger.SpoolFile> routed = matched.stream().filter(f -> u.routes(f.path())).toList();
+            List<Ledger.SpoolFile> routed = matched.stream().filter(f -> routing.takes(u.name(), f.path())).toList();
             if (routed.isEmpty()) {
                 continue;
             }
@@ -229,6 +198,10 @@ public final class SyncService implements UploadSink {
 
     private List<UpstreamSync> select(Optional<String> upstream) {
         return upstreams.stream().filter(u -> upstream.isEmpty() || upstream.get().equals(u.name())).toList();
+    }
+
+    private List<UpstreamSync> select(List<String> names) {
+        return upstreams.stream().filter(u -> names.contains(u.name())).toList();
     }
 
     /** New sessions to {@code upstream} log in with these ({@code reload-config}). @return false if unknown */

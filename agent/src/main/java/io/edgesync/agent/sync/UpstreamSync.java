@@ -6,13 +6,14 @@ import io.edgesync.agent.ledger.Delivery;
 import io.edgesync.agent.ledger.Ledger;
 import io.edgesync.agent.ledger.LedgerException;
 import io.edgesync.agent.ledger.Transfer;
+import io.edgesync.agent.sync.ftp.Uploader;
+import io.edgesync.agent.sync.ftp.UpstreamException;
+import io.edgesync.agent.sync.ftp.Watchdog;
 import io.edgesync.agent.telemetry.AgentEvent;
 import io.edgesync.agent.telemetry.EventSink;
 
 import java.io.IOException;
-import java.nio.file.FileSystems;
 import java.nio.file.Path;
-import java.nio.file.PathMatcher;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -51,7 +52,6 @@ final class UpstreamSync {
 
     private final UpstreamSettings settings;
     private final AgentConfig.Sync limits;
-    private final List<PathMatcher> include;
     private final Uploader uploader;
     private final Ledger ledger;
     private final Path spool;
@@ -87,8 +87,6 @@ final class UpstreamSync {
         this.jumpedForward = jumpedForward;
         this.settings = settings;
         this.limits = limits;
-        this.include = settings.include().stream()
-                .map(glob -> FileSystems.getDefault().getPathMatcher("glob:" + glob)).toList();
         this.uploader = uploader;
         this.ledger = ledger;
         this.spool = spool;
@@ -113,12 +111,6 @@ final class UpstreamSync {
                     settings.name(), e.getMessage());
             return Optional.empty();
         }
-    }
-
-    /** Whether this upstream takes the file at {@code spoolPath} ({@code upstreams[].include}). */
-    boolean routes(String spoolPath) {
-        Path path = Path.of(spoolPath);
-        return settings.include().contains("**") || include.stream().anyMatch(m -> m.matches(path));
     }
 
     void start() {
@@ -494,8 +486,8 @@ final class UpstreamSync {
         if (e.reason() == UpstreamException.Reason.WITHDRAWN) {
             return new Outcome.Withdrawn(e.getMessage(), temp);
         }
-        if (e.reason().permanent) {
-            return new Outcome.Parked(e.reason().label, e.getMessage(), temp);
+        if (e.reason().permanent()) {
+            return new Outcome.Parked(e.reason().label(), e.getMessage(), temp);
         }
         Duration age = Duration.between(delivery.receivedAt(), now).minus(jumpedForward.apply(delivery.receivedAt()));
         if (!limits.maxAge().isZero() && age.compareTo(limits.maxAge()) > 0) {
@@ -510,14 +502,14 @@ final class UpstreamSync {
             } finally {
                 lock.unlock();
             }
-            return new Outcome.RetryLater(e.reason().label, e.getMessage(), now.plus(backoff.delay(failures, random)),
+            return new Outcome.RetryLater(e.reason().label(), e.getMessage(), now.plus(backoff.delay(failures, random)),
                     true, temp);
         }
         if (limits.maxAttempts() > 0 && delivery.attempt() >= limits.maxAttempts()) {
             return new Outcome.Parked("max-attempts", "gave up after " + delivery.attempt() + " attempts; last: "
                     + e.getMessage(), temp);
         }
-        return new Outcome.RetryLater(e.reason().label, e.getMessage(), now.plus(backoff.delay(delivery.attempt(), random)),
+        return new Outcome.RetryLater(e.reason().label(), e.getMessage(), now.plus(backoff.delay(delivery.attempt(), random)),
                 false, temp);
     }
 

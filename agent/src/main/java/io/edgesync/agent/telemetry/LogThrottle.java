@@ -3,6 +3,7 @@ package io.edgesync.agent.telemetry;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -27,9 +28,17 @@ public final class LogThrottle {
         }
     };
 
+    private final LongSupplier nanoTime;
+
     public LogThrottle(System.Logger log, Duration interval) {
+        this(log, interval, System::nanoTime);
+    }
+
+    /** @param nanoTime the monotonic clock, {@link System#nanoTime} but in tests */
+    LogThrottle(System.Logger log, Duration interval, LongSupplier nanoTime) {
         this.log = log;
         this.intervalNanos = interval.toNanos();
+        this.nanoTime = nanoTime;
     }
 
     /**
@@ -41,7 +50,7 @@ public final class LogThrottle {
         if (!log.isLoggable(level)) {
             return false;
         }
-        long now = System.nanoTime();
+        long now = nanoTime.getAsLong();
         long suppressed;
         synchronized (windows) {
             Window w = windows.get(key);

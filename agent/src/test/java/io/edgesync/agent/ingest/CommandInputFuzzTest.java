@@ -2,6 +2,7 @@ package io.edgesync.agent.ingest;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.edgesync.agent.spool.SpoolPath;
 
 import java.nio.file.Path;
 import java.util.OptionalInt;

@@ -3,6 +3,10 @@ package io.edgesync.agent.ingest;
 import io.edgesync.agent.config.AgentConfig;
 import io.edgesync.agent.config.FtpSettings;
 import io.edgesync.agent.ledger.ReceivedFile;
+import io.edgesync.agent.spool.DiskSpace;
+import io.edgesync.agent.spool.SpoolLock;
+import io.edgesync.agent.spool.StorageHealth;
+import io.edgesync.agent.spool.UploadSink;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import java.io.IOException;

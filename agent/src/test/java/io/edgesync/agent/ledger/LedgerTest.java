@@ -232,7 +232,7 @@ class LedgerTest {
         ledger.recordReceived(file("cam/nowhere.jpg", 10, T0), List.of());
         Delivery old = ledger.claimNext("hq", T0).orElseThrow();
         ledger.delivered(old.id(), T0, Duration.ZERO);
-        ledger.claimNext("hq", T0).orElseThrow(); // owed.jpg stays in flight
+        assertThat(ledger.claimNext("hq", T0)).isPresent(); // owed.jpg stays in flight
         ledger.park(ledger.claimNext("hq", T0).orElseThrow().id(), T0, "553", java.util.Optional.empty());
 
         assertThat(ledger.deletable(T0.plusSeconds(1), 10)).extracting(Ledger.SpoolFile::path)

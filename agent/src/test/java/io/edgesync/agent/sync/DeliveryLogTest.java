@@ -1,5 +1,6 @@
 package io.edgesync.agent.sync;
 
+import io.edgesync.agent.sync.ftp.Uploader;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.text.MessageFormat;

@@ -42,6 +42,7 @@ class DeliveryTrustTest {
     private final List<AgentEvent> events = new CopyOnWriteArrayList<>();
     private Ledger ledger;
     private SyncService sync;
+    private io.edgesync.agent.spool.Arrivals arrivals;
 
     @AfterEach
     void stop() throws Exception {
@@ -76,9 +77,9 @@ class DeliveryTrustTest {
         ReceivedFile received = new ReceivedFile(path, body.length,
                 HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body)),
                 Clock.systemUTC().instant(), "cam", "127.0.0.1").withStamp(SpoolStamp.read(temp));
-        long id = sync.record(received);
+        long id = arrivals.record(received);
         Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        sync.published(id, received);
+        arrivals.published(id, received);
         return received;
     }
 
@@ -103,7 +104,9 @@ class DeliveryTrustTest {
 
     private void startSync(AgentConfig config, Clock clock) throws Exception {
         ledger = Ledger.open(config.agent().ledgerFile());
-        sync = new SyncService(config, ledger, events::add, clock);
+        Wired wired = Wired.of(config, ledger, events::add, clock);
+        sync = wired.sync();
+        arrivals = wired.arrivals();
         sync.start();
     }
 
@@ -169,7 +172,7 @@ class DeliveryTrustTest {
             await().atMost(Duration.ofSeconds(30)).until(() -> transferred("cam/gone.mp4") > (2 << 20));
 
             Files.delete(config.agent().spoolDir().resolve("cam/gone.mp4")); // the device's DELE
-            sync.withdraw("cam/gone.mp4");
+            arrivals.withdraw("cam/gone.mp4");
             proxy.dropConnections();
             proxy.throttleUploads(0);
             upload(config, "cam/next.jpg", random(1000, 5)); // a later session cleans up

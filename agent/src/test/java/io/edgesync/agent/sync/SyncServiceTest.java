@@ -31,6 +31,7 @@ class SyncServiceTest {
     private final List<AgentEvent> events = new CopyOnWriteArrayList<>();
     private Ledger ledger;
     private SyncService sync;
+    private io.edgesync.agent.spool.Arrivals arrivals;
 
     @AfterEach
     void stop() throws Exception {
@@ -68,10 +69,12 @@ class SyncServiceTest {
         try (PyFtpd upstream = PyFtpd.start(dir.resolve("upstream"))) {
             AgentConfig config = config(upstream.port());
             ledger = Ledger.open(config.agent().ledgerFile());
-            sync = new SyncService(config, ledger, events::add, Clock.systemUTC());
+            Wired wired = Wired.of(config, ledger, events::add, Clock.systemUTC());
+            sync = wired.sync();
+            arrivals = wired.arrivals();
             sync.start();
 
-            sync.accept(spoolFile(config, "cam/a.bin", 5000));
+            arrivals.accept(spoolFile(config, "cam/a.bin", 5000));
 
             Path arrived = upstream.root().resolve("in/cam/a.bin");
             await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(arrived));
@@ -94,7 +97,9 @@ class SyncServiceTest {
         for (int i = 0; i < 20; i++) { // owed before the workers start: the count below is of backoff steps only
             ledger.recordReceived(spoolFile(config, "cam/f" + i + ".bin", 1000 + i), List.of("hq"));
         }
-        sync = new SyncService(config, ledger, events::add, Clock.systemUTC());
+        Wired wired = Wired.of(config, ledger, events::add, Clock.systemUTC());
+        sync = wired.sync();
+        arrivals = wired.arrivals();
         sync.start();
         await().atMost(Duration.ofSeconds(10)).until(() -> sync.status().getFirst().state().equals("down"));
         assertThat(ledger.backlog("hq").pending()).isEqualTo(20);
@@ -130,9 +135,11 @@ class SyncServiceTest {
             ledger.withdraw("cam/gone.bin", Clock.systemUTC().instant());
             assertThat(ledger.staleTemps("hq", 10)).hasSize(1);
 
-            sync = new SyncService(config, ledger, events::add, Clock.systemUTC());
+            Wired wired = Wired.of(config, ledger, events::add, Clock.systemUTC());
+            sync = wired.sync();
+            arrivals = wired.arrivals();
             sync.start();
-            sync.accept(spoolFile(config, "cam/next.bin", 200)); // opens a session to hq
+            arrivals.accept(spoolFile(config, "cam/next.bin", 200)); // opens a session to hq
 
             await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(upstream.root().resolve("in/cam/next.bin")));
             await().atMost(Duration.ofSeconds(10)).until(() -> !Files.exists(leftover));
@@ -162,7 +169,9 @@ class SyncServiceTest {
             }
             ledger.recordReceived(spoolFile(config, "cam/picture.jpg", 4096), List.of("hq"));
             proxy.stallData();
-            sync = new SyncService(config, ledger, events::add, Clock.systemUTC());
+            Wired wired = Wired.of(config, ledger, events::add, Clock.systemUTC());
+            sync = wired.sync();
+            arrivals = wired.arrivals();
             sync.start();
 
             await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
@@ -182,11 +191,13 @@ class SyncServiceTest {
             proxy.throttleUploads(6L << 20);
             AgentConfig config = config(proxy.port());
             ledger = Ledger.open(config.agent().ledgerFile());
-            sync = new SyncService(config, ledger, events::add, Clock.systemUTC());
+            Wired wired = Wired.of(config, ledger, events::add, Clock.systemUTC());
+            sync = wired.sync();
+            arrivals = wired.arrivals();
             sync.start();
             long size = 48L << 20;
             long start = System.nanoTime();
-            sync.accept(spoolFile(config, "cam/video.mp4", (int) size));
+            arrivals.accept(spoolFile(config, "cam/video.mp4", (int) size));
 
             await().atMost(Duration.ofSeconds(60)).until(() -> ledger.backlog("hq").delivered() == 1);
             double seconds = (System.nanoTime() - start) / 1e9;
@@ -223,14 +234,16 @@ class SyncServiceTest {
                 sync: {retry-initial: 10m, retry-max: 20m}
                 """.formatted(dir.resolve("data"), PeerProcess.freePort()));
         ledger = Ledger.open(config.agent().ledgerFile());
-        sync = new SyncService(config, ledger, events::add, Clock.systemUTC());
+        Wired wired = Wired.of(config, ledger, events::add, Clock.systemUTC());
+        sync = wired.sync();
+        arrivals = wired.arrivals();
         sync.start();
-        sync.accept(spoolFile(config, "cam/first.bin", 10));
+        arrivals.accept(spoolFile(config, "cam/first.bin", 10));
         await().atMost(Duration.ofSeconds(10)).until(() -> sync.status().getFirst().state().equals("down"));
         awaitWorkersWaiting("sync-hq-", 4);
         long before = workerContextSwitches("sync-hq-");
         for (int i = 0; i < 100; i++) {
-            sync.accept(spoolFile(config, "cam/f" + i + ".bin", 10));
+            arrivals.accept(spoolFile(config, "cam/f" + i + ".bin", 10));
         }
         awaitWorkersWaiting("sync-hq-", 4);
         long switches = workerContextSwitches("sync-hq-") - before;
@@ -262,8 +275,10 @@ class SyncServiceTest {
                             sum += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
                         }
                     }
-                } catch (java.nio.file.NoSuchFileException gone) {
-                    // a thread that ended meanwhile
+                } catch (java.io.IOException gone) {
+                    if (Files.exists(task)) {
+                        throw gone;
+                    } // else a thread that ended meanwhile (NoSuchFileException, or ESRCH "No such process")
                 }
             }
         }

@@ -31,6 +31,7 @@ class UpstreamStateTest {
     Path dir;
     private Ledger ledger;
     private SyncService sync;
+    private io.edgesync.agent.spool.Arrivals arrivals;
 
     @AfterEach
     void stop() throws Exception {
@@ -67,17 +68,21 @@ class UpstreamStateTest {
              FtpFaultProxy proxy = new FtpFaultProxy(upstream.port())) {
             AgentConfig config = config(proxy.port());
             ledger = Ledger.open(config.agent().ledgerFile());
-            sync = new SyncService(config, ledger, e -> { }, Clock.systemUTC());
+            Wired wired = Wired.of(config, ledger, e -> { }, Clock.systemUTC());
+            sync = wired.sync();
+            arrivals = wired.arrivals();
             sync.start();
             proxy.replyToNextStor("553 Could not create file.");
-            sync.accept(spoolFile(config, "cam/refused.jpg"));
+            arrivals.accept(spoolFile(config, "cam/refused.jpg"));
             await().atMost(Duration.ofSeconds(15)).until(() -> ledger.backlog("hq").parked() == 1);
             UpstreamStatus hq = sync.status().getFirst();
             assertThat(hq.lastError()).get().asString().contains("553");
             assertThat(hq.state()).as("it answered: up, whatever one file's fate").isEqualTo("up");
 
             sync.stop(Duration.ofSeconds(2));
-            sync = new SyncService(config, ledger, e -> { }, Clock.systemUTC());
+            wired = Wired.of(config, ledger, e -> { }, Clock.systemUTC());
+            sync = wired.sync();
+            arrivals = wired.arrivals();
             sync.start();
             UpstreamStatus restarted = sync.status().getFirst();
             assertThat(restarted.state()).as("not met since the restart").isEqualTo("unknown");
@@ -91,17 +96,21 @@ class UpstreamStateTest {
         try (PyFtpd upstream = PyFtpd.start(dir.resolve("upstream"))) {
             AgentConfig config = config(upstream.port());
             ledger = Ledger.open(config.agent().ledgerFile());
-            sync = new SyncService(config, ledger, e -> { }, Clock.systemUTC());
+            Wired wired = Wired.of(config, ledger, e -> { }, Clock.systemUTC());
+            sync = wired.sync();
+            arrivals = wired.arrivals();
             sync.start();
             assertThat(sync.pause(Optional.of("hq"))).containsExactly("hq");
             sync.stop(Duration.ofSeconds(2));
             ledger.close();
 
             ledger = Ledger.open(config.agent().ledgerFile());
-            sync = new SyncService(config, ledger, e -> { }, Clock.systemUTC());
+            wired = Wired.of(config, ledger, e -> { }, Clock.systemUTC());
+            sync = wired.sync();
+            arrivals = wired.arrivals();
             sync.start();
             assertThat(sync.status().getFirst().paused()).as("paused after the restart").isTrue();
-            sync.accept(spoolFile(config, "cam/waits.jpg"));
+            arrivals.accept(spoolFile(config, "cam/waits.jpg"));
             Path delivered = upstream.root().resolve("in/cam/waits.jpg");
             await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> !Files.exists(delivered));
             assertThat(sync.resume(Optional.empty())).containsExactly("hq");

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -20,13 +21,14 @@ class LogSafetyTest {
     void aFloodIsOneLinePerKeyAndIntervalAndTheNextLineCountsWhatWasLeftOut() throws Exception {
         Logger jul = Logger.getLogger("test.throttle." + System.nanoTime());
         List<String> lines = capture(jul);
-        LogThrottle throttle = new LogThrottle(System.getLogger(jul.getName()), Duration.ofMillis(300));
+        AtomicLong nanos = new AtomicLong(System.nanoTime());
+        LogThrottle throttle = new LogThrottle(System.getLogger(jul.getName()), Duration.ofMillis(300), nanos::get);
         for (int i = 0; i < 1_000; i++) {
             throttle.log("10.0.0.1", System.Logger.Level.WARNING, () -> "refused");
             throttle.log("10.0.0.2", System.Logger.Level.WARNING, () -> "refused");
         }
         assertThat(lines).containsExactly("refused", "refused");
-        Thread.sleep(350);
+        nanos.addAndGet(Duration.ofMillis(350).toNanos());
         throttle.log("10.0.0.1", System.Logger.Level.WARNING, () -> "refused");
         assertThat(lines.getLast()).isEqualTo("refused (999 more like it in the last interval, not logged)");
         for (int i = 0; i < 5_000; i++) { // fresh keys past the table's size share one line

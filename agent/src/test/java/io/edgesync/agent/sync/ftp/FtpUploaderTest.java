@@ -1,4 +1,4 @@
-package io.edgesync.agent.sync;
+package io.edgesync.agent.sync.ftp;
 
 import io.edgesync.agent.config.Secret;
 import io.edgesync.agent.config.UpstreamSettings;
@@ -16,13 +16,13 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
-import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;

@@ -1,4 +1,4 @@
-package io.edgesync.agent.sync;
+package io.edgesync.agent.sync.ftp;
 
 import io.edgesync.agent.config.Secret;
 
@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.util.function.LongConsumer;
 
 /** Opens sessions to one upstream. A session makes one attempt per call and never retries by itself. */
-interface Uploader {
+public interface Uploader {
 
     Session open() throws UpstreamException;
 

@@ -1,12 +1,9 @@
-package io.edgesync.agent.sync;
+package io.edgesync.agent.sync.ftp;
 
 import org.apache.commons.net.ftp.FTPClient;
 import org.apache.commons.net.ftp.FTPReply;
 import org.apache.commons.net.ftp.FTPSClient;
 
-import javax.net.SocketFactory;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocket;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.Writer;
@@ -22,6 +19,9 @@ import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.function.LongConsumer;
+import javax.net.SocketFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 
 /**
  * What the uploader needs from Commons Net beyond its public API: the data connection it opens for a
@@ -108,7 +108,7 @@ interface DataPath {
 
     private static void sendCopy(FileChannel file, long from, long to, Socket data, Duration timeout,
                                  LongConsumer progress) throws IOException {
-        ByteBuffer buffer = ByteBuffer.allocate((int) Math.clamp(to - from, 1, TLS_PIECE));
+        ByteBuffer buffer = ByteBuffer.allocate(Math.clamp(to - from, 1, TLS_PIECE));
         OutputStream out = data.getOutputStream();
         try (Watchdog.Guard guard = Watchdog.guard(data, timeout)) {
             try {
@@ -227,6 +227,7 @@ interface DataPath {
 
         /** Every command Commons Net sends: its write under a deadline (its reply has the socket's timeout). */
         @Override
+        @SuppressWarnings("try") // the guard only has to be closed
         public int sendCommand(String command, String args) throws IOException {
             try (Watchdog.Guard guard = Watchdog.guard(_socket_, Duration.ofMillis(2L * getDefaultTimeout()))) {
                 return super.sendCommand(command, args);
@@ -262,6 +263,7 @@ interface DataPath {
 
         /** Every command Commons Net sends: its write under a deadline (its reply has the socket's timeout). */
         @Override
+        @SuppressWarnings("try") // the guard only has to be closed
         public int sendCommand(String command, String args) throws IOException {
             try (Watchdog.Guard guard = Watchdog.guard(_socket_, Duration.ofMillis(2L * getDefaultTimeout()))) {
                 return super.sendCommand(command, args);

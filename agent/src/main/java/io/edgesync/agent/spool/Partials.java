@@ -1,4 +1,4 @@
-package io.edgesync.agent.ingest;
+package io.edgesync.agent.spool;
 
 import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;
@@ -23,7 +23,7 @@ import java.time.Instant;
  * upload of the path starts from byte 0, or when its upload completes. Thread-safe: each operation is one
  * rename or delete (two uploads of the same path at once are not a case FTP clients make).
  */
-final class Partials {
+public final class Partials {
     private static final System.Logger LOG = System.getLogger(Partials.class.getName());
 
     private final Path root;
@@ -31,7 +31,7 @@ final class Partials {
     private final Clock clock;
 
     /** @param incoming the uploads' private folder, on the spool's file system */
-    Partials(Path incoming, Duration keep, Clock clock) {
+    public Partials(Path incoming, Duration keep, Clock clock) {
         this.root = incoming.resolve("partial");
         this.keep = keep;
         this.clock = clock;
@@ -41,7 +41,7 @@ final class Partials {
         return root;
     }
 
-    boolean enabled() {
+    public boolean enabled() {
         return !keep.isZero();
     }
 
@@ -50,7 +50,7 @@ final class Partials {
     }
 
     /** The partial kept for {@code target}, if there is one not yet expired. */
-    java.util.Optional<Path> find(SpoolPath target) {
+    public java.util.Optional<Path> find(SpoolPath target) {
         Path partial = of(target);
         try {
             BasicFileAttributes attrs = Files.readAttributes(partial, BasicFileAttributes.class);
@@ -64,7 +64,7 @@ final class Partials {
     }
 
     /** Length of the partial kept for {@code target}, or -1 when there is none. */
-    long size(SpoolPath target) {
+    public long size(SpoolPath target) {
         return find(target).map(p -> {
             try {
                 return Files.size(p);
@@ -93,7 +93,7 @@ final class Partials {
     }
 
     /** Forgets the partial of {@code target}, if any (a new upload starts from byte 0, or one completed). */
-    void discard(SpoolPath target) {
+    public void discard(SpoolPath target) {
         try {
             Files.deleteIfExists(of(target));
         } catch (IOException e) {
@@ -103,7 +103,7 @@ final class Partials {
     }
 
     /** Files and bytes of the partials under spool folder {@code home}. */
-    UploadSink.Owed under(String home) throws IOException {
+    public UploadSink.Owed under(String home) throws IOException {
         Path dir = root.resolve(home);
         if (!Files.isDirectory(dir)) {
             return new UploadSink.Owed(0, 0);
@@ -128,7 +128,7 @@ final class Partials {
     }
 
     /** Removes partials older than {@code ftp.partial-keep}, and the folders they leave empty. */
-    int sweep() {
+    public int sweep() {
         if (!Files.isDirectory(root)) {
             return 0;
         }

@@ -1,16 +1,15 @@
-package io.edgesync.agent.sync;
+package io.edgesync.agent.sync.ftp;
 
 import io.edgesync.agent.config.PemTls;
 import io.edgesync.agent.config.Secret;
 import io.edgesync.agent.config.UpstreamSettings;
 import org.apache.commons.net.ftp.FTP;
 import org.apache.commons.net.ftp.FTPClient;
+import org.apache.commons.net.ftp.FTPCmd;
 import org.apache.commons.net.ftp.FTPFile;
 import org.apache.commons.net.ftp.FTPReply;
-import org.apache.commons.net.ftp.FTPCmd;
 import org.apache.commons.net.ftp.FTPSClient;
 
-import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -23,13 +22,14 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.SSLContext;
 
 /**
  * {@link Uploader} over Apache Commons Net: passive, binary, UTF-8, every wait bounded by the upstream's
  * connect/control/data timeouts (Commons Net's own defaults are infinite). FTPS is explicit TLS with
  * {@code PROT P}.
  */
-final class FtpUploader implements Uploader {
+public final class FtpUploader implements Uploader {
     private static final System.Logger LOG = System.getLogger(FtpUploader.class.getName());
     private static final Pattern SHA256_HEX = Pattern.compile("\\b([0-9a-fA-F]{64})\\b");
 
@@ -57,7 +57,7 @@ final class FtpUploader implements Uploader {
     private record Credentials(String user, Secret password) {
     }
 
-    FtpUploader(UpstreamSettings upstream) {
+    public FtpUploader(UpstreamSettings upstream) {
         this.upstream = upstream;
         this.tls = upstream.tls() ? tlsContext(upstream) : null;
         this.where = "[" + upstream.host() + ":" + upstream.port() + "]";

@@ -1,12 +1,12 @@
-package io.edgesync.agent.sync;
+package io.edgesync.agent.sync.ftp;
 
-import javax.net.ssl.SSLSession;
-import javax.net.ssl.SSLSessionContext;
-import javax.net.ssl.SSLSocket;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSessionContext;
+import javax.net.ssl.SSLSocket;
 
 /**
  * Makes an FTPS data connection resume the control connection's TLS session. Servers such as vsftpd

@@ -1,4 +1,4 @@
-package io.edgesync.agent.ingest;
+package io.edgesync.agent.spool;
 
 import java.nio.file.Path;
 
@@ -8,7 +8,7 @@ import java.nio.file.Path;
  *
  * @param relative '/'-separated path under the spool, e.g. {@code cam1/2026/a.jpg}
  */
-record SpoolPath(String relative, Path file) {
+public record SpoolPath(String relative, Path file) {
 
     /**
      * Maps the virtual path FtpServer resolved for a user ({@code /2026/a.jpg}, rooted at the user's home)
@@ -17,7 +17,7 @@ record SpoolPath(String relative, Path file) {
      * @param home the user's home, relative to the spool ({@code cam1})
      * @throws IllegalArgumentException when the path is empty, names the home itself, or would escape it
      */
-    static SpoolPath resolve(Path spool, String home, String virtualPath) {
+    public static SpoolPath resolve(Path spool, String home, String virtualPath) {
         if (virtualPath == null || virtualPath.indexOf('\0') >= 0 || virtualPath.indexOf('\\') >= 0) {
             throw new IllegalArgumentException("unusable path: " + virtualPath);
         }

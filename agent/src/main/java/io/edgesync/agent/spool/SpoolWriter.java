@@ -1,4 +1,4 @@
-package io.edgesync.agent.ingest;
+package io.edgesync.agent.spool;
 
 import io.edgesync.agent.ledger.SpoolStamp;
 
@@ -32,7 +32,7 @@ import java.util.stream.IntStream;
  * over the final name atomically, fsync the folder. Until {@link #publish} a crash leaves nothing in the
  * spool. Not thread-safe: one per upload.
  */
-final class SpoolWriter implements AutoCloseable {
+public final class SpoolWriter implements AutoCloseable {
     private static final int BUFFER = 256 * 1024;
     /**
      * A large upload's bytes are handed to the disk every this many bytes while it is still arriving, on
@@ -69,7 +69,7 @@ final class SpoolWriter implements AutoCloseable {
     private final ChannelSink sink = new ChannelSink();
 
     /** @param maxSize the upload is refused past this many bytes (0 = no limit) */
-    SpoolWriter(Path incomingDir, long maxSize) throws IOException {
+    public SpoolWriter(Path incomingDir, long maxSize) throws IOException {
         this.temp = newTemp(incomingDir);
         this.maxSize = maxSize;
         this.channel = create(temp);
@@ -93,7 +93,7 @@ final class SpoolWriter implements AutoCloseable {
      *
      * @throws TooLargeException when {@code keep} alone passes {@code maxSize}
      */
-    static SpoolWriter continuing(Path incomingDir, Path partial, long keep, long maxSize) throws IOException {
+    public static SpoolWriter continuing(Path incomingDir, Path partial, long keep, long maxSize) throws IOException {
         if (maxSize > 0 && keep > maxSize) {
             throw new TooLargeException(maxSize);
         }
@@ -130,7 +130,7 @@ final class SpoolWriter implements AutoCloseable {
     }
 
     /** Every folder of {@code incoming/} a temporary may be in. */
-    static List<Path> stripes(Path incomingDir) {
+    public static List<Path> stripes(Path incomingDir) {
         return IntStream.range(0, STRIPES).mapToObj(n -> stripe(incomingDir, n)).toList();
     }
 
@@ -144,7 +144,7 @@ final class SpoolWriter implements AutoCloseable {
     }
 
     /** Copies the first {@code length} bytes of {@code existing} (for APPE, or REST + STOR) into the upload. */
-    void copyPrefix(Path existing, long length) throws IOException {
+    public void copyPrefix(Path existing, long length) throws IOException {
         try (InputStream in = Files.newInputStream(existing); OutputStream out = stream()) {
             long left = length;
             byte[] buf = new byte[BUFFER];
@@ -163,12 +163,12 @@ final class SpoolWriter implements AutoCloseable {
      * A buffered stream into the temporary file, for writers that hand over small pieces; closing it
      * flushes but keeps the file open for {@link #publish}.
      */
-    OutputStream stream() {
+    public OutputStream stream() {
         return new BufferedOutputStream(sink, BUFFER);
     }
 
     /** Writes (and hashes and counts) {@code len} bytes unbuffered: for a caller that writes large pieces. */
-    void write(byte[] b, int off, int len) throws IOException {
+    public void write(byte[] b, int off, int len) throws IOException {
         sink.write(b, off, len);
     }
 
@@ -212,20 +212,20 @@ final class SpoolWriter implements AutoCloseable {
     }
 
     /** The upload passed the user's {@code max-file-size}. */
-    static final class TooLargeException extends IOException {
+    public static final class TooLargeException extends IOException {
         TooLargeException(long maxSize) {
             super("larger than " + maxSize + " bytes");
         }
     }
 
     /** Writing to the local disk failed (full, read-only, I/O error): the device's fault is not involved. */
-    static final class LocalWriteException extends IOException {
+    public static final class LocalWriteException extends IOException {
         LocalWriteException(IOException cause) {
             super(cause.getMessage(), cause);
         }
     }
 
-    long size() {
+    public long size() {
         return size;
     }
 
@@ -297,7 +297,7 @@ final class SpoolWriter implements AutoCloseable {
         }
     }
 
-    String sha256Hex() {
+    public String sha256Hex() {
         if (hasher != null) {
             hasher.finish();
             hasher = null;
@@ -306,7 +306,7 @@ final class SpoolWriter implements AutoCloseable {
     }
 
     /** Makes the temporary file's bytes durable (fsync) and closes it; {@link #publish} does it if not done. */
-    void sync() throws IOException {
+    public void sync() throws IOException {
         awaitFlush();
         if (!channel.isOpen()) {
             return;
@@ -320,7 +320,7 @@ final class SpoolWriter implements AutoCloseable {
     }
 
     /** The temporary's inode and modification time, which the spool file keeps after {@link #publish}. */
-    SpoolStamp stamp() throws IOException {
+    public SpoolStamp stamp() throws IOException {
         sync();
         return SpoolStamp.read(temp);
     }
@@ -330,7 +330,7 @@ final class SpoolWriter implements AutoCloseable {
      * the rename, the rename is undone (the version it replaced is put back, kept meanwhile as a second link
      * under {@code incoming/}), so that a failure leaves the spool as it was.
      */
-    void publish(Path target) throws IOException {
+    public void publish(Path target) throws IOException {
         sync();
         Path previous = null;
         if (Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)) {
@@ -374,7 +374,7 @@ final class SpoolWriter implements AutoCloseable {
      * Keeps what was received so far as the device's partial of {@code target} instead of discarding it
      * (nothing when nothing came).
      */
-    void keepAsPartial(SpoolPath target, Partials partials) throws IOException {
+    public void keepAsPartial(SpoolPath target, Partials partials) throws IOException {
         if (hasher != null) {
             hasher.abandon();
             hasher = null;
@@ -388,7 +388,7 @@ final class SpoolWriter implements AutoCloseable {
     }
 
     /** The SHA-256 of a complete file already in the spool (a device's rename of its temporary). */
-    static String sha256Of(Path file) throws IOException {
+    public static String sha256Of(Path file) throws IOException {
         MessageDigest digest = newSha256();
         try (InputStream in = Files.newInputStream(file)) {
             byte[] buf = new byte[BUFFER];
@@ -408,7 +408,7 @@ final class SpoolWriter implements AutoCloseable {
         }
     }
 
-    static void fsyncDirectory(Path dir) throws IOException {
+    public static void fsyncDirectory(Path dir) throws IOException {
         try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
             d.force(true);
         }

@@ -1,4 +1,4 @@
-package io.edgesync.agent.ingest;
+package io.edgesync.agent.spool;
 
 import java.util.Arrays;
 import java.util.concurrent.locks.ReentrantLock;
@@ -26,7 +26,7 @@ public final class SpoolLock {
     }
 
     /** Runs {@code step} holding the lock of each spool path given (taken in a fixed order: no deadlock). */
-    <T, E extends Exception> T locked(Step<T, E> step, String... paths) throws E {
+    public <T, E extends Exception> T locked(Step<T, E> step, String... paths) throws E {
         int[] order = Arrays.stream(paths).mapToInt(p -> Math.floorMod(p.hashCode(), STRIPES)).distinct().sorted()
                 .toArray();
         all.readLock().lock();
@@ -47,7 +47,7 @@ public final class SpoolLock {
     }
 
     /** Runs {@code step} while no single-path step runs (a folder rename). */
-    <T, E extends Exception> T lockedAll(Step<T, E> step) throws E {
+    public <T, E extends Exception> T lockedAll(Step<T, E> step) throws E {
         all.writeLock().lock();
         try {
             return step.run();
@@ -57,7 +57,7 @@ public final class SpoolLock {
     }
 
     @FunctionalInterface
-    interface Step<T, E extends Exception> {
+    public interface Step<T, E extends Exception> {
         T run() throws E;
     }
 }

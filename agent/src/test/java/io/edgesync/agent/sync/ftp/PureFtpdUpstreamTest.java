@@ -1,4 +1,4 @@
-package io.edgesync.agent.sync;
+package io.edgesync.agent.sync.ftp;
 
 import io.edgesync.agent.config.Secret;
 import io.edgesync.agent.config.UpstreamSettings;

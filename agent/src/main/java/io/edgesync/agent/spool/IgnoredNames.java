@@ -1,4 +1,4 @@
-package io.edgesync.agent.ingest;
+package io.edgesync.agent.spool;
 
 import java.nio.file.FileSystems;
 import java.nio.file.Path;
@@ -10,14 +10,14 @@ import java.util.List;
  * for files still being written: stored like any upload, never delivered until renamed to a name outside
  * these patterns. Matched against the last path element only. Immutable.
  */
-final class IgnoredNames {
+public final class IgnoredNames {
     private final List<PathMatcher> matchers;
 
-    IgnoredNames(List<String> globs) {
+    public IgnoredNames(List<String> globs) {
         this.matchers = globs.stream().map(g -> FileSystems.getDefault().getPathMatcher("glob:" + g)).toList();
     }
 
-    boolean ignored(String spoolPath) {
+    public boolean ignored(String spoolPath) {
         Path name = Path.of(spoolPath).getFileName();
         return name != null && matchers.stream().anyMatch(m -> m.matches(name));
     }

@@ -1,4 +1,4 @@
-package io.edgesync.agent.sync;
+package io.edgesync.agent.sync.ftp;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  * progress, {@link #every}); each guard is a scheduled task re-armed lazily (at most four times per timeout),
  * so a fast transfer costs a few task swaps.
  */
-final class Watchdog {
+public final class Watchdog {
     private static final System.Logger LOG = System.getLogger(Watchdog.class.getName());
     private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("sync-watchdog").factory());
@@ -25,7 +25,7 @@ final class Watchdog {
     }
 
     /** Runs {@code task} every {@code period}, first after one period, on the timer thread, until cancelled. */
-    static ScheduledFuture<?> every(Duration period, Runnable task) {
+    public static ScheduledFuture<?> every(Duration period, Runnable task) {
         return TIMER.scheduleAtFixedRate(task, period.toNanos(), period.toNanos(), TimeUnit.NANOSECONDS);
     }
 
