@@ -56,7 +56,7 @@ final class UpstreamSync {
     private final Ledger ledger;
     private final Path spool;
     private final EventSink events;
-    private final Backoff backoff;
+    private final RetryPolicy retryPolicy;
     private final Clock clock;
     private final java.util.function.Function<Instant, Duration> jumpedForward;
     private final RandomGenerator random;
@@ -65,15 +65,9 @@ final class UpstreamSync {
     private final Condition changed = lock.newCondition();
     private long generation;             // guarded by lock; bumped by wake() so no signal is lost
     private boolean stopped;             // guarded by lock
-    private long blockedUntilNanos;      // guarded by lock; upstream-wide backoff, on System.nanoTime(); 0: none
-    private int consecutiveFailures;     // guarded by lock
-    private boolean unreachable;         // guarded by lock; the last outcome was an upstream-wide failure
+    private final UpstreamGate gate = new UpstreamGate(System::nanoTime); // guarded by lock
     private int inFlight;                // guarded by lock
     private int largeInFlight;           // guarded by lock; claimed files at or above the resume threshold
-    private Instant lastSuccess;         // guarded by lock
-    private Instant lastFailure;         // guarded by lock
-    private String lastError;            // guarded by lock
-    private boolean paused;              // guarded by lock
     private final Map<Long, Running> running = new ConcurrentHashMap<>();
     private final DeliveryLog deliveries;
     private final List<Thread> workers = new ArrayList<>();
@@ -91,7 +85,7 @@ final class UpstreamSync {
         this.ledger = ledger;
         this.spool = spool;
         this.events = events;
-        this.backoff = new Backoff(limits.retryInitial(), limits.retryMax());
+        this.retryPolicy = new RetryPolicy(limits);
         this.clock = clock;
         this.random = random;
         this.deliveries = new DeliveryLog(LOG, settings.name());
@@ -117,7 +111,7 @@ final class UpstreamSync {
         lastParkedError().ifPresent(error -> {
             lock.lock();
             try {
-                lastError = error; // the state stays unknown until this run meets the upstream
+                gate.restoreLastError(error);
             } finally {
                 lock.unlock();
             }
@@ -137,7 +131,7 @@ final class UpstreamSync {
     void useCredentials(String user, io.edgesync.agent.config.Secret password) {
         uploader.useCredentials(user, password);
         wakeAfter(() -> {
-            blockedUntilNanos = 0; // an upstream backing off after a refused login tries the new ones now
+            gate.credentialsChanged();
             return null;
         });
     }
@@ -153,7 +147,7 @@ final class UpstreamSync {
         lock.lock();
         try {
             generation++;
-            if (!paused && !backingOff()) {
+            if (gate.open()) {
                 changed.signalAll();
             }
         } finally {
@@ -194,11 +188,7 @@ final class UpstreamSync {
     }
 
     private boolean setPaused(boolean value) {
-        return wakeAfter(() -> {
-            boolean changedState = paused != value;
-            paused = value;
-            return changedState;
-        });
+        return wakeAfter(() -> gate.setPaused(value));
     }
 
     void stop(Duration grace) throws InterruptedException {
@@ -215,13 +205,9 @@ final class UpstreamSync {
     UpstreamStatus status() {
         lock.lock();
         try {
-            // down means unreachable or refusing the login, as the README says: one file's failure is not
-            String state = lastSuccess == null && lastFailure == null ? "unknown" : unreachable ? "down" : "up";
-            Optional<Instant> retryAt = blockedUntilNanos == 0 ? Optional.empty()
-                    : Optional.of(clock.instant().plusNanos(Math.max(0, blockedUntilNanos - System.nanoTime())));
-            return new UpstreamStatus(settings.name(), settings.displayUrl(), state, paused, inFlight,
-                    consecutiveFailures, Optional.ofNullable(lastSuccess), Optional.ofNullable(lastFailure),
-                    Optional.ofNullable(lastError), retryAt,
+            return new UpstreamStatus(settings.name(), settings.displayUrl(), gate.state(), gate.paused(), inFlight,
+                    gate.consecutiveFailures(), gate.lastSuccess(), gate.lastFailure(), gate.lastError(),
+                    gate.retryAt(clock.instant()),
                     running.values().stream().map(Running::progress)
                             .sorted(java.util.Comparator.comparingLong(UpstreamStatus.TransferProgress::deliveryId))
                             .toList());
@@ -482,35 +468,15 @@ final class UpstreamSync {
      * so the backlog still drains oldest first when the upstream returns.
      */
     private Outcome failed(Delivery delivery, UpstreamException e, Optional<String> temp) {
-        Instant now = clock.instant();
-        if (e.reason() == UpstreamException.Reason.WITHDRAWN) {
-            return new Outcome.Withdrawn(e.getMessage(), temp);
+        int upstreamFailures;
+        lock.lock();
+        try {
+            upstreamFailures = gate.consecutiveFailures();
+        } finally {
+            lock.unlock();
         }
-        if (e.reason().permanent()) {
-            return new Outcome.Parked(e.reason().label(), e.getMessage(), temp);
-        }
-        Duration age = Duration.between(delivery.receivedAt(), now).minus(jumpedForward.apply(delivery.receivedAt()));
-        if (!limits.maxAge().isZero() && age.compareTo(limits.maxAge()) > 0) {
-            return new Outcome.Parked("max-age", "older than sync.max-age (" + limits.maxAge() + "); last: "
-                    + e.getMessage(), temp);
-        }
-        if (e.reason().upstreamWide()) {
-            int failures;
-            lock.lock();
-            try {
-                failures = consecutiveFailures + 1;
-            } finally {
-                lock.unlock();
-            }
-            return new Outcome.RetryLater(e.reason().label(), e.getMessage(), now.plus(backoff.delay(failures, random)),
-                    true, temp);
-        }
-        if (limits.maxAttempts() > 0 && delivery.attempt() >= limits.maxAttempts()) {
-            return new Outcome.Parked("max-attempts", "gave up after " + delivery.attempt() + " attempts; last: "
-                    + e.getMessage(), temp);
-        }
-        return new Outcome.RetryLater(e.reason().label(), e.getMessage(), now.plus(backoff.delay(delivery.attempt(), random)),
-                false, temp);
+        return retryPolicy.afterFailure(delivery, e, temp, clock.instant(), jumpedForward.apply(delivery.receivedAt()),
+                upstreamFailures, random);
     }
 
     /** Deletes upstream temporaries left by deliveries that were parked or superseded. */
@@ -574,10 +540,7 @@ final class UpstreamSync {
     private void succeeded(Instant now) {
         lock.lock();
         try {
-            lastSuccess = now;
-            consecutiveFailures = 0;
-            unreachable = false;
-            blockedUntilNanos = 0;
+            gate.succeeded(now);
         } finally {
             lock.unlock();
         }
@@ -586,13 +549,7 @@ final class UpstreamSync {
     private void failedAt(Instant now, Outcome.RetryLater retry) {
         lock.lock();
         try {
-            lastFailure = now;
-            lastError = retry.error();
-            consecutiveFailures++;
-            unreachable = retry.upstreamWide(); // a file's own failure shows the upstream answering
-            if (retry.upstreamWide()) {
-                blockedUntilNanos = System.nanoTime() + Math.max(1, Duration.between(now, retry.at()).toNanos());
-            }
+            gate.failed(now, retry.error(), retry.upstreamWide(), retry.at());
         } finally {
             lock.unlock();
         }
@@ -602,9 +559,7 @@ final class UpstreamSync {
     private void parkedAt(Instant now, String error) {
         lock.lock();
         try {
-            lastFailure = now;
-            lastError = error;
-            unreachable = false;
+            gate.parked(now, error);
         } finally {
             lock.unlock();
         }
@@ -619,11 +574,6 @@ final class UpstreamSync {
         }
     }
 
-    /** Whether the upstream-wide backoff still runs; call holding {@link #lock}. */
-    private boolean backingOff() {
-        return blockedUntilNanos != 0 && System.nanoTime() - blockedUntilNanos < 0;
-    }
-
     /**
      * Waits while the upstream is paused or in its upstream-wide backoff.
      *
@@ -633,10 +583,10 @@ final class UpstreamSync {
         lock.lock();
         try {
             while (!stopped) {
-                if (paused) {
+                if (gate.paused()) {
                     changed.await();
-                } else if (backingOff()) {
-                    changed.awaitNanos(blockedUntilNanos - System.nanoTime());
+                } else if (gate.backingOff()) {
+                    changed.awaitNanos(gate.nanosUntilOpen());
                 } else {
                     break;
                 }
