@@ -94,12 +94,26 @@ public final class Main {
             return;
         }
         warnAboutPlainPasswords(config);
+        checkTlsResumption(config);
         try {
             run(config, arguments.demo(), arguments.rebuildLedger(), configSource(arguments));
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "not started: " + e.getMessage(), e);
             System.exit(3);
         }
+    }
+
+    /**
+     * The self-check of the one JDK internal the sync side relies on: without it FTPS data connections start
+     * new TLS sessions, which servers that demand resumption (vsftpd's default) refuse. Said at start, once,
+     * when an upstream uses FTPS, instead of at the first refused transfer.
+     */
+    private static void checkTlsResumption(AgentConfig config) {
+        boolean ftps = config.upstreams().stream().anyMatch(u -> u.url().getScheme().equals("ftps"));
+        TlsResumption.unavailable().filter(problem -> ftps).ifPresent(problem -> LOG.log(System.Logger.Level.WARNING,
+                "FTPS data connections cannot resume the control connection''s TLS session ({0}): upstreams that"
+                        + " demand it (vsftpd''s require_ssl_reuse) will refuse transfers; start the agent with"
+                        + " java -jar (its manifest opens java.base/sun.security.ssl and sun.security.util)", problem));
     }
 
     /** Where the configuration comes from, at start and for {@code reload-config}. */

@@ -4,7 +4,6 @@ import org.apache.mina.core.session.IoSession;
 import org.apache.mina.transport.socket.nio.NioSession;
 
 import java.io.IOException;
-import java.lang.reflect.Field;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
@@ -24,28 +23,15 @@ import java.util.Optional;
  */
 final class ControlSocket {
     private static final System.Logger LOG = System.getLogger(ControlSocket.class.getName());
-    private static final Optional<Field> CHANNEL = channelField();
     private static final Object POLL = new Object();
     private static Selector selector; // guarded by POLL
 
     private ControlSocket() {
     }
 
-    private static Optional<Field> channelField() {
-        try {
-            Field field = NioSession.class.getDeclaredField("channel");
-            field.setAccessible(true);
-            return Optional.of(field);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "a device killed mid-upload is noticed only once FtpServer closes"
-                    + " its session (MINA''s channel is out of reach: {0})", e.toString());
-            return Optional.empty();
-        }
-    }
-
     /** Whether the direct check is available (tests). */
     static boolean direct() {
-        return CHANNEL.isPresent();
+        return FtpServerInternals.missing().isEmpty();
     }
 
     /**
@@ -79,14 +65,7 @@ final class ControlSocket {
 
     private static Optional<SocketChannel> channel(IoSession session) {
         Optional<IoSession> nio = InlineCommands.ioSession(session).filter(NioSession.class::isInstance);
-        if (CHANNEL.isEmpty() || nio.isEmpty()) {
-            return Optional.empty();
-        }
-        try {
-            return CHANNEL.get().get(nio.get()) instanceof SocketChannel s ? Optional.of(s) : Optional.empty();
-        } catch (IllegalAccessException e) {
-            return Optional.empty();
-        }
+        return nio.flatMap(s -> FtpServerInternals.channel((NioSession) s));
     }
 
     private static boolean readable(SocketChannel socket) throws IOException {

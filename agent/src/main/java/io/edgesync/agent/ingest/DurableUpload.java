@@ -25,7 +25,6 @@ import org.apache.mina.core.session.IdleStatus;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.lang.reflect.Field;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -344,20 +343,6 @@ final class DurableUpload extends AbstractCommand {
      * MB/s against vsftpd's 485, measured). ASCII uploads (line ends converted) and MODE Z keep FtpServer's.
      */
     private interface DataSource {
-        /** FtpServer 1.2.1 keeps the data socket in a private field; without it, FtpServer's copy is used. */
-        Optional<Field> SOCKET = socketField();
-
-        private static Optional<Field> socketField() {
-            try {
-                Field field = IODataConnection.class.getDeclaredField("socket");
-                field.setAccessible(true);
-                return Optional.of(field);
-            } catch (ReflectiveOperationException | RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "uploads use FtpServer's 4 KiB copy: " + e);
-                return Optional.empty();
-            }
-        }
-
         void copyTo(FtpIoSession session, SpoolWriter writer) throws IOException;
 
         /** The data connection's socket, so that an ABOR can close it; null when out of reach. */
@@ -365,8 +350,7 @@ final class DurableUpload extends AbstractCommand {
 
         static DataSource open(FtpIoSession session) throws Exception {
             DataConnection connection = session.getDataConnection().openConnection();
-            Socket socket = SOCKET.isPresent() && connection instanceof IODataConnection
-                    ? (Socket) SOCKET.get().get(connection) : null;
+            Socket socket = connection instanceof IODataConnection io ? FtpServerInternals.dataSocket(io) : null;
             if (socket != null && session.getDataConnection() instanceof IODataConnectionFactory io && !io.isZipMode()
                     && session.getDataType() == DataType.BINARY) {
                 return new Direct(socket);

@@ -31,7 +31,6 @@ import org.apache.mina.filter.executor.ExecutorFilter;
 import org.apache.mina.transport.socket.SocketAcceptor;
 
 import java.io.IOException;
-import java.lang.reflect.Field;
 import java.net.InetSocketAddress;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -195,6 +194,7 @@ public final class IngestServer {
         }
         clearIncoming();
         partials.sweep();
+        FtpServerInternals.check();
         try {
             server.start();
         } catch (FtpException | RuntimeException e) {
@@ -202,8 +202,14 @@ public final class IngestServer {
                     + rootMessage(e), e);
         }
         for (Listener l : listeners.values()) {
-            tuneAcceptor(l, settings.maxConnections(), feat, registry, passive.filter(
-                    ((DefaultFtpServer) server).getServerContext())).ifPresent(dispatch::add);
+            try {
+                dispatch.add(tuneAcceptor(l, settings.maxConnections(), feat, registry, passive.filter(
+                        ((DefaultFtpServer) server).getServerContext())));
+            } catch (IOException | RuntimeException e) {
+                server.stop(); // no device may use a server without its protections
+                throw new IOException("FTP server: its protections cannot be installed (" + rootMessage(e)
+                        + "); edgesync is built for Apache FtpServer 1.2.1", e);
+            }
         }
         if (partials.enabled()) {
             Duration every = Duration.ofSeconds(Math.clamp(settings.partialKeep().toSeconds() / 4, 10, 300));
@@ -249,47 +255,39 @@ public final class IngestServer {
      * refuses are answered without FtpServer's stack traces ({@link ProtocolErrors}).</li>
      * </ul>
      *
-     * @return the new dispatch, if FtpServer's thread pool filter was found and replaced
+     * Each is part of a guarantee (trust, hostile network), so none is optional: a listener that is not
+     * FtpServer's NIO one, or a chain without its thread pool filter, fails the start.
+     *
+     * @return the new dispatch, which replaced FtpServer's thread pool filter
      */
-    private static Optional<InlineCommands> tuneAcceptor(Listener listener, int backlog, Feat feat,
-                                                         MeterRegistry registry, IoFilter dataConnections) {
-        if (!(listener instanceof NioListener)) {
-            return Optional.empty();
+    private static InlineCommands tuneAcceptor(Listener listener, int backlog, Feat feat,
+                                               MeterRegistry registry, IoFilter dataConnections) throws IOException {
+        if (!(listener instanceof NioListener nio)) {
+            throw new IllegalStateException("listener " + listener.getClass().getName() + " is not FtpServer's NioListener");
         }
-        try {
-            Field field = NioListener.class.getDeclaredField("acceptor");
-            field.setAccessible(true);
-            SocketAcceptor acceptor = (SocketAcceptor) field.get(listener);
-            InetSocketAddress bound = acceptor.getLocalAddress();
-            acceptor.unbind();
-            acceptor.setBacklog(Math.max(50, backlog));
-            // RFC 959's ABOR comes after Telnet IP and a Synch, whose DM byte is sent as urgent data: kept in
-            // line, it is taken out with the other Telnet bytes (InlineCommands); out of line, ftplib's ABOR,
-            // sent urgent whole, lost its last byte and never ended a line
-            acceptor.getSessionConfig().setOobInline(true);
-            InlineCommands inline = null;
-            if (acceptor.getFilterChain().get("threadPool") instanceof ExecutorFilter pool) {
-                inline = new InlineCommands(pool.getExecutor(), IoEventType.SESSION_OPENED,
-                        IoEventType.SESSION_CLOSED, IoEventType.SESSION_IDLE, IoEventType.MESSAGE_RECEIVED,
-                        IoEventType.EXCEPTION_CAUGHT);
-                acceptor.getFilterChain().replace("threadPool", inline);
-            } else {
-                LOG.log(System.Logger.Level.WARNING, "FTP: no thread pool filter found; every command and reply"
-                        + " keeps its thread hand-offs");
-            }
-            acceptor.getFilterChain().addLast("featBeforeLogin", new FeatBeforeLogin(feat));
-            acceptor.getFilterChain().addLast("dataConnections", dataConnections);
-            acceptor.getFilterChain().addFirst("replyBackpressure", new ReplyBackpressure(registry));
-            acceptor.getFilterChain().addAfter("codec", "protocolErrors", new ProtocolErrors(registry));
-            // command lines are short: a client that floods them is read in small pieces (64 KiB by default)
-            acceptor.getSessionConfig().setMaxReadBufferSize(8 * 1024);
-            acceptor.bind(bound);
-            return Optional.ofNullable(inline);
-        } catch (ReflectiveOperationException | RuntimeException | IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "FTP listen backlog stays at 50, every command and reply keeps its"
-                    + " thread hand-offs, and FEAT before login gets 530: " + e);
-            return Optional.empty();
+        SocketAcceptor acceptor = FtpServerInternals.acceptor(nio);
+        InetSocketAddress bound = acceptor.getLocalAddress();
+        acceptor.unbind();
+        acceptor.setBacklog(Math.max(50, backlog));
+        // RFC 959's ABOR comes after Telnet IP and a Synch, whose DM byte is sent as urgent data: kept in
+        // line, it is taken out with the other Telnet bytes (InlineCommands); out of line, ftplib's ABOR,
+        // sent urgent whole, lost its last byte and never ended a line
+        acceptor.getSessionConfig().setOobInline(true);
+        if (!(acceptor.getFilterChain().get("threadPool") instanceof ExecutorFilter pool)) {
+            throw new IllegalStateException("no thread pool filter in FtpServer's MINA filter chain");
         }
+        InlineCommands inline = new InlineCommands(pool.getExecutor(), IoEventType.SESSION_OPENED,
+                IoEventType.SESSION_CLOSED, IoEventType.SESSION_IDLE, IoEventType.MESSAGE_RECEIVED,
+                IoEventType.EXCEPTION_CAUGHT);
+        acceptor.getFilterChain().replace("threadPool", inline);
+        acceptor.getFilterChain().addLast("featBeforeLogin", new FeatBeforeLogin(feat));
+        acceptor.getFilterChain().addLast("dataConnections", dataConnections);
+        acceptor.getFilterChain().addFirst("replyBackpressure", new ReplyBackpressure(registry));
+        acceptor.getFilterChain().addAfter("codec", "protocolErrors", new ProtocolErrors(registry));
+        // command lines are short: a client that floods them is read in small pieces (64 KiB by default)
+        acceptor.getSessionConfig().setMaxReadBufferSize(8 * 1024);
+        acceptor.bind(bound);
+        return inline;
     }
 
     /** Reads of quick commands run on MINA's I/O threads so far, over all listeners. */

@@ -16,7 +16,6 @@ import org.apache.mina.core.session.IoSession;
 
 import javax.net.ssl.SSLSocket;
 import java.io.IOException;
-import java.lang.reflect.Field;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -35,29 +34,12 @@ import java.util.Map;
  * address holds at most half of {@code ftp.passive-ports} at once: past that, its PASV/EPSV gets 425.
  *
  * <p>Installed per control connection, as the session's data connection factory, by {@link #filter}.
- * FtpServer 1.2.1 keeps the fields this needs package-private; they are read by reflection, looked up
- * when the server is built (a missing one fails the start, not a device's transfer).
+ * FtpServer 1.2.1 keeps the fields this needs package-private: {@link FtpServerInternals}.
  */
 final class PassiveDataConnections {
     private static final System.Logger LOG = System.getLogger(PassiveDataConnections.class.getName());
     /** FtpIoSession.ATTRIBUTE_DATA_CONNECTION (private there): read by {@code FtpIoSession.getDataConnection}. */
     private static final String ATTRIBUTE = "org.apache.ftpserver.data-connection";
-    private static final Field PASSIVE;
-    private static final Field SERVER_SOCKET;
-    private static final Field SECURE;
-    private static final Field DATA_SOCKET;
-
-    static {
-        try {
-            PASSIVE = accessible("passive");
-            SERVER_SOCKET = accessible("servSoc");
-            SECURE = accessible("secure");
-            DATA_SOCKET = accessible("dataSoc");
-        } catch (NoSuchFieldException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     private final int maxPerAddress;
     private final Map<String, Integer> held = new HashMap<>(); // guarded by this
     private final LogThrottle throttled = new LogThrottle(LOG, Duration.ofMinutes(1));
@@ -73,12 +55,6 @@ final class PassiveDataConnections {
         this.refused = Counter.builder("edgesync.ftp.passive.refused")
                 .description("PASV/EPSV refused: the client's address holds half of ftp.passive-ports already")
                 .register(registry);
-    }
-
-    private static Field accessible(String name) throws NoSuchFieldException {
-        Field f = IODataConnectionFactory.class.getDeclaredField(name);
-        f.setAccessible(true);
-        return f;
     }
 
     /** The filter (last in the chain) that gives each new control connection its data connection factory. */
@@ -150,12 +126,12 @@ final class PassiveDataConnections {
 
         @Override
         public DataConnection openConnection() throws Exception {
-            if (!PASSIVE.getBoolean(this)) {
+            if (!FtpServerInternals.passive(this)) {
                 return super.openConnection();
             }
             Socket socket = accept();
             synchronized (this) {
-                DATA_SOCKET.set(this, socket); // closed with the data connection, as FtpServer's own
+                FtpServerInternals.setDataSocket(this, socket); // closed with the data connection, as FtpServer's own
             }
             return new IODataConnection(socket, control, this);
         }
@@ -165,8 +141,8 @@ final class PassiveDataConnections {
             ServerSocket server;
             boolean secure;
             synchronized (this) {
-                server = (ServerSocket) SERVER_SOCKET.get(this);
-                secure = SECURE.getBoolean(this);
+                server = FtpServerInternals.serverSocket(this);
+                secure = FtpServerInternals.secure(this);
             }
             if (server == null) {
                 throw new DataConnectionException("No passive data port is open: send PASV or EPSV first.");

@@ -2,8 +2,11 @@ package io.edgesync.agent.sync.ftp;
 
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
+import java.security.GeneralSecurityException;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSessionContext;
 import javax.net.ssl.SSLSocket;
@@ -40,6 +43,24 @@ public final class TlsResumption {
     public static void configureJdk() {
         if (System.getProperty(TICKETS) == null) {
             System.setProperty(TICKETS, "false");
+        }
+    }
+
+    /**
+     * The start-up self-check: why resumption cannot work in this JVM (the manifest's opens missing, or JDK
+     * internals that differ), or empty when it can. Looks at the JDK's default client context, as
+     * {@link #offer} will at the first FTPS data connection.
+     */
+    public static Optional<String> unavailable() {
+        try {
+            SSLSessionContext context = SSLContext.getDefault().getClientSessionContext();
+            Field field = context.getClass().getDeclaredField("sessionHostPortCache");
+            field.setAccessible(true);
+            Method put = field.get(context).getClass().getMethod("put", Object.class, Object.class);
+            put.setAccessible(true);
+            return Optional.empty();
+        } catch (ReflectiveOperationException | GeneralSecurityException | RuntimeException e) {
+            return Optional.of(e.toString());
         }
     }
 
