@@ -98,7 +98,7 @@ class ChaosIT {
                 Path in = root.resolve("in/cams/cam");
                 try {
                     await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500)).until(() ->
-                            last.get("/api/v1/status").body().contains("\"backlog\":0") && acknowledged.entrySet()
+                            JsonFacts.drained(last.get("/api/v1/status").body()) && acknowledged.entrySet()
                                     .stream().allMatch(e -> sameContent(in.resolve(e.getKey()), e.getValue())));
                 } catch (org.awaitility.core.ConditionTimeoutException e) {
                     List<String> missing = acknowledged.entrySet().stream()

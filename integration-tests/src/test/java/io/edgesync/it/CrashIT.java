@@ -74,8 +74,7 @@ class CrashIT {
             try (last) {
                 await().atMost(Duration.ofSeconds(120)).until(() -> acknowledged.stream()
                         .allMatch(name -> Files.exists(upstream.root().resolve("in/cams/cam/" + name))));
-                await().atMost(Duration.ofSeconds(30)).until(() -> last.get("/api/v1/status").body()
-                        .contains("\"backlog\":0"));
+                await().atMost(Duration.ofSeconds(30)).until(() -> JsonFacts.drained(last.get("/api/v1/status").body()));
                 Set<String> upstreamFiles = filesUnder(upstream.root().resolve("in/cams/cam"));
                 Path quarantine = dir.resolve("data/quarantine");
                 int quarantined = Files.isDirectory(quarantine) ? filesUnder(quarantine).size() : 0;

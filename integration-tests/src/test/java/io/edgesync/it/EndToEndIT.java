@@ -109,13 +109,13 @@ class EndToEndIT {
                         .contains("jvm_memory_used_bytes");
 
                 await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
-                    String mqtt = Files.readString(mqttLog);
+                    var events = JsonFacts.events(mqttLog);
                     for (String path : sent.keySet()) {
-                        assertThat(mqtt).contains("\"type\":\"received\",\"path\":\"" + path + "\"");
-                        assertThat(mqtt).contains("\"type\":\"delivered\",\"path\":\"" + path + "\"");
+                        assertThat(JsonFacts.hasEvent(events, "received", path)).as("received " + path).isTrue();
+                        assertThat(JsonFacts.hasEvent(events, "delivered", path)).as("delivered " + path).isTrue();
                     }
-                    assertThat(mqtt).contains("edgesync/it-agent/status {\"agent\":\"it-agent\"")
-                            .contains("\"online\":true");
+                    assertThat(JsonFacts.statuses(mqttLog)).anyMatch(s -> s.path("agent").asText().equals("it-agent")
+                            && s.path("online").asBoolean());
                 });
 
                 org.apache.commons.net.ftp.FTPClient technician = new org.apache.commons.net.ftp.FTPClient();
@@ -135,17 +135,12 @@ class EndToEndIT {
                 assertThat(everything).doesNotContain("cam-pw-secret", PyFtpd.PASSWORD);
 
                 agent.stop();
-                await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(lastStatus(mqttLog))
-                        .contains("\"online\":false"));
+                await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(JsonFacts.statuses(mqttLog))
+                        .last().satisfies(s -> assertThat(s.path("online").asBoolean(true)).isFalse()));
             } finally {
                 sub.destroy();
             }
         }
-    }
-
-    private static String lastStatus(Path mqttLog) throws Exception {
-        return Files.readAllLines(mqttLog).stream().filter(l -> l.startsWith("edgesync/it-agent/status "))
-                .reduce((a, b) -> b).orElse("");
     }
 
     private static List<String> filesUnder(Path root) throws Exception {

@@ -357,9 +357,10 @@ class FleetCommandsIT {
             assertThat(ping.statusCode()).isEqualTo(200);
             assertThat(JSON.readTree(ping.body()).path("id").asText()).isEqualTo("h1");
             // the README's curl line
-            assertThat(curl("-H", "Authorization: Bearer " + AgentProcess.TOKEN, "-d", "{\"upstream\":\"hq\"}",
-                    "http://127.0.0.1:" + agent.httpPort + "/api/v1/commands/pause"))
-                    .contains("\"ok\":true").contains("\"paused\":[\"hq\"]");
+            JsonNode paused = JSON.readTree(curl("-H", "Authorization: Bearer " + AgentProcess.TOKEN, "-d",
+                    "{\"upstream\":\"hq\"}", "http://127.0.0.1:" + agent.httpPort + "/api/v1/commands/pause"));
+            assertThat(paused.path("ok").asBoolean()).isTrue();
+            assertThat(paused.path("result").path("paused")).containsExactly(JSON.getNodeFactory().textNode("hq"));
             assertThat(agent.post("/api/v1/commands/nope", "{}").statusCode()).isEqualTo(404);
             assertThat(agent.post("/api/v1/commands/cancel", "{\"delivery\":1}").statusCode()).isEqualTo(404);
             assertThat(agent.post("/api/v1/commands/queue", "{\"page\":0}").statusCode()).isEqualTo(400);

@@ -95,7 +95,7 @@ class StorageIT {
                 assertThat(agent.get("/metrics").body()).contains("edgesync_storage_failed 1.0");
                 assertThat(agent.log()).contains("storage failed").contains("Read-only file system");
                 await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-                        assertThat(Files.readString(mqttLog)).contains("\"type\":\"storage-failed\""));
+                        assertThat(JsonFacts.hasEvent(JsonFacts.events(mqttLog), "storage-failed")).isTrue());
 
                 // the technician repairs the card (here: a checked copy of it) and mounts it in the same place
                 Path repaired = dir.resolve("sd-repaired.img");
@@ -113,7 +113,7 @@ class StorageIT {
                 });
                 assertThat(agent.get("/metrics").body()).contains("edgesync_storage_failed 0.0");
                 await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-                        assertThat(Files.readString(mqttLog)).contains("\"type\":\"storage-recovered\""));
+                        assertThat(JsonFacts.hasEvent(JsonFacts.events(mqttLog), "storage-recovered")).isTrue());
                 assertThat(data.resolve("agent/spool/cams/cam/after.jpg")).exists();
             } finally {
                 sub.destroy();
