@@ -32,7 +32,7 @@ final class LedgerMark {
         } catch (NumberFormatException e) {
             return; // unreadable: noted again at this start
         }
-        long recorded = ledger.received().files();
+        long recorded = ledger.reports().received().files();
         if (recorded < noted && !rebuild) {
             ledger.close();
             throw new IOException("the ledger " + file.resolveSibling("ledger.db") + " has recorded " + recorded
@@ -46,7 +46,7 @@ final class LedgerMark {
     void write(Ledger ledger) {
         try {
             Path temp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.writeString(temp, Long.toString(ledger.received().files()), StandardCharsets.US_ASCII);
+            Files.writeString(temp, Long.toString(ledger.reports().received().files()), StandardCharsets.US_ASCII);
             Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             System.getLogger(LedgerMark.class.getName()).log(System.Logger.Level.WARNING,

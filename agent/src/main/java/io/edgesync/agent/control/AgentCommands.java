@@ -188,7 +188,7 @@ public final class AgentCommands {
 
     private Object disk() throws Exception {
         DiskSpace.Reading r = disk.read();
-        Ledger.Totals spool = ledger.inSpool();
+        Ledger.Totals spool = ledger.reports().inSpool();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("path", r.path().toString());
         m.put("freeBytes", r.freeBytes());

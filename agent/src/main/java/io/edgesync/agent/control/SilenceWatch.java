@@ -84,7 +84,7 @@ public final class SilenceWatch implements EventSink, AutoCloseable {
             if (!historyRead && watched.stream().anyMatch(u -> !u.expectEvery().isZero())) {
                 // the ledger's last upload per user, read once and only when an alarm is configured (it scans
                 // the files table): not at start, and not on boards without alarms
-                ledger.lastUploads().forEach(lastUpload::putIfAbsent);
+                ledger.reports().lastUploads().forEach(lastUpload::putIfAbsent);
                 historyRead = true;
             }
             Instant now = clock.instant();

@@ -46,7 +46,7 @@ public final class SiteReport implements SiteInfo {
     @Override
     public List<String> deliveries(String path) throws IOException {
         List<String> lines = new ArrayList<>();
-        for (Ledger.DeliveryState d : ledger.deliveriesOf(path)) {
+        for (Ledger.DeliveryState d : ledger.reports().deliveriesOf(path)) {
             String detail = switch (d.state()) {
                 case "delivered" -> "delivered at " + d.updatedAt();
                 case "pending" -> "waiting, attempt " + (d.attempts() + 1) + " due at " + d.nextAttemptAt()
@@ -65,7 +65,7 @@ public final class SiteReport implements SiteInfo {
         Instant now = clock.instant();
         List<String> lines = new ArrayList<>();
         for (UpstreamStatus u : sync.status()) {
-            Backlog b = ledger.backlog(u.name());
+            Backlog b = ledger.reports().backlog(u.name());
             lines.add(u.name() + ": " + u.state() + ", " + b.pending() + " waiting, " + b.parked() + " parked"
                     + b.oldestPending().map(t -> ", oldest " + Duration.between(t, now).toSeconds() + " s").orElse(""));
         }

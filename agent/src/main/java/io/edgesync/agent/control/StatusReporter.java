@@ -72,10 +72,10 @@ public final class StatusReporter {
 
     public AgentStatus snapshot() throws LedgerException {
         Instant now = clock.instant();
-        Ledger.Totals received = ledger.received();
+        Ledger.Totals received = ledger.reports().received();
         List<AgentStatus.Upstream> upstreams = new ArrayList<>();
         for (UpstreamStatus u : sync.status()) {
-            Backlog b = ledger.backlog(u.name());
+            Backlog b = ledger.reports().backlog(u.name());
             upstreams.add(new AgentStatus.Upstream(u.name(), u.url(), u.state(), u.paused(), b.pending(), b.parked(),
                     b.delivered(), b.oldestPending().map(t -> Math.max(0, Duration.between(t, now).toSeconds())).orElse(null),
                     u.inFlight(), u.consecutiveFailures(), text(u.lastSuccess()), text(u.lastFailure()),
@@ -84,7 +84,7 @@ public final class StatusReporter {
                             t.bytesPerSecond(), t.startedAt().toString())).toList()));
         }
         List<AgentStatus.RecentTransfer> history = new ArrayList<>();
-        for (Transfer t : ledger.recentTransfers(HISTORY)) {
+        for (Transfer t : ledger.reports().recentTransfers(HISTORY)) {
             history.add(new AgentStatus.RecentTransfer(t.path(), t.upstream(), t.size(), t.state(), t.attempts(),
                     t.at().toString(), t.took().map(Duration::toMillis).orElse(null), t.lastError().orElse(null)));
         }

@@ -56,12 +56,12 @@ public final class HistoryPruner implements AutoCloseable {
         Instant before = clock.instant().minus(keep);
         long forgotten = 0;
         try {
-            for (int n; (n = ledger.pruneHistory(before, BATCH)) > 0; ) {
+            for (int n; (n = ledger.history().pruneHistory(before, BATCH)) > 0; ) {
                 forgotten += n;
                 Thread.sleep(10); // room for ingest's commits between batches
             }
-            for (long free = ledger.freePages(); free > 0; free -= VACUUM_PAGES) {
-                ledger.vacuum(VACUUM_PAGES);
+            for (long free = ledger.history().freePages(); free > 0; free -= VACUUM_PAGES) {
+                ledger.history().vacuum(VACUUM_PAGES);
             }
         } catch (LedgerException e) {
             LOG.log(System.Logger.Level.WARNING, "ledger history: cannot prune now ({0}); next try in {1}",

@@ -42,13 +42,13 @@ public final class Arrivals implements UploadSink {
     /** Records one delivery per upstream that takes the file; none is due until published. */
     @Override
     public long record(ReceivedFile file) throws IOException {
-        return ledger.recordUnpublished(file, routing.upstreamsFor(file.path()));
+        return ledger.intake().recordUnpublished(file, routing.upstreamsFor(file.path()));
     }
 
     /** The file is in place: its deliveries are due, older versions' are superseded; then sync hears of it. */
     @Override
     public void published(long id, ReceivedFile file) {
-        ledger.published(id, file.path(), file.receivedAt());
+        ledger.intake().published(id, file.path(), file.receivedAt());
         events.publish(new AgentEvent.FileReceived(file.path(), file.size(), file.sha256(), file.user(),
                 file.clientIp(), file.receivedAt()));
         listener.arrived(file, routing.upstreamsFor(file.path()));
@@ -56,7 +56,7 @@ public final class Arrivals implements UploadSink {
 
     @Override
     public void discard(long id) throws IOException {
-        ledger.discardUnpublished(id);
+        ledger.intake().discardUnpublished(id);
     }
 
     /** Records a file already in place in the spool (rebuilding a ledger from it). */
@@ -66,7 +66,7 @@ public final class Arrivals implements UploadSink {
 
     @Override
     public void withdraw(String path) throws IOException {
-        int withdrawn = ledger.withdraw(path, clock.instant());
+        int withdrawn = ledger.intake().withdraw(path, clock.instant());
         if (withdrawn > 0) {
             LOG.log(System.Logger.Level.INFO, "{0}: {1} pending delivery(ies) withdrawn", path, withdrawn);
         }
@@ -74,7 +74,7 @@ public final class Arrivals implements UploadSink {
 
     @Override
     public Owed owed(String path) throws IOException {
-        Ledger.Totals owed = ledger.owed(path);
+        Ledger.Totals owed = ledger.intake().owed(path);
         return new Owed(owed.files(), owed.bytes());
     }
 }

@@ -160,7 +160,7 @@ public final class Retention implements EventSink, AutoCloseable {
         int deleted = 0;
         long freed = 0;
         while (freed < bytes) {
-            List<Ledger.SpoolFile> batch = ledger.deletable(before, BATCH);
+            List<Ledger.SpoolFile> batch = ledger.deletions().deletable(before, BATCH);
             if (batch.isEmpty()) {
                 break;
             }
@@ -184,11 +184,11 @@ public final class Retention implements EventSink, AutoCloseable {
     /** Deletes one file if it is still deletable now that no upload can publish over it. */
     private boolean delete(Ledger.SpoolFile file, String why) throws IOException {
         boolean deleted = lock.locked(() -> {
-            if (!ledger.stillDeletable(file.id())) {
+            if (!ledger.deletions().stillDeletable(file.id())) {
                 return false;
             }
             Files.deleteIfExists(spool.resolve(file.path()));
-            ledger.spoolDeleted(file.id(), clock.instant());
+            ledger.deletions().spoolDeleted(file.id(), clock.instant());
             return true;
         }, file.path());
         if (deleted) {

@@ -100,7 +100,7 @@ public final class SpoolReconciler {
         List<ReceivedFile> out = new ArrayList<>();
         for (String relative : files(spool, ignored, Integer.MAX_VALUE)) {
             Path file = spool.resolve(relative);
-            Optional<Ledger.Version> known = ledger.currentVersion(relative);
+            Optional<Ledger.Version> known = ledger.intake().currentVersion(relative);
             if (known.isPresent() && same(file, known.get())) {
                 continue;
             }
@@ -132,15 +132,15 @@ public final class SpoolReconciler {
 
     /** Each upload recorded before a crash but not marked as in place: published, or forgotten. */
     private void settleUnpublished() throws IOException {
-        for (Ledger.Version upload : ledger.unpublished()) {
+        for (Ledger.Version upload : ledger.intake().unpublished()) {
             Path file = spool.resolve(upload.path());
             boolean inPlace = Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) && same(file, upload);
             if (inPlace) {
-                ledger.publishNow(upload.fileId(), upload.path(), clock.instant());
+                ledger.intake().publishNow(upload.fileId(), upload.path(), clock.instant());
                 LOG.log(System.Logger.Level.INFO, "{0}: recorded and renamed into the spool before the agent"
                         + " stopped; it is delivered", upload.path());
             } else {
-                ledger.discardUnpublished(upload.fileId());
+                ledger.intake().discardUnpublished(upload.fileId());
                 LOG.log(System.Logger.Level.WARNING, "{0}: recorded but never put in place before the agent stopped"
                         + " (its device was not acknowledged); forgotten, the version before it stays", upload.path());
             }
@@ -149,7 +149,7 @@ public final class SpoolReconciler {
 
     /** Whether {@code file} is the version the ledger recorded for {@code relative}. */
     private boolean recorded(Path file, String relative, BasicFileAttributes attrs) throws IOException {
-        Optional<Ledger.Version> version = ledger.currentVersion(relative);
+        Optional<Ledger.Version> version = ledger.intake().currentVersion(relative);
         if (version.isEmpty()) {
             return false;
         }
@@ -158,7 +158,7 @@ public final class SpoolReconciler {
             if (version.get().size() != attrs.size()) {
                 return false;
             }
-            ledger.restamp(version.get().fileId(), SpoolStamp.of(attrs));
+            ledger.intake().restamp(version.get().fileId(), SpoolStamp.of(attrs));
             return true;
         }
         return same(file, version.get());
@@ -173,7 +173,7 @@ public final class SpoolReconciler {
         if (stamp.size() != version.size() || !SpoolWriter.sha256Of(file).equals(version.sha256())) {
             return false;
         }
-        ledger.restamp(version.fileId(), stamp);
+        ledger.intake().restamp(version.fileId(), stamp);
         return true;
     }
 }

@@ -92,7 +92,7 @@ final class SpoolVersion implements AutoCloseable {
             return this;
         }
         if (opened.size() == delivery.size() && sha256(file).equals(delivery.sha256())) {
-            ledger.restamp(delivery.fileId(), opened); // the same bytes with a new inode (a restored spool)
+            ledger.intake().restamp(delivery.fileId(), opened); // the same bytes with a new inode (a restored spool)
             return this;
         }
         file.close();
@@ -103,7 +103,7 @@ final class SpoolVersion implements AutoCloseable {
     /** Not sent: withdrawn when the ledger says why, parked when nobody knows (changed outside the agent). */
     private static SpoolVersion refused(Path local, Delivery delivery, Ledger ledger, String what)
             throws LedgerException {
-        Outcome outcome = switch (ledger.standing(delivery.fileId())) {
+        Outcome outcome = switch (ledger.intake().standing(delivery.fileId())) {
             case SUPERSEDED -> new Outcome.Withdrawn("a newer upload of the path replaced it", Optional.empty());
             case WITHDRAWN -> new Outcome.Withdrawn("the device deleted it or renamed it away", Optional.empty());
             case CURRENT -> new Outcome.Parked("local", what + " at " + local + "; it cannot be delivered",
@@ -137,7 +137,7 @@ final class SpoolVersion implements AutoCloseable {
         }
         Ledger.Standing standing;
         try {
-            standing = ledger.standing(delivery.fileId());
+            standing = ledger.intake().standing(delivery.fileId());
         } catch (LedgerException e) {
             throw new UpstreamException(UpstreamException.Reason.LOCAL, "cannot look up " + delivery.path()
                     + " in the ledger before publishing it: " + e.getMessage(), e);

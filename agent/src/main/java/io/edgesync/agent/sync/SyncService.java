@@ -58,7 +58,7 @@ public final class SyncService implements Arrivals.Listener {
     private void clockJumped(Duration jump) {
         if (jump.isNegative()) {
             try {
-                ledger.dueTimesBack(jump.negated());
+                ledger.deliveries().dueTimesBack(jump.negated());
             } catch (LedgerException e) {
                 LOG.log(System.Logger.Level.ERROR, "cannot move due times after the clock stepped back", e);
             }
@@ -68,13 +68,13 @@ public final class SyncService implements Arrivals.Listener {
 
     /** Resets deliveries a crash left in flight, then starts every upstream's workers (paused ones stay paused). */
     public void start() throws LedgerException {
-        java.util.Set<String> paused = ledger.pausedUpstreams();
+        java.util.Set<String> paused = ledger.deliveries().pausedUpstreams();
         upstreams.stream().filter(u -> paused.contains(u.name())).forEach(u -> {
             u.pause();
             LOG.log(System.Logger.Level.WARNING, "upstream {0} stays paused, as an operator left it; the resume"
                     + " command starts it", u.name());
         });
-        int recovered = ledger.recoverInFlight(clock.instant());
+        int recovered = ledger.deliveries().recoverInFlight(clock.instant());
         if (recovered > 0) {
             LOG.log(System.Logger.Level.WARNING, "{0} delivery(ies) were in flight when the agent last stopped;"
                     + " they are sent again", recovered);
@@ -99,7 +99,7 @@ public final class SyncService implements Arrivals.Listener {
 
     /** Parked deliveries (of one upstream, or all) are tried again now. @return how many */
     public int retryParked(Optional<String> upstream) throws LedgerException {
-        List<Ledger.OwedDelivery> retried = ledger.retryParked(upstream, clock.instant());
+        List<Ledger.OwedDelivery> retried = ledger.queue().retryParked(upstream, clock.instant());
         upstreams.forEach(UpstreamSync::wake);
         retried.forEach(d -> events.publish(new AgentEvent.DeliveryQueued(d.path(), d.upstream(), "retry",
                 clock.instant())));
@@ -110,12 +110,12 @@ public final class SyncService implements Arrivals.Listener {
 
     /** One delivery, in any state. */
     public Optional<Ledger.OwedDelivery> delivery(long id) throws LedgerException {
-        return ledger.delivery(id);
+        return ledger.queue().delivery(id);
     }
 
     /** A parked or waiting delivery is tried now. @return false if it is in another state */
     public boolean retry(Ledger.OwedDelivery delivery) throws LedgerException {
-        if (!ledger.retryDelivery(delivery.id(), clock.instant())) {
+        if (!ledger.queue().retryDelivery(delivery.id(), clock.instant())) {
             return false;
         }
         upstreams.forEach(UpstreamSync::wake);
@@ -127,7 +127,7 @@ public final class SyncService implements Arrivals.Listener {
 
     /** A parked or waiting delivery is given up. @return false if it is in another state */
     public boolean cancel(Ledger.OwedDelivery delivery) throws LedgerException {
-        if (!ledger.cancel(delivery.id(), clock.instant())) {
+        if (!ledger.queue().cancel(delivery.id(), clock.instant())) {
             return false;
         }
         events.publish(new AgentEvent.DeliveryCancelled(delivery.path(), delivery.upstream(), delivery.id(),
@@ -144,7 +144,7 @@ public final class SyncService implements Arrivals.Listener {
      * @return files matched and deliveries queued
      */
     public Resync resync(Glob glob, Optional<String> upstream) throws LedgerException {
-        List<Ledger.SpoolFile> matched = ledger.currentFiles().stream()
+        List<Ledger.SpoolFile> matched = ledger.queue().currentFiles().stream()
                 .filter(f -> glob.matches(f.path()))
                 .filter(f -> Files.isRegularFile(spool.resolve(f.path())))
                 .toList();
@@ -157,7 +157,7 @@ public final class SyncService implements Arrivals.Listener {
             if (routed.isEmpty()) {
                 continue;
             }
-            queued += ledger.requeue(routed.stream().map(Ledger.SpoolFile::id).toList(), u.name(), clock.instant());
+            queued += ledger.queue().requeue(routed.stream().map(Ledger.SpoolFile::id).toList(), u.name(), clock.instant());
             u.wake();
             routed.forEach(f -> events.publish(new AgentEvent.DeliveryQueued(f.path(), u.name(), "resync",
                     clock.instant())));
@@ -188,7 +188,7 @@ public final class SyncService implements Arrivals.Listener {
     private List<String> setPaused(Optional<String> upstream, boolean paused) throws LedgerException {
         List<String> changed = new java.util.ArrayList<>();
         for (UpstreamSync u : select(upstream)) {
-            ledger.setPaused(u.name(), paused); // durable first: the reply promises it outlives a restart
+            ledger.deliveries().setPaused(u.name(), paused); // durable first: the reply promises it outlives a restart
             if (paused ? u.pause() : u.resume()) {
                 changed.add(u.name());
             }
@@ -214,13 +214,13 @@ public final class SyncService implements Arrivals.Listener {
     /** A page of deliveries still owed. */
     public Ledger.Page<Ledger.OwedDelivery> queue(List<String> states, Optional<String> upstream, int offset,
                                                    int limit) throws LedgerException {
-        return ledger.owed(states, upstream, offset, limit);
+        return ledger.queue().owed(states, upstream, offset, limit);
     }
 
     /** A page of finished deliveries, newest first. */
     public List<io.edgesync.agent.ledger.Transfer> transfers(Optional<String> upstream, int offset, int limit)
             throws LedgerException {
-        return ledger.recentTransfers(upstream, offset, limit);
+        return ledger.reports().recentTransfers(upstream, offset, limit);
     }
 
     public List<UpstreamStatus> status() {
@@ -232,7 +232,7 @@ public final class SyncService implements Arrivals.Listener {
     }
 
     public Backlog backlog(String upstream) throws LedgerException {
-        return ledger.backlog(upstream);
+        return ledger.reports().backlog(upstream);
     }
 
     /** Registers each upstream's backlog gauges, read from the ledger at each scrape. */
@@ -252,7 +252,7 @@ public final class SyncService implements Arrivals.Listener {
 
     private Backlog backlogOrNaN(String upstream) {
         try {
-            return ledger.backlog(upstream);
+            return ledger.reports().backlog(upstream);
         } catch (LedgerException e) {
             LOG.log(System.Logger.Level.WARNING, "metrics: cannot read the backlog of {0}: {1}", upstream, e.getMessage());
             return new Backlog(-1, -1, -1, Optional.empty());

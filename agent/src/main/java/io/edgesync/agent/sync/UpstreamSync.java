@@ -98,7 +98,7 @@ final class UpstreamSync {
     /** The refusal of the file parked last, if the last delivery that ended here was parked. */
     private Optional<String> lastParkedError() {
         try {
-            return ledger.recentTransfers(Optional.of(settings.name()), 0, 1).stream()
+            return ledger.reports().recentTransfers(Optional.of(settings.name()), 0, 1).stream()
                     .filter(t -> t.state().equals("parked")).findFirst().flatMap(Transfer::lastError);
         } catch (LedgerException e) {
             LOG.log(System.Logger.Level.WARNING, "upstream {0}: the last parked file''s error cannot be read: {1}",
@@ -306,7 +306,7 @@ final class UpstreamSync {
     private Optional<Delivery> claim(long seen) throws InterruptedException {
         boolean mayTakeLarge = reserveLarge();
         try {
-            Optional<Delivery> next = ledger.claimNext(settings.name(), clock.instant(),
+            Optional<Delivery> next = ledger.deliveries().claimNext(settings.name(), clock.instant(),
                     mayTakeLarge ? Long.MAX_VALUE : largeFrom());
             if (mayTakeLarge && (next.isEmpty() || next.get().size() < largeFrom())) {
                 releaseLarge();
@@ -383,7 +383,7 @@ final class UpstreamSync {
                 return version.outcome().get();
             }
             if (large && delivery.tempPath().isEmpty()) {
-                ledger.tempStarted(delivery.id(), temp); // only a temporary the ledger knows may be resumed
+                ledger.deliveries().tempStarted(delivery.id(), temp); // only a temporary the ledger knows may be resumed
             }
             boolean mayResume = large && delivery.tempPath().equals(Optional.of(temp));
             Uploader.Published how = session.upload(new Uploader.Upload(version.file(), local, delivery.path(),
@@ -482,9 +482,9 @@ final class UpstreamSync {
     /** Deletes upstream temporaries left by deliveries that were parked or superseded. */
     private void removeStaleTemps(Uploader.Session session) {
         try {
-            for (Ledger.StaleTemp stale : ledger.staleTemps(settings.name(), STALE_PER_SESSION)) {
+            for (Ledger.StaleTemp stale : ledger.deliveries().staleTemps(settings.name(), STALE_PER_SESSION)) {
                 session.deleteQuietly(stale.path());
-                ledger.staleTempRemoved(stale.id());
+                ledger.deliveries().staleTempRemoved(stale.id());
                 LOG.log(System.Logger.Level.DEBUG, "{0}: removed stale temporary {1}", settings.name(), stale.path());
             }
         } catch (LedgerException e) {
@@ -500,7 +500,7 @@ final class UpstreamSync {
         try {
             switch (outcome) {
                 case Outcome.Delivered ok -> {
-                    ledger.deliveredWithoutWaiting(d.id(), now, ok.took()); // committed with the next claim
+                    ledger.deliveries().deliveredWithoutWaiting(d.id(), now, ok.took()); // committed with the next claim
                     succeeded(now);
                     deliveries.delivered(d.path(), d.size(), d.attempt(), ok, now);
                     events.publish(new AgentEvent.FileDelivered(d.path(), settings.name(), d.size(), d.attempt(),
@@ -508,7 +508,7 @@ final class UpstreamSync {
                 }
                 case Outcome.RetryLater retry -> {
                     // an upstream-wide failure keeps the file due: the upstream's own backoff (blockedUntil) gates it
-                    ledger.retryLater(d.id(), now, retry.upstreamWide() ? now : retry.at(), retry.error(),
+                    ledger.deliveries().retryLater(d.id(), now, retry.upstreamWide() ? now : retry.at(), retry.error(),
                             retry.tempWritten());
                     failedAt(now, retry);
                     LOG.log(System.Logger.Level.WARNING, "{0} to {1} failed (attempt {2}, {3}): {4}; next try at {5}",
@@ -517,7 +517,7 @@ final class UpstreamSync {
                             retry.error(), d.attempt(), retry.at(), now));
                 }
                 case Outcome.Parked parked -> {
-                    ledger.park(d.id(), now, parked.error(), parked.tempWritten());
+                    ledger.deliveries().park(d.id(), now, parked.error(), parked.tempWritten());
                     parkedAt(now, parked.error());
                     LOG.log(System.Logger.Level.ERROR, "{0} to {1} parked after attempt {2} ({3}): {4}",
                             d.path(), settings.name(), d.attempt(), parked.reason(), parked.error());
@@ -525,7 +525,7 @@ final class UpstreamSync {
                             parked.error(), d.attempt(), now));
                 }
                 case Outcome.Withdrawn withdrawn -> {
-                    ledger.supersede(d.id(), now, withdrawn.tempWritten());
+                    ledger.deliveries().supersede(d.id(), now, withdrawn.tempWritten());
                     LOG.log(System.Logger.Level.INFO, "{0} to {1} withdrawn: {2}", d.path(), settings.name(),
                             withdrawn.cause());
                     events.publish(new AgentEvent.DeliveryWithdrawn(d.path(), settings.name(), withdrawn.cause(), now));
@@ -567,7 +567,7 @@ final class UpstreamSync {
 
     private Instant nextDue() {
         try {
-            return ledger.nextDue(settings.name()).orElse(null);
+            return ledger.deliveries().nextDue(settings.name()).orElse(null);
         } catch (LedgerException e) {
             LOG.log(System.Logger.Level.ERROR, "upstream " + settings.name() + ": cannot read the ledger", e);
             return clock.instant().plus(LEDGER_ERROR_PAUSE);

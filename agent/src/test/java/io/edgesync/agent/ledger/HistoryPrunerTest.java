@@ -36,36 +36,36 @@ class HistoryPrunerTest {
     }
 
     private long record(String path, Instant at) throws LedgerException {
-        return ledger.recordReceived(new ReceivedFile(path, 1000, "ab".repeat(32), at, "cam", "10.0.0.5"), List.of("hq"));
+        return ledger.intake().recordReceived(new ReceivedFile(path, 1000, "ab".repeat(32), at, "cam", "10.0.0.5"), List.of("hq"));
     }
 
     private void deliver(Instant at) throws LedgerException {
-        Delivery d = ledger.claimNext("hq", at).orElseThrow();
-        ledger.delivered(d.id(), at, Duration.ofMillis(5));
+        Delivery d = ledger.deliveries().claimNext("hq", at).orElseThrow();
+        ledger.deliveries().delivered(d.id(), at, Duration.ofMillis(5));
     }
 
     @Test
     void oldHistoryTheSpoolNoLongerHoldsIsForgottenAndWhatIsOwedOrKeptStays() throws Exception {
         long deleted = record("cam/deleted.jpg", OLD);
         deliver(OLD);
-        ledger.spoolDeleted(deleted, OLD);          // retention deleted its copy: history only
+        ledger.deletions().spoolDeleted(deleted, OLD);          // retention deleted its copy: history only
         record("cam/replaced.jpg", OLD);
         deliver(OLD);
         record("cam/replaced.jpg", OLD.plusSeconds(1)); // a newer version: the old one is history, the new one owed
         record("cam/kept.jpg", OLD);                // delivered, still in the spool (until-floor): kept
         record("cam/recent.jpg", NOW.minus(Duration.ofDays(1)));
         record("cam/withdrawn.jpg", OLD);
-        ledger.withdraw("cam/withdrawn.jpg", OLD);
-        assertThat(ledger.received().files()).isEqualTo(6);
+        ledger.intake().withdraw("cam/withdrawn.jpg", OLD);
+        assertThat(ledger.reports().received().files()).isEqualTo(6);
 
         long forgotten = new HistoryPruner(ledger, Duration.ofDays(30), Clock.fixed(NOW, ZoneOffset.UTC)).prune();
 
         assertThat(forgotten).as("the deleted, the replaced and the withdrawn").isEqualTo(3);
-        assertThat(ledger.currentVersion("cam/kept.jpg")).isPresent();
-        assertThat(ledger.currentVersion("cam/replaced.jpg")).isPresent();
-        assertThat(ledger.currentVersion("cam/recent.jpg")).isPresent();
-        assertThat(ledger.received().files()).as("totals outlive the rows").isEqualTo(6);
-        assertThat(ledger.backlog("hq").delivered()).isEqualTo(2);
+        assertThat(ledger.intake().currentVersion("cam/kept.jpg")).isPresent();
+        assertThat(ledger.intake().currentVersion("cam/replaced.jpg")).isPresent();
+        assertThat(ledger.intake().currentVersion("cam/recent.jpg")).isPresent();
+        assertThat(ledger.reports().received().files()).as("totals outlive the rows").isEqualTo(6);
+        assertThat(ledger.reports().backlog("hq").delivered()).isEqualTo(2);
     }
 
     @Test
@@ -73,7 +73,7 @@ class HistoryPrunerTest {
         for (int i = 0; i < 3000; i++) {
             long id = record("cam/f" + i + ".jpg", OLD.plusMillis(i));
             deliver(OLD.plusMillis(i));
-            ledger.spoolDeleted(id, OLD.plusMillis(i));
+            ledger.deletions().spoolDeleted(id, OLD.plusMillis(i));
         }
         long grown = Files.size(dir.resolve("ledger.db")) + walSize();
         new HistoryPruner(ledger, Duration.ofDays(30), Clock.fixed(NOW, ZoneOffset.UTC)).prune();
@@ -81,7 +81,7 @@ class HistoryPrunerTest {
         ledger = Ledger.open(dir.resolve("ledger.db")); // checkpoints the WAL into the file
         long pruned = Files.size(dir.resolve("ledger.db"));
         assertThat(pruned).as("file after pruning, against %d grown", grown).isLessThan(grown / 3);
-        assertThat(ledger.recentTransfers(Optional.empty(), 0, 10)).isEmpty();
+        assertThat(ledger.reports().recentTransfers(Optional.empty(), 0, 10)).isEmpty();
     }
 
     private long walSize() throws Exception {

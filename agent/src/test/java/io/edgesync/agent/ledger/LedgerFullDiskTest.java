@@ -47,7 +47,7 @@ class LedgerFullDiskTest {
             String path = "cam/" + "x".repeat(200) + "/";
             for (int i = 0; i < 300; i++) { // a few fit into the pages the file has, then the disk is full
                 try {
-                    ledger.recordReceived(new ReceivedFile(path + i + ".jpg", 10, "ab".repeat(32), Instant.now(), "cam",
+                    ledger.intake().recordReceived(new ReceivedFile(path + i + ".jpg", 10, "ab".repeat(32), Instant.now(), "cam",
                             "10.0.0.5"), List.of("hq", "backup"));
                     told.add(path + i + ".jpg");
                 } catch (LedgerException e) {
@@ -58,17 +58,17 @@ class LedgerFullDiskTest {
 
             Files.delete(filler); // space returns
 
-            ledger.recordReceived(new ReceivedFile("cam/after.jpg", 10, "ab".repeat(32), Instant.now(), "cam",
+            ledger.intake().recordReceived(new ReceivedFile("cam/after.jpg", 10, "ab".repeat(32), Instant.now(), "cam",
                     "10.0.0.5"), List.of("hq"));
             for (String p : told) {
-                assertThat(ledger.currentVersion(p)).as("acknowledged " + p).isPresent();
+                assertThat(ledger.intake().currentVersion(p)).as("acknowledged " + p).isPresent();
             }
             for (String p : refused) {
-                assertThat(ledger.currentVersion(p)).as("refused " + p).isEmpty();
+                assertThat(ledger.intake().currentVersion(p)).as("refused " + p).isEmpty();
             }
-            assertThat(ledger.currentVersion("cam/after.jpg")).isPresent();
-            assertThat(ledger.received().files()).isEqualTo(told.size() + 1);
-            assertThat(ledger.backlog("hq").pending()).isEqualTo(told.size() + 1);
+            assertThat(ledger.intake().currentVersion("cam/after.jpg")).isPresent();
+            assertThat(ledger.reports().received().files()).isEqualTo(told.size() + 1);
+            assertThat(ledger.reports().backlog("hq").pending()).isEqualTo(told.size() + 1);
         }
     }
 }

@@ -98,21 +98,21 @@ public final class LedgerScaleBench {
         try (Ledger ledger = Ledger.open(file)) {
             for (int i = 0; i < SAMPLES; i++) {
                 long t0 = System.nanoTime();
-                ledger.recordReceived(new ReceivedFile("cams/gate/new/n" + i + ".jpg", 40_000, "cd".repeat(32),
+                ledger.intake().recordReceived(new ReceivedFile("cams/gate/new/n" + i + ".jpg", 40_000, "cd".repeat(32),
                         NOW.plusMillis(i), "cam", "10.0.0.5"), List.of("hq"));
                 record[i] = System.nanoTime() - t0;
             }
             for (int i = 0; i < SAMPLES; i++) {
                 long t0 = System.nanoTime();
-                Delivery d = ledger.claimNext("hq", NOW.plusSeconds(60)).orElseThrow();
-                ledger.deliveredWithoutWaiting(d.id(), NOW.plusSeconds(60), Duration.ofMillis(3));
+                Delivery d = ledger.deliveries().claimNext("hq", NOW.plusSeconds(60)).orElseThrow();
+                ledger.deliveries().deliveredWithoutWaiting(d.id(), NOW.plusSeconds(60), Duration.ofMillis(3));
                 claim[i] = System.nanoTime() - t0;
             }
             for (int i = 0; i < SAMPLES; i++) {
                 long t0 = System.nanoTime();
-                ledger.received();
-                ledger.backlog("hq");
-                ledger.recentTransfers(Optional.empty(), 0, 20);
+                ledger.reports().received();
+                ledger.reports().backlog("hq");
+                ledger.reports().recentTransfers(Optional.empty(), 0, 20);
                 status[i] = System.nanoTime() - t0;
             }
         }

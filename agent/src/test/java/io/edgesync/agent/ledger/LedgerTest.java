@@ -38,103 +38,103 @@ class LedgerTest {
 
     @Test
     void aReceivedFileOwesOneDeliveryPerUpstream() throws LedgerException {
-        ledger.recordReceived(file("cam/a.jpg", 10, T0), List.of("hq", "backup"));
+        ledger.intake().recordReceived(file("cam/a.jpg", 10, T0), List.of("hq", "backup"));
 
-        assertThat(ledger.backlog("hq").pending()).isEqualTo(1);
-        assertThat(ledger.backlog("backup").pending()).isEqualTo(1);
-        assertThat(ledger.backlog("hq").oldestPending()).contains(T0);
-        assertThat(ledger.received()).isEqualTo(new Ledger.Totals(1, 10));
-        assertThat(ledger.currentVersion("cam/a.jpg")).get().extracting(Ledger.Version::size).isEqualTo(10L);
-        assertThat(ledger.currentVersion("cam/b.jpg")).isEmpty();
+        assertThat(ledger.reports().backlog("hq").pending()).isEqualTo(1);
+        assertThat(ledger.reports().backlog("backup").pending()).isEqualTo(1);
+        assertThat(ledger.reports().backlog("hq").oldestPending()).contains(T0);
+        assertThat(ledger.reports().received()).isEqualTo(new Ledger.Totals(1, 10));
+        assertThat(ledger.intake().currentVersion("cam/a.jpg")).get().extracting(Ledger.Version::size).isEqualTo(10L);
+        assertThat(ledger.intake().currentVersion("cam/b.jpg")).isEmpty();
     }
 
     @Test
     void claimDeliverAndHistory() throws LedgerException {
-        ledger.recordReceived(file("cam/a.jpg", 10, T0), List.of("hq"));
+        ledger.intake().recordReceived(file("cam/a.jpg", 10, T0), List.of("hq"));
 
-        Delivery d = ledger.claimNext("hq", T0).orElseThrow();
+        Delivery d = ledger.deliveries().claimNext("hq", T0).orElseThrow();
         assertThat(d.path()).isEqualTo("cam/a.jpg");
         assertThat(d.attempt()).isEqualTo(1);
-        assertThat(ledger.claimNext("hq", T0)).as("an active delivery is not handed out twice").isEmpty();
+        assertThat(ledger.deliveries().claimNext("hq", T0)).as("an active delivery is not handed out twice").isEmpty();
 
-        ledger.delivered(d.id(), T0.plusSeconds(1), Duration.ofMillis(250));
-        assertThat(ledger.backlog("hq")).isEqualTo(new Backlog(0, 0, 1, java.util.Optional.empty()));
-        Transfer t = ledger.recentTransfers(5).getFirst();
+        ledger.deliveries().delivered(d.id(), T0.plusSeconds(1), Duration.ofMillis(250));
+        assertThat(ledger.reports().backlog("hq")).isEqualTo(new Backlog(0, 0, 1, java.util.Optional.empty()));
+        Transfer t = ledger.reports().recentTransfers(5).getFirst();
         assertThat(t.state()).isEqualTo("delivered");
         assertThat(t.took()).contains(Duration.ofMillis(250));
-        assertThatThrownBy(() -> ledger.delivered(d.id(), T0, Duration.ZERO))
+        assertThatThrownBy(() -> ledger.deliveries().delivered(d.id(), T0, Duration.ZERO))
                 .as("only an active delivery can finish").isInstanceOf(LedgerException.class);
     }
 
     @Test
     void retryLaterHidesTheDeliveryUntilItIsDue() throws LedgerException {
-        ledger.recordReceived(file("cam/a.jpg", 10, T0), List.of("hq"));
-        Delivery d = ledger.claimNext("hq", T0).orElseThrow();
-        ledger.retryLater(d.id(), T0, T0.plusSeconds(30), "[h:21] STOR: 451 try later", java.util.Optional.empty());
+        ledger.intake().recordReceived(file("cam/a.jpg", 10, T0), List.of("hq"));
+        Delivery d = ledger.deliveries().claimNext("hq", T0).orElseThrow();
+        ledger.deliveries().retryLater(d.id(), T0, T0.plusSeconds(30), "[h:21] STOR: 451 try later", java.util.Optional.empty());
 
-        assertThat(ledger.claimNext("hq", T0.plusSeconds(29))).isEmpty();
-        assertThat(ledger.nextDue("hq")).contains(T0.plusSeconds(30));
-        Delivery again = ledger.claimNext("hq", T0.plusSeconds(30)).orElseThrow();
+        assertThat(ledger.deliveries().claimNext("hq", T0.plusSeconds(29))).isEmpty();
+        assertThat(ledger.deliveries().nextDue("hq")).contains(T0.plusSeconds(30));
+        Delivery again = ledger.deliveries().claimNext("hq", T0.plusSeconds(30)).orElseThrow();
         assertThat(again.attempt()).isEqualTo(2);
     }
 
     @Test
     void oldestDueGoesFirst() throws LedgerException {
-        ledger.recordReceived(file("cam/1", 1, T0), List.of("hq"));
-        ledger.recordReceived(file("cam/2", 1, T0.plusSeconds(1)), List.of("hq"));
-        ledger.recordReceived(file("cam/3", 1, T0.plusSeconds(2)), List.of("hq"));
+        ledger.intake().recordReceived(file("cam/1", 1, T0), List.of("hq"));
+        ledger.intake().recordReceived(file("cam/2", 1, T0.plusSeconds(1)), List.of("hq"));
+        ledger.intake().recordReceived(file("cam/3", 1, T0.plusSeconds(2)), List.of("hq"));
 
-        assertThat(ledger.claimNext("hq", T0.plusSeconds(5)).orElseThrow().path()).isEqualTo("cam/1");
-        assertThat(ledger.claimNext("hq", T0.plusSeconds(5)).orElseThrow().path()).isEqualTo("cam/2");
-        assertThat(ledger.claimNext("hq", T0.plusSeconds(5)).orElseThrow().path()).isEqualTo("cam/3");
+        assertThat(ledger.deliveries().claimNext("hq", T0.plusSeconds(5)).orElseThrow().path()).isEqualTo("cam/1");
+        assertThat(ledger.deliveries().claimNext("hq", T0.plusSeconds(5)).orElseThrow().path()).isEqualTo("cam/2");
+        assertThat(ledger.deliveries().claimNext("hq", T0.plusSeconds(5)).orElseThrow().path()).isEqualTo("cam/3");
     }
 
     @Test
     void aNewerUploadSupersedesPendingDeliveriesOfThePath() throws LedgerException {
-        ledger.recordReceived(file("cam/a.jpg", 10, T0), List.of("hq"));
-        ledger.recordReceived(file("cam/a.jpg", 20, T0.plusSeconds(1)), List.of("hq"));
+        ledger.intake().recordReceived(file("cam/a.jpg", 10, T0), List.of("hq"));
+        ledger.intake().recordReceived(file("cam/a.jpg", 20, T0.plusSeconds(1)), List.of("hq"));
 
-        Delivery d = ledger.claimNext("hq", T0.plusSeconds(2)).orElseThrow();
+        Delivery d = ledger.deliveries().claimNext("hq", T0.plusSeconds(2)).orElseThrow();
         assertThat(d.size()).isEqualTo(20);
-        assertThat(ledger.claimNext("hq", T0.plusSeconds(2))).isEmpty();
+        assertThat(ledger.deliveries().claimNext("hq", T0.plusSeconds(2))).isEmpty();
     }
 
     @Test
     void aPathInFlightIsNotClaimedAgainForTheSameUpstream() throws LedgerException {
-        ledger.recordReceived(file("cam/a.jpg", 10, T0), List.of("hq"));
-        Delivery first = ledger.claimNext("hq", T0).orElseThrow();
-        ledger.recordReceived(file("cam/a.jpg", 20, T0.plusSeconds(1)), List.of("hq"));
+        ledger.intake().recordReceived(file("cam/a.jpg", 10, T0), List.of("hq"));
+        Delivery first = ledger.deliveries().claimNext("hq", T0).orElseThrow();
+        ledger.intake().recordReceived(file("cam/a.jpg", 20, T0.plusSeconds(1)), List.of("hq"));
 
-        assertThat(ledger.claimNext("hq", T0.plusSeconds(2))).as("the old version is still being sent").isEmpty();
-        ledger.delivered(first.id(), T0.plusSeconds(3), Duration.ofSeconds(1));
-        assertThat(ledger.claimNext("hq", T0.plusSeconds(3)).orElseThrow().size()).isEqualTo(20);
+        assertThat(ledger.deliveries().claimNext("hq", T0.plusSeconds(2))).as("the old version is still being sent").isEmpty();
+        ledger.deliveries().delivered(first.id(), T0.plusSeconds(3), Duration.ofSeconds(1));
+        assertThat(ledger.deliveries().claimNext("hq", T0.plusSeconds(3)).orElseThrow().size()).isEqualTo(20);
     }
 
     @Test
     void pendingWorkAndInFlightDeliveriesSurviveAReopen() throws LedgerException {
-        ledger.recordReceived(file("cam/a.jpg", 10, T0), List.of("hq"));
-        ledger.recordReceived(file("cam/b.jpg", 10, T0), List.of("hq"));
-        Delivery inFlight = ledger.claimNext("hq", T0).orElseThrow();
+        ledger.intake().recordReceived(file("cam/a.jpg", 10, T0), List.of("hq"));
+        ledger.intake().recordReceived(file("cam/b.jpg", 10, T0), List.of("hq"));
+        Delivery inFlight = ledger.deliveries().claimNext("hq", T0).orElseThrow();
         ledger.close();
 
         ledger = Ledger.open(dir.resolve("ledger.db"));
-        assertThat(ledger.recoverInFlight(T0.plusSeconds(60))).isEqualTo(1);
-        Delivery again = ledger.claimNext("hq", T0.plusSeconds(60)).orElseThrow();
+        assertThat(ledger.deliveries().recoverInFlight(T0.plusSeconds(60))).isEqualTo(1);
+        Delivery again = ledger.deliveries().claimNext("hq", T0.plusSeconds(60)).orElseThrow();
         assertThat(again.id()).isEqualTo(inFlight.id());
         assertThat(again.attempt()).as("the interrupted attempt counts").isEqualTo(2);
-        assertThat(ledger.claimNext("hq", T0.plusSeconds(60)).orElseThrow().path()).isEqualTo("cam/b.jpg");
+        assertThat(ledger.deliveries().claimNext("hq", T0.plusSeconds(60)).orElseThrow().path()).isEqualTo("cam/b.jpg");
     }
 
     @Test
     void parkedDeliveriesAreCountedAndNotClaimed() throws LedgerException {
-        ledger.recordReceived(file("cam/a.jpg", 10, T0), List.of("hq"));
-        Delivery d = ledger.claimNext("hq", T0).orElseThrow();
-        ledger.park(d.id(), T0, "[h:21] STOR: 553 not allowed", java.util.Optional.empty());
+        ledger.intake().recordReceived(file("cam/a.jpg", 10, T0), List.of("hq"));
+        Delivery d = ledger.deliveries().claimNext("hq", T0).orElseThrow();
+        ledger.deliveries().park(d.id(), T0, "[h:21] STOR: 553 not allowed", java.util.Optional.empty());
 
-        assertThat(ledger.backlog("hq").parked()).isEqualTo(1);
-        assertThat(ledger.backlog("hq").pending()).isZero();
-        assertThat(ledger.claimNext("hq", T0.plusSeconds(3600))).isEmpty();
-        assertThat(ledger.recentTransfers(1).getFirst().lastError()).contains("[h:21] STOR: 553 not allowed");
+        assertThat(ledger.reports().backlog("hq").parked()).isEqualTo(1);
+        assertThat(ledger.reports().backlog("hq").pending()).isZero();
+        assertThat(ledger.deliveries().claimNext("hq", T0.plusSeconds(3600))).isEmpty();
+        assertThat(ledger.reports().recentTransfers(1).getFirst().lastError()).contains("[h:21] STOR: 553 not allowed");
     }
 
     @Test
@@ -148,36 +148,36 @@ class LedgerTest {
 
     @Test
     void withdrawSupersedesWhatWasOwedForAPath() throws LedgerException {
-        ledger.recordReceived(file("cam/a.jpg", 10, T0), List.of("hq", "backup"));
-        assertThat(ledger.withdraw("cam/a.jpg", T0)).isEqualTo(2);
-        assertThat(ledger.backlog("hq").pending()).isZero();
-        assertThat(ledger.claimNext("hq", T0)).isEmpty();
+        ledger.intake().recordReceived(file("cam/a.jpg", 10, T0), List.of("hq", "backup"));
+        assertThat(ledger.intake().withdraw("cam/a.jpg", T0)).isEqualTo(2);
+        assertThat(ledger.reports().backlog("hq").pending()).isZero();
+        assertThat(ledger.deliveries().claimNext("hq", T0)).isEmpty();
     }
 
     @Test
     void parkedDeliveriesCanBeRetriedPerUpstream() throws LedgerException {
-        ledger.recordReceived(file("cam/a.jpg", 10, T0), List.of("hq", "backup"));
-        ledger.park(ledger.claimNext("hq", T0).orElseThrow().id(), T0, "553", java.util.Optional.empty());
-        ledger.park(ledger.claimNext("backup", T0).orElseThrow().id(), T0, "553", java.util.Optional.empty());
+        ledger.intake().recordReceived(file("cam/a.jpg", 10, T0), List.of("hq", "backup"));
+        ledger.deliveries().park(ledger.deliveries().claimNext("hq", T0).orElseThrow().id(), T0, "553", java.util.Optional.empty());
+        ledger.deliveries().park(ledger.deliveries().claimNext("backup", T0).orElseThrow().id(), T0, "553", java.util.Optional.empty());
 
-        assertThat(ledger.retryParked(java.util.Optional.of("hq"), T0.plusSeconds(1)))
+        assertThat(ledger.queue().retryParked(java.util.Optional.of("hq"), T0.plusSeconds(1)))
                 .extracting(Ledger.OwedDelivery::path, Ledger.OwedDelivery::upstream, Ledger.OwedDelivery::state)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("cam/a.jpg", "hq", "parked"));
-        Delivery again = ledger.claimNext("hq", T0.plusSeconds(1)).orElseThrow();
+        Delivery again = ledger.deliveries().claimNext("hq", T0.plusSeconds(1)).orElseThrow();
         assertThat(again.attempt()).as("attempts start over").isEqualTo(1);
-        assertThat(ledger.backlog("backup").parked()).isEqualTo(1);
+        assertThat(ledger.reports().backlog("backup").parked()).isEqualTo(1);
     }
 
     @Test
     void operatorsRetryCancelListAndRequeueSingleDeliveries() throws LedgerException {
-        ledger.recordReceived(file("cam/a.jpg", 10, T0), List.of("hq"));
-        ledger.recordReceived(file("cam/b.jpg", 20, T0.plusSeconds(1)), List.of("hq"));
-        Delivery a = ledger.claimNext("hq", T0.plusSeconds(5)).orElseThrow();
-        assertThat(ledger.retryDelivery(a.id(), T0)).as("in flight: not retried").isFalse();
-        assertThat(ledger.cancel(a.id(), T0)).as("in flight: not cancelled").isFalse();
-        ledger.park(a.id(), T0, "553", java.util.Optional.of("/in/cam/.edgesync-1.part"));
+        ledger.intake().recordReceived(file("cam/a.jpg", 10, T0), List.of("hq"));
+        ledger.intake().recordReceived(file("cam/b.jpg", 20, T0.plusSeconds(1)), List.of("hq"));
+        Delivery a = ledger.deliveries().claimNext("hq", T0.plusSeconds(5)).orElseThrow();
+        assertThat(ledger.queue().retryDelivery(a.id(), T0)).as("in flight: not retried").isFalse();
+        assertThat(ledger.queue().cancel(a.id(), T0)).as("in flight: not cancelled").isFalse();
+        ledger.deliveries().park(a.id(), T0, "553", java.util.Optional.of("/in/cam/.edgesync-1.part"));
 
-        Ledger.Page<Ledger.OwedDelivery> owed = ledger.owed(List.of("pending", "active", "parked"),
+        Ledger.Page<Ledger.OwedDelivery> owed = ledger.queue().owed(List.of("pending", "active", "parked"),
                 java.util.Optional.empty(), 0, 1);
         assertThat(owed.total()).isEqualTo(2);
         assertThat(owed.items()).singleElement().satisfies(d -> {
@@ -185,76 +185,76 @@ class LedgerTest {
             assertThat(d.state()).isEqualTo("parked");
             assertThat(d.lastError()).contains("553");
         });
-        assertThat(ledger.owed(List.of("pending"), java.util.Optional.of("hq"), 0, 10).items())
+        assertThat(ledger.queue().owed(List.of("pending"), java.util.Optional.of("hq"), 0, 10).items())
                 .extracting(Ledger.OwedDelivery::path).containsExactly("cam/b.jpg");
-        assertThat(ledger.owed(List.of("pending"), java.util.Optional.of("other"), 0, 10).total()).isZero();
+        assertThat(ledger.queue().owed(List.of("pending"), java.util.Optional.of("other"), 0, 10).total()).isZero();
 
-        assertThat(ledger.cancel(a.id(), T0)).isTrue();
-        assertThat(ledger.delivery(a.id()).orElseThrow().state()).isEqualTo("superseded");
-        assertThat(ledger.delivery(a.id()).orElseThrow().lastError()).contains("cancelled by operator");
-        assertThat(ledger.staleTemps("hq", 10)).extracting(Ledger.StaleTemp::path).containsExactly("/in/cam/.edgesync-1.part");
-        assertThat(ledger.retryDelivery(a.id(), T0)).as("cancelled: not retried").isFalse();
-        assertThat(ledger.delivery(999)).isEmpty();
+        assertThat(ledger.queue().cancel(a.id(), T0)).isTrue();
+        assertThat(ledger.queue().delivery(a.id()).orElseThrow().state()).isEqualTo("superseded");
+        assertThat(ledger.queue().delivery(a.id()).orElseThrow().lastError()).contains("cancelled by operator");
+        assertThat(ledger.deliveries().staleTemps("hq", 10)).extracting(Ledger.StaleTemp::path).containsExactly("/in/cam/.edgesync-1.part");
+        assertThat(ledger.queue().retryDelivery(a.id(), T0)).as("cancelled: not retried").isFalse();
+        assertThat(ledger.queue().delivery(999)).isEmpty();
 
         // resync: the current version of each path, delivered again; what was owed for it is superseded
-        List<Ledger.SpoolFile> current = ledger.currentFiles();
+        List<Ledger.SpoolFile> current = ledger.queue().currentFiles();
         assertThat(current).extracting(Ledger.SpoolFile::path).containsExactly("cam/a.jpg", "cam/b.jpg");
-        assertThat(ledger.requeue(current.stream().map(Ledger.SpoolFile::id).toList(), "hq", T0.plusSeconds(9)))
+        assertThat(ledger.queue().requeue(current.stream().map(Ledger.SpoolFile::id).toList(), "hq", T0.plusSeconds(9)))
                 .isEqualTo(2);
-        assertThat(ledger.owed(List.of("pending"), java.util.Optional.empty(), 0, 10).items())
+        assertThat(ledger.queue().owed(List.of("pending"), java.util.Optional.empty(), 0, 10).items())
                 .extracting(Ledger.OwedDelivery::path).containsExactly("cam/a.jpg", "cam/b.jpg");
-        assertThat(ledger.backlog("hq").pending()).isEqualTo(2);
-        assertThat(ledger.inSpool()).isEqualTo(new Ledger.Totals(2, 30));
-        assertThat(ledger.lastUploads()).containsEntry("cam", T0.plusSeconds(1));
+        assertThat(ledger.reports().backlog("hq").pending()).isEqualTo(2);
+        assertThat(ledger.reports().inSpool()).isEqualTo(new Ledger.Totals(2, 30));
+        assertThat(ledger.reports().lastUploads()).containsEntry("cam", T0.plusSeconds(1));
     }
 
     @Test
     void temporariesOfParkedOrSupersededDeliveriesBecomeStale() throws LedgerException {
-        ledger.recordReceived(file("cam/a.jpg", 10, T0), List.of("hq"));
-        Delivery d = ledger.claimNext("hq", T0).orElseThrow();
-        ledger.retryLater(d.id(), T0, T0, "cut", java.util.Optional.of("/in/cam/.edgesync-1.part"));
-        Delivery retry = ledger.claimNext("hq", T0).orElseThrow();
+        ledger.intake().recordReceived(file("cam/a.jpg", 10, T0), List.of("hq"));
+        Delivery d = ledger.deliveries().claimNext("hq", T0).orElseThrow();
+        ledger.deliveries().retryLater(d.id(), T0, T0, "cut", java.util.Optional.of("/in/cam/.edgesync-1.part"));
+        Delivery retry = ledger.deliveries().claimNext("hq", T0).orElseThrow();
         assertThat(retry.tempPath()).contains("/in/cam/.edgesync-1.part");
-        assertThat(ledger.staleTemps("hq", 10)).isEmpty();
+        assertThat(ledger.deliveries().staleTemps("hq", 10)).isEmpty();
 
-        ledger.park(retry.id(), T0, "553", java.util.Optional.empty());
-        assertThat(ledger.staleTemps("hq", 10)).extracting(Ledger.StaleTemp::path)
+        ledger.deliveries().park(retry.id(), T0, "553", java.util.Optional.empty());
+        assertThat(ledger.deliveries().staleTemps("hq", 10)).extracting(Ledger.StaleTemp::path)
                 .containsExactly("/in/cam/.edgesync-1.part");
-        ledger.staleTempRemoved(ledger.staleTemps("hq", 10).getFirst().id());
-        assertThat(ledger.staleTemps("hq", 10)).isEmpty();
+        ledger.deliveries().staleTempRemoved(ledger.deliveries().staleTemps("hq", 10).getFirst().id());
+        assertThat(ledger.deliveries().staleTemps("hq", 10)).isEmpty();
     }
 
     @Test
     void onlyFullyDeliveredCurrentVersionsAreDeletable() throws LedgerException {
-        ledger.recordReceived(file("cam/old.jpg", 10, T0), List.of("hq"));
-        ledger.recordReceived(file("cam/owed.jpg", 10, T0), List.of("hq"));
-        ledger.recordReceived(file("cam/parked.jpg", 10, T0), List.of("hq"));
-        ledger.recordReceived(file("cam/nowhere.jpg", 10, T0), List.of());
-        Delivery old = ledger.claimNext("hq", T0).orElseThrow();
-        ledger.delivered(old.id(), T0, Duration.ZERO);
-        assertThat(ledger.claimNext("hq", T0)).isPresent(); // owed.jpg stays in flight
-        ledger.park(ledger.claimNext("hq", T0).orElseThrow().id(), T0, "553", java.util.Optional.empty());
+        ledger.intake().recordReceived(file("cam/old.jpg", 10, T0), List.of("hq"));
+        ledger.intake().recordReceived(file("cam/owed.jpg", 10, T0), List.of("hq"));
+        ledger.intake().recordReceived(file("cam/parked.jpg", 10, T0), List.of("hq"));
+        ledger.intake().recordReceived(file("cam/nowhere.jpg", 10, T0), List.of());
+        Delivery old = ledger.deliveries().claimNext("hq", T0).orElseThrow();
+        ledger.deliveries().delivered(old.id(), T0, Duration.ZERO);
+        assertThat(ledger.deliveries().claimNext("hq", T0)).isPresent(); // owed.jpg stays in flight
+        ledger.deliveries().park(ledger.deliveries().claimNext("hq", T0).orElseThrow().id(), T0, "553", java.util.Optional.empty());
 
-        assertThat(ledger.deletable(T0.plusSeconds(1), 10)).extracting(Ledger.SpoolFile::path)
+        assertThat(ledger.deletions().deletable(T0.plusSeconds(1), 10)).extracting(Ledger.SpoolFile::path)
                 .containsExactly("cam/old.jpg", "cam/nowhere.jpg");
-        assertThat(ledger.deletable(T0, 10)).as("received before").isEmpty();
-        long oldId = ledger.deletable(T0.plusSeconds(1), 10).getFirst().id();
-        ledger.spoolDeleted(oldId, T0);
-        assertThat(ledger.stillDeletable(oldId)).isFalse();
-        assertThat(ledger.currentVersion("cam/old.jpg")).isEmpty();
+        assertThat(ledger.deletions().deletable(T0, 10)).as("received before").isEmpty();
+        long oldId = ledger.deletions().deletable(T0.plusSeconds(1), 10).getFirst().id();
+        ledger.deletions().spoolDeleted(oldId, T0);
+        assertThat(ledger.deletions().stillDeletable(oldId)).isFalse();
+        assertThat(ledger.intake().currentVersion("cam/old.jpg")).isEmpty();
 
-        ledger.recordReceived(file("cam/nowhere.jpg", 20, T0.plusSeconds(2)), List.of("hq"));
-        assertThat(ledger.deletable(T0.plusSeconds(5), 10)).as("a newer version is owed").isEmpty();
+        ledger.intake().recordReceived(file("cam/nowhere.jpg", 20, T0.plusSeconds(2)), List.of("hq"));
+        assertThat(ledger.deletions().deletable(T0.plusSeconds(5), 10)).as("a newer version is owed").isEmpty();
     }
 
     @Test
     void claimingWalksTheClaimIndexInIdOrderAndSortsNothing() throws Exception {
         for (int i = 0; i < 50; i++) {
-            ledger.recordReceived(file("cam/" + i, 1, T0.plusMillis(i)), List.of("hq"));
+            ledger.intake().recordReceived(file("cam/" + i, 1, T0.plusMillis(i)), List.of("hq"));
         }
         StringBuilder plan = new StringBuilder();
         try (var db = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("ledger.db"));
-             var q = db.prepareStatement("EXPLAIN QUERY PLAN " + Ledger.CLAIM)) {
+             var q = db.prepareStatement("EXPLAIN QUERY PLAN " + Deliveries.CLAIM)) {
             q.setString(1, "hq");
             q.setLong(2, T0.plusSeconds(1).toEpochMilli());
             q.setLong(3, Long.MAX_VALUE);
@@ -266,24 +266,24 @@ class LedgerTest {
         }
         // a sort here costs every claim the whole backlog (0.74 ms each with 2,000 owed, measured)
         assertThat(plan.toString()).contains("SEARCH d USING INDEX deliveries_claim").doesNotContain("TEMP B-TREE");
-        assertThat(ledger.claimNext("hq", T0.plusSeconds(1))).get().extracting(Delivery::path).isEqualTo("cam/0");
+        assertThat(ledger.deliveries().claimNext("hq", T0.plusSeconds(1))).get().extracting(Delivery::path).isEqualTo("cam/0");
     }
 
     @Test
     void aDeliveryRecordedWithoutWaitingIsSeenByTheNextReadAndCommittedAtClose() throws LedgerException {
-        ledger.recordReceived(file("cam/a.jpg", 10, T0), List.of("hq"));
-        ledger.recordReceived(file("cam/b.jpg", 10, T0), List.of("hq"));
-        ledger.deliveredWithoutWaiting(ledger.claimNext("hq", T0).orElseThrow().id(), T0, Duration.ZERO);
-        assertThat(ledger.backlog("hq").delivered()).as("a read commits what waits first").isEqualTo(1);
+        ledger.intake().recordReceived(file("cam/a.jpg", 10, T0), List.of("hq"));
+        ledger.intake().recordReceived(file("cam/b.jpg", 10, T0), List.of("hq"));
+        ledger.deliveries().deliveredWithoutWaiting(ledger.deliveries().claimNext("hq", T0).orElseThrow().id(), T0, Duration.ZERO);
+        assertThat(ledger.reports().backlog("hq").delivered()).as("a read commits what waits first").isEqualTo(1);
 
-        Delivery second = ledger.claimNext("hq", T0).orElseThrow();
+        Delivery second = ledger.deliveries().claimNext("hq", T0).orElseThrow();
         long commits = ledger.commits();
-        ledger.deliveredWithoutWaiting(second.id(), T0, Duration.ZERO);
-        ledger.deliveredWithoutWaiting(999, T0, Duration.ZERO); // not active: logged, nothing thrown
+        ledger.deliveries().deliveredWithoutWaiting(second.id(), T0, Duration.ZERO);
+        ledger.deliveries().deliveredWithoutWaiting(999, T0, Duration.ZERO); // not active: logged, nothing thrown
         assertThat(ledger.commits()).as("nothing committed yet").isEqualTo(commits);
         ledger.close();
         ledger = Ledger.open(dir.resolve("ledger.db"));
-        assertThat(ledger.backlog("hq").delivered()).isEqualTo(2);
-        assertThat(ledger.backlog("hq").pending()).isZero();
+        assertThat(ledger.reports().backlog("hq").delivered()).isEqualTo(2);
+        assertThat(ledger.reports().backlog("hq").pending()).isZero();
     }
 }

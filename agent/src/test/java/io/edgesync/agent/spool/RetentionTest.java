@@ -53,12 +53,12 @@ class RetentionTest {
             Path f = data.resolve("spool/cam/f" + i);
             Files.createDirectories(f.getParent());
             Files.write(f, new byte[FILE]);
-            ledger.recordReceived(new ReceivedFile("cam/f" + i, FILE, "00".repeat(32), T0.plus(Duration.ofDays(i)),
+            ledger.intake().recordReceived(new ReceivedFile("cam/f" + i, FILE, "00".repeat(32), T0.plus(Duration.ofDays(i)),
                     "cam", "127.0.0.1"), List.of("hq"));
         }
         for (int i = 0; i < 2; i++) {
-            Delivery d = ledger.claimNext("hq", T0.plus(Duration.ofDays(3))).orElseThrow();
-            ledger.delivered(d.id(), T0.plus(Duration.ofDays(3)), Duration.ZERO);
+            Delivery d = ledger.deliveries().claimNext("hq", T0.plus(Duration.ofDays(3))).orElseThrow();
+            ledger.deliveries().delivered(d.id(), T0.plus(Duration.ofDays(3)), Duration.ZERO);
         }
     }
 

@@ -29,9 +29,9 @@ class SpoolReconcilerTest {
         Files.write(spool.resolve("cam/changed.jpg"), new byte[7]);
         Files.write(spool.resolve("cam/writing.tmp"), new byte[3]);
         try (Ledger ledger = Ledger.open(data.resolve("ledger.db"))) {
-            ledger.recordReceived(new ReceivedFile("cam/known.jpg", 10, "00".repeat(32), Instant.now(), "cam", "x"),
+            ledger.intake().recordReceived(new ReceivedFile("cam/known.jpg", 10, "00".repeat(32), Instant.now(), "cam", "x"),
                     List.of("hq"));
-            ledger.recordReceived(new ReceivedFile("cam/changed.jpg", 6, "00".repeat(32), Instant.now(), "cam", "x"),
+            ledger.intake().recordReceived(new ReceivedFile("cam/changed.jpg", 6, "00".repeat(32), Instant.now(), "cam", "x"),
                     List.of("hq"));
 
             List<String> moved = new SpoolReconciler(spool, data.resolve("quarantine"), ledger, List.of("*.tmp"),
@@ -66,7 +66,7 @@ class SpoolReconcilerTest {
     void aFileOfTheRecordedSizeWithOtherBytesGoesToQuarantine() throws Exception {
         Path spool = data.resolve("spool");
         try (Ledger ledger = Ledger.open(data.resolve("ledger.db"))) {
-            ledger.recordReceived(version(spool, "cam/a.jpg", bytes(5000, 1)), List.of("hq"));
+            ledger.intake().recordReceived(version(spool, "cam/a.jpg", bytes(5000, 1)), List.of("hq"));
             Path replaced = spool.resolve("cam/.replacing");
             Files.write(replaced, bytes(5000, 2)); // the same size, never acknowledged
             Files.move(replaced, spool.resolve("cam/a.jpg"), StandardCopyOption.REPLACE_EXISTING);
@@ -83,19 +83,19 @@ class SpoolReconcilerTest {
         Path spool = data.resolve("spool");
         try (Ledger ledger = Ledger.open(data.resolve("ledger.db"))) {
             ReceivedFile v1 = version(spool, "cam/a.jpg", bytes(5000, 1));
-            ledger.recordReceived(v1, List.of("hq"));
+            ledger.intake().recordReceived(v1, List.of("hq"));
             Path temp = data.resolve("incoming-v2");
             Files.write(temp, bytes(5000, 2));
-            ledger.recordUnpublished(new ReceivedFile("cam/a.jpg", 5000, SpoolWriter.sha256Of(temp), Instant.now(),
+            ledger.intake().recordUnpublished(new ReceivedFile("cam/a.jpg", 5000, SpoolWriter.sha256Of(temp), Instant.now(),
                     "cam", "x").withStamp(SpoolStamp.read(temp)), List.of("hq")); // the crash comes before the rename
 
             List<String> moved = new SpoolReconciler(spool, data.resolve("quarantine"), ledger, List.of(),
                     Clock.systemUTC()).reconcile();
 
             assertThat(moved).isEmpty();
-            assertThat(ledger.unpublished()).isEmpty();
-            assertThat(ledger.currentVersion("cam/a.jpg")).get().satisfies(v -> assertThat(v.sha256()).isEqualTo(v1.sha256()));
-            assertThat(ledger.backlog("hq").pending()).as("v1 is still owed, v2 never was").isEqualTo(1);
+            assertThat(ledger.intake().unpublished()).isEmpty();
+            assertThat(ledger.intake().currentVersion("cam/a.jpg")).get().satisfies(v -> assertThat(v.sha256()).isEqualTo(v1.sha256()));
+            assertThat(ledger.reports().backlog("hq").pending()).as("v1 is still owed, v2 never was").isEqualTo(1);
         }
     }
 
@@ -103,17 +103,17 @@ class SpoolReconcilerTest {
     void anUploadRenamedBeforeACrashButNotMarkedIsPublishedAtStart() throws Exception {
         Path spool = data.resolve("spool");
         try (Ledger ledger = Ledger.open(data.resolve("ledger.db"))) {
-            ledger.recordReceived(version(spool, "cam/a.jpg", bytes(5000, 1)), List.of("hq"));
+            ledger.intake().recordReceived(version(spool, "cam/a.jpg", bytes(5000, 1)), List.of("hq"));
             ReceivedFile v2 = version(spool, "cam/a.jpg", bytes(6000, 2)); // renamed in; the mark was lost
-            ledger.recordUnpublished(v2, List.of("hq"));
+            ledger.intake().recordUnpublished(v2, List.of("hq"));
 
             List<String> moved = new SpoolReconciler(spool, data.resolve("quarantine"), ledger, List.of(),
                     Clock.systemUTC()).reconcile();
 
             assertThat(moved).isEmpty();
-            assertThat(ledger.unpublished()).isEmpty();
-            assertThat(ledger.currentVersion("cam/a.jpg")).get().satisfies(v -> assertThat(v.sha256()).isEqualTo(v2.sha256()));
-            assertThat(ledger.backlog("hq").pending()).as("v2 owed, v1 superseded").isEqualTo(1);
+            assertThat(ledger.intake().unpublished()).isEmpty();
+            assertThat(ledger.intake().currentVersion("cam/a.jpg")).get().satisfies(v -> assertThat(v.sha256()).isEqualTo(v2.sha256()));
+            assertThat(ledger.reports().backlog("hq").pending()).as("v2 owed, v1 superseded").isEqualTo(1);
         }
     }
 }

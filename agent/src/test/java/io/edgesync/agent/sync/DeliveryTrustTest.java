@@ -127,12 +127,12 @@ class DeliveryTrustTest {
             proxy.throttleUploads(0);
 
             Path delivered = upstream.root().resolve("in/cam/big.jpg");
-            await().atMost(Duration.ofSeconds(60)).until(() -> ledger.backlog("hq").pending() == 0
+            await().atMost(Duration.ofSeconds(60)).until(() -> ledger.reports().backlog("hq").pending() == 0
                     && Files.exists(delivered));
             // a late attempt of the old version must not come after: v1's retry falls due 0.5-1 s after its failure
             byte[] expected = v2;
             await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() ->
-                    ledger.backlog("hq").pending() == 0 && java.util.Arrays.equals(Files.readAllBytes(delivered), expected));
+                    ledger.reports().backlog("hq").pending() == 0 && java.util.Arrays.equals(Files.readAllBytes(delivered), expected));
             assertThat(delivered).as("the last version, whole").hasBinaryContent(v2);
             assertThat(temporaries(upstream.root().resolve("in/cam"))).isEmpty();
         }
@@ -156,7 +156,7 @@ class DeliveryTrustTest {
             assertThat(seconds).as("the blocked write ends by data-timeout (2 s)").isLessThan(8);
             proxy.heal();
             Path delivered = upstream.root().resolve("in/cam/video.mp4");
-            await().atMost(Duration.ofSeconds(60)).until(() -> ledger.backlog("hq").delivered() == 1);
+            await().atMost(Duration.ofSeconds(60)).until(() -> ledger.reports().backlog("hq").delivered() == 1);
             assertThat(delivered).hasBinaryContent(body);
         }
     }
@@ -178,10 +178,10 @@ class DeliveryTrustTest {
             upload(config, "cam/next.jpg", random(1000, 5)); // a later session cleans up
 
             await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(upstream.root().resolve("in/cam/next.jpg")));
-            await().atMost(Duration.ofSeconds(30)).until(() -> ledger.backlog("hq").pending() == 0
+            await().atMost(Duration.ofSeconds(30)).until(() -> ledger.reports().backlog("hq").pending() == 0
                     && temporaries(upstream.root().resolve("in/cam")).isEmpty());
             assertThat(events).noneMatch(e -> e instanceof AgentEvent.DeliveryParked);
-            assertThat(ledger.backlog("hq").parked()).isZero();
+            assertThat(ledger.reports().backlog("hq").parked()).isZero();
             assertThat(upstream.root().resolve("in/cam/gone.mp4")).doesNotExist();
         }
     }
@@ -213,7 +213,7 @@ class DeliveryTrustTest {
             proxy.throttleUploads(1L << 20);
             byte[] body = random(7 << 20, 8); // under the 8 MiB that once was the smallest step of progress
             upload(config, "cam/clip.mp4", body);
-            await().atMost(Duration.ofSeconds(30)).until(() -> ledger.backlog("hq").delivered() == 1);
+            await().atMost(Duration.ofSeconds(30)).until(() -> ledger.reports().backlog("hq").delivered() == 1);
             List<AgentEvent.Progress> progress = events.stream().filter(e -> e instanceof AgentEvent.Progress)
                     .map(e -> (AgentEvent.Progress) e).toList();
             // what was written to the data connection (the socket buffers hold a few MB the server has yet to read)
@@ -233,7 +233,7 @@ class DeliveryTrustTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> sync.status().getFirst().state().equals("down"));
         clock.step(Duration.ofHours(3)); // NTP sets the clock of a board without a real-time clock
         await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
-                .until(() -> ledger.backlog("hq").parked() == 0);
+                .until(() -> ledger.reports().backlog("hq").parked() == 0);
         try (PyFtpd upstream = PyFtpd.start(dir.resolve("upstream"), port)) {
             await().atMost(Duration.ofSeconds(15)).until(() -> Files.exists(upstream.root().resolve("in/cam/young.jpg")));
         }

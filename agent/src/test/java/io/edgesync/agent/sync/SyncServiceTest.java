@@ -79,7 +79,7 @@ class SyncServiceTest {
             Path arrived = upstream.root().resolve("in/cam/a.bin");
             await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(arrived));
             assertThat(arrived).hasSameBinaryContentAs(config.agent().spoolDir().resolve("cam/a.bin"));
-            await().atMost(Duration.ofSeconds(5)).until(() -> ledger.backlog("hq").delivered() == 1);
+            await().atMost(Duration.ofSeconds(5)).until(() -> ledger.reports().backlog("hq").delivered() == 1);
             // the ledger's count can be read a moment before the worker has told the state and the event
             await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
                 assertThat(events).hasAtLeastOneElementOfType(AgentEvent.FileReceived.class)
@@ -95,21 +95,21 @@ class SyncServiceTest {
         AgentConfig config = config(port);
         ledger = Ledger.open(config.agent().ledgerFile());
         for (int i = 0; i < 20; i++) { // owed before the workers start: the count below is of backoff steps only
-            ledger.recordReceived(spoolFile(config, "cam/f" + i + ".bin", 1000 + i), List.of("hq"));
+            ledger.intake().recordReceived(spoolFile(config, "cam/f" + i + ".bin", 1000 + i), List.of("hq"));
         }
         Wired wired = Wired.of(config, ledger, events::add, Clock.systemUTC());
         sync = wired.sync();
         arrivals = wired.arrivals();
         sync.start();
         await().atMost(Duration.ofSeconds(10)).until(() -> sync.status().getFirst().state().equals("down"));
-        assertThat(ledger.backlog("hq").pending()).isEqualTo(20);
+        assertThat(ledger.reports().backlog("hq").pending()).isEqualTo(20);
         assertThat(events).hasAtLeastOneElementOfType(AgentEvent.DeliveryFailed.class);
         long failedAttempts = events.stream().filter(e -> e instanceof AgentEvent.DeliveryFailed).count();
         assertThat(failedAttempts).as("a dead upstream costs one attempt per backoff step, not one per file")
                 .isLessThan(20);
 
         try (PyFtpd upstream = PyFtpd.start(dir.resolve("upstream"), port)) {
-            await().atMost(Duration.ofSeconds(30)).until(() -> ledger.backlog("hq").pending() == 0);
+            await().atMost(Duration.ofSeconds(30)).until(() -> ledger.reports().backlog("hq").pending() == 0);
             try (var files = Files.list(upstream.root().resolve("in/cam"))) {
                 assertThat(files.map(p -> p.getFileName().toString())).hasSize(20)
                         .allSatisfy(n -> assertThat(n).matches("f\\d+\\.bin"));
@@ -124,16 +124,16 @@ class SyncServiceTest {
             AgentConfig config = config(upstream.port());
             ledger = Ledger.open(config.agent().ledgerFile());
             // an earlier attempt left a partial temporary upstream, then the device deleted its file
-            ledger.recordReceived(spoolFile(config, "cam/gone.bin", 100), List.of("hq"));
-            var claimed = ledger.claimNext("hq", Clock.systemUTC().instant()).orElseThrow();
+            ledger.intake().recordReceived(spoolFile(config, "cam/gone.bin", 100), List.of("hq"));
+            var claimed = ledger.deliveries().claimNext("hq", Clock.systemUTC().instant()).orElseThrow();
             String temp = "/in/cam/.edgesync-" + claimed.id() + ".part";
             Path leftover = upstream.root().resolve(temp.substring(1));
             Files.createDirectories(leftover.getParent());
             Files.write(leftover, new byte[40]);
-            ledger.retryLater(claimed.id(), Clock.systemUTC().instant(), Clock.systemUTC().instant(), "cut",
+            ledger.deliveries().retryLater(claimed.id(), Clock.systemUTC().instant(), Clock.systemUTC().instant(), "cut",
                     java.util.Optional.of(temp));
-            ledger.withdraw("cam/gone.bin", Clock.systemUTC().instant());
-            assertThat(ledger.staleTemps("hq", 10)).hasSize(1);
+            ledger.intake().withdraw("cam/gone.bin", Clock.systemUTC().instant());
+            assertThat(ledger.deliveries().staleTemps("hq", 10)).hasSize(1);
 
             Wired wired = Wired.of(config, ledger, events::add, Clock.systemUTC());
             sync = wired.sync();
@@ -143,7 +143,7 @@ class SyncServiceTest {
 
             await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(upstream.root().resolve("in/cam/next.bin")));
             await().atMost(Duration.ofSeconds(10)).until(() -> !Files.exists(leftover));
-            assertThat(ledger.staleTemps("hq", 10)).isEmpty();
+            assertThat(ledger.deliveries().staleTemps("hq", 10)).isEmpty();
         }
     }
 
@@ -165,9 +165,9 @@ class SyncServiceTest {
                     """.formatted(dir.resolve("data"), proxy.port(), PyFtpd.USER, PyFtpd.PASSWORD));
             ledger = Ledger.open(config.agent().ledgerFile());
             for (int i = 0; i < 3; i++) {
-                ledger.recordReceived(spoolFile(config, "cam/video" + i + ".mp4", 2 << 20), List.of("hq"));
+                ledger.intake().recordReceived(spoolFile(config, "cam/video" + i + ".mp4", 2 << 20), List.of("hq"));
             }
-            ledger.recordReceived(spoolFile(config, "cam/picture.jpg", 4096), List.of("hq"));
+            ledger.intake().recordReceived(spoolFile(config, "cam/picture.jpg", 4096), List.of("hq"));
             proxy.stallData();
             Wired wired = Wired.of(config, ledger, events::add, Clock.systemUTC());
             sync = wired.sync();
@@ -199,7 +199,7 @@ class SyncServiceTest {
             long start = System.nanoTime();
             arrivals.accept(spoolFile(config, "cam/video.mp4", (int) size));
 
-            await().atMost(Duration.ofSeconds(60)).until(() -> ledger.backlog("hq").delivered() == 1);
+            await().atMost(Duration.ofSeconds(60)).until(() -> ledger.reports().backlog("hq").delivered() == 1);
             double seconds = (System.nanoTime() - start) / 1e9;
             List<AgentEvent.Progress> progress = events.stream().filter(e -> e instanceof AgentEvent.Progress)
                     .map(e -> (AgentEvent.Progress) e).toList();
@@ -248,7 +248,7 @@ class SyncServiceTest {
         awaitWorkersWaiting("sync-hq-", 4);
         long switches = workerContextSwitches("sync-hq-") - before;
         assertThat(switches).as("context switches of the 4 workers while 100 files arrived").isLessThan(40);
-        assertThat(ledger.backlog("hq").pending()).isEqualTo(101);
+        assertThat(ledger.reports().backlog("hq").pending()).isEqualTo(101);
     }
 
     /** Until all {@code count} threads named {@code prefix}* wait (on a condition, with or without a deadline). */

@@ -74,7 +74,7 @@ class UpstreamStateTest {
             sync.start();
             proxy.replyToNextStor("553 Could not create file.");
             arrivals.accept(spoolFile(config, "cam/refused.jpg"));
-            await().atMost(Duration.ofSeconds(15)).until(() -> ledger.backlog("hq").parked() == 1);
+            await().atMost(Duration.ofSeconds(15)).until(() -> ledger.reports().backlog("hq").parked() == 1);
             UpstreamStatus hq = sync.status().getFirst();
             assertThat(hq.lastError()).get().asString().contains("553");
             assertThat(hq.state()).as("it answered: up, whatever one file's fate").isEqualTo("up");

@@ -1,0 +1,285 @@
+package io.edgesync.agent.ledger;
+
+import io.edgesync.agent.ledger.Ledger.StaleTemp;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The delivery state machine as the workers drive it: claim the oldest due delivery, then delivered, retry
+ * later, parked or superseded; the upstream temporaries it wrote; an upstream paused by an operator. One role
+ * of the {@link Ledger}, over its one {@link Database}: thread-safe, and a method that returns has committed
+ * (unless it says otherwise).
+ */
+public final class Deliveries {
+    private final Database database;
+
+    Deliveries(Database database) {
+        this.database = database;
+    }
+
+    /**
+     * The oldest due delivery of an upstream whose path has none in flight. The unary {@code +} keeps SQLite
+     * off the due-time index: with it, the planner took every due row and sorted them for the
+     * {@code ORDER BY} (0.74 ms a claim with 2,000 owed); walking the claim index in id order stops at the
+     * first due row (8.5 µs).
+     */
+    static final String CLAIM = """
+                    SELECT d.id, d.file_id, f.path, f.size, f.sha256, d.attempts, f.received_at, d.temp_path,
+                           f.file_key, f.mtime_ns
+                    FROM deliveries d JOIN files f ON f.id = d.file_id
+                    WHERE d.upstream = ? AND d.state = 'pending' AND +d.next_attempt_at <= ? AND f.size < ?
+                      AND f.published = 1
+                      AND NOT EXISTS (SELECT 1 FROM deliveries a JOIN files af ON af.id = a.file_id
+                                      WHERE a.upstream = d.upstream AND a.state = 'active' AND af.path = f.path)
+                    ORDER BY d.id LIMIT 1""";
+
+    /**
+     * At start: deliveries a crash left {@code active} go back to {@code pending}. They were due when claimed,
+     * so they are due now, in their original order.
+     */
+    public int recoverInFlight(Instant now) throws LedgerException {
+        return database.write("recover in-flight deliveries", db -> {
+            try (PreparedStatement st = db.prepareStatement(
+                    "UPDATE deliveries SET state = 'pending', updated_at = ? WHERE state = 'active'")) {
+                st.setLong(1, now.toEpochMilli());
+                return st.executeUpdate();
+            }
+        });
+    }
+
+    /**
+     * Claims the oldest (first received) delivery due for {@code upstream}, marking it {@code active} and counting the attempt.
+     * A path that already has a delivery in flight to this upstream is skipped, so two versions of one file
+     * never race to the same final name.
+     */
+    public Optional<Delivery> claimNext(String upstream, Instant now) throws LedgerException {
+        return claimNext(upstream, now, Long.MAX_VALUE);
+    }
+
+    /** As {@link #claimNext(String, Instant)}, among files smaller than {@code sizeBelow} bytes. */
+    public Optional<Delivery> claimNext(String upstream, Instant now, long sizeBelow) throws LedgerException {
+        return database.writeRelaxed("claim for " + upstream, db -> {
+            Delivery found;
+            try (PreparedStatement q = db.prepareStatement(CLAIM)) {
+                q.setString(1, upstream);
+                q.setLong(2, now.toEpochMilli());
+                q.setLong(3, sizeBelow);
+                try (ResultSet rs = q.executeQuery()) {
+                    if (!rs.next()) {
+                        return Optional.empty();
+                    }
+                    found = new Delivery(rs.getLong(1), rs.getLong(2), upstream, rs.getString(3), rs.getLong(4),
+                            rs.getString(5), rs.getInt(6) + 1, Instant.ofEpochMilli(rs.getLong(7)),
+                            Optional.ofNullable(rs.getString(8)), Rows.stamp(rs, 9, rs.getLong(4)));
+                }
+            }
+            try (PreparedStatement up = db.prepareStatement(
+                    "UPDATE deliveries SET state = 'active', attempts = attempts + 1, updated_at = ? WHERE id = ?")) {
+                up.setLong(1, now.toEpochMilli());
+                up.setLong(2, found.id());
+                up.executeUpdate();
+            }
+            return Optional.of(found);
+        });
+    }
+
+    /**
+     * The wall clock was stepped back by {@code back}: every waiting delivery's due time moves back as much,
+     * so that a retry due in a minute is not held for an hour (due times are wall-clock instants, as they
+     * must be across restarts). Deliveries recorded after the step were due at once and stay so.
+     *
+     * @return how many deliveries moved
+     */
+    public int dueTimesBack(Duration back) throws LedgerException {
+        return database.writeRelaxed("move due times back by " + back, db -> {
+            try (PreparedStatement st = db.prepareStatement(
+                    "UPDATE deliveries SET next_attempt_at = next_attempt_at - ? WHERE state = 'pending'")) {
+                Rows.bind(st, back.toMillis());
+                return st.executeUpdate();
+            }
+        });
+    }
+
+    /** When the next pending delivery for {@code upstream} falls due, if there is one. */
+    public Optional<Instant> nextDue(String upstream) throws LedgerException {
+        return database.read("next due for " + upstream, db -> {
+            try (PreparedStatement q = db.prepareStatement(
+                    "SELECT MIN(next_attempt_at) FROM deliveries WHERE upstream = ? AND state = 'pending'")) {
+                q.setString(1, upstream);
+                try (ResultSet rs = q.executeQuery()) {
+                    long v = rs.next() ? rs.getLong(1) : 0;
+                    return rs.wasNull() ? Optional.<Instant>empty() : Optional.of(Instant.ofEpochMilli(v));
+                }
+            }
+        });
+    }
+
+    private static final String DELIVERED =
+            "state = 'delivered', delivered_at = ?, updated_at = ?, duration_ms = ?, last_error = NULL";
+
+    public void delivered(long deliveryId, Instant at, Duration took) throws LedgerException {
+        database.writeRelaxed("update delivery " + deliveryId, deliveredWork(deliveryId, at, took));
+    }
+
+    private static Database.Work<Void> deliveredWork(long deliveryId, Instant at, Duration took) {
+        Database.Work<Void> finish = finishing(deliveryId, false, DELIVERED, at.toEpochMilli(), at.toEpochMilli(),
+                took.toMillis());
+        return db -> {
+            finish.run(db);
+            try (PreparedStatement st = db.prepareStatement("""
+                    INSERT INTO totals (name, value) SELECT 'delivered.' || upstream, 1 FROM deliveries WHERE id = ?
+                    ON CONFLICT (name) DO UPDATE SET value = value + 1""")) {
+                Rows.bind(st, deliveryId);
+                st.executeUpdate();
+            }
+            return null;
+        };
+    }
+
+    /**
+     * As {@link #delivered}, without waiting for the commit: the next use of the ledger commits it (in the
+     * sync loop, the worker's next claim, in the same transaction: one commit per file instead of two). A
+     * failure (the delivery was cancelled meanwhile) is logged. Lost only with the agent, when the file is
+     * sent again, which the upstream's rename makes harmless.
+     */
+    public void deliveredWithoutWaiting(long deliveryId, Instant at, Duration took) {
+        database.writeRelaxedWithoutWaiting("update delivery " + deliveryId, deliveredWork(deliveryId, at, took));
+    }
+
+    /**
+     * Schedules another attempt.
+     *
+     * @param tempWritten the upstream temporary this attempt wrote to, if it got that far
+     */
+    public void retryLater(long deliveryId, Instant now, Instant next, String error, Optional<String> tempWritten)
+            throws LedgerException {
+        finish(deliveryId, false, "state = 'pending', next_attempt_at = ?, updated_at = ?, last_error = ?,"
+                + " temp_path = COALESCE(?, temp_path)", next.toEpochMilli(), now.toEpochMilli(), error,
+                tempWritten.orElse(null));
+    }
+
+    /** Gives up on a delivery until an operator retries it; its upstream temporary, if any, is to be removed. */
+    public void park(long deliveryId, Instant now, String reason, Optional<String> tempWritten) throws LedgerException {
+        finish(deliveryId, true, "state = 'parked', updated_at = ?, last_error = ?, temp_path = COALESCE(?, temp_path)",
+                now.toEpochMilli(), reason, tempWritten.orElse(null));
+    }
+
+    /**
+     * The delivery is not wanted any more (a newer version of its path was recorded, or its device withdrew the
+     * file); its upstream temporary, if any, is to be removed.
+     *
+     * @param tempWritten the upstream temporary this attempt wrote to, if it got that far
+     */
+    public void supersede(long deliveryId, Instant now, Optional<String> tempWritten) throws LedgerException {
+        finish(deliveryId, true, "state = 'superseded', updated_at = ?, temp_path = COALESCE(?, temp_path)",
+                now.toEpochMilli(), tempWritten.orElse(null));
+    }
+
+    /**
+     * Records, before the first byte goes up, that this delivery writes the upstream temporary
+     * {@code tempPath}; only a temporary recorded here may later be resumed or cleaned up.
+     */
+    public void tempStarted(long deliveryId, String tempPath) throws LedgerException {
+        database.writeRelaxed("record temporary of " + deliveryId, db -> {
+            try (PreparedStatement st = db.prepareStatement("UPDATE deliveries SET temp_path = ? WHERE id = ?")) {
+                st.setString(1, tempPath);
+                st.setLong(2, deliveryId);
+                st.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    /** Upstream temporaries that no delivery will finish, to be deleted by the next session to {@code upstream}. */
+    public List<StaleTemp> staleTemps(String upstream, int limit) throws LedgerException {
+        return database.read("stale temporaries of " + upstream, db -> {
+            try (PreparedStatement q = db.prepareStatement(
+                    "SELECT id, path FROM stale_temps WHERE upstream = ? ORDER BY id LIMIT ?")) {
+                q.setString(1, upstream);
+                q.setInt(2, limit);
+                List<StaleTemp> out = new ArrayList<>();
+                try (ResultSet rs = q.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new StaleTemp(rs.getLong(1), rs.getString(2)));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    public void staleTempRemoved(long id) throws LedgerException {
+        database.writeRelaxed("forget stale temporary " + id, db -> {
+            try (PreparedStatement st = db.prepareStatement("DELETE FROM stale_temps WHERE id = ?")) {
+                st.setLong(1, id);
+                st.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Ends an {@code active} delivery; one that is not active (e.g. cancelled meanwhile) is an error. Like
+     * every step of the sync loop it is a relaxed write: lost only in a power cut, when the file is sent again.
+     *
+     * @param abandonsTemp the delivery will not finish its upstream temporary (parked, superseded): it is
+     *                     left for cleanup
+     */
+    private void finish(long id, boolean abandonsTemp, String assignments, Object... values) throws LedgerException {
+        database.writeRelaxed("update delivery " + id, finishing(id, abandonsTemp, assignments, values));
+    }
+
+    private static Database.Work<Void> finishing(long id, boolean abandonsTemp, String assignments, Object... values) {
+        return db -> {
+            try (PreparedStatement st = db.prepareStatement(
+                    "UPDATE deliveries SET " + assignments + " WHERE id = ? AND state = 'active'")) {
+                for (int i = 0; i < values.length; i++) {
+                    st.setObject(i + 1, values[i]);
+                }
+                st.setLong(values.length + 1, id);
+                if (st.executeUpdate() != 1) {
+                    throw new SQLException("delivery " + id + " is not active");
+                }
+            }
+            if (abandonsTemp) {
+                Rows.moveTempsToStale(db, "id = ?", id);
+            }
+            return null;
+        };
+    }
+
+    /** The upstreams an operator paused (and did not resume): they stay paused across restarts. */
+    public java.util.Set<String> pausedUpstreams() throws LedgerException {
+        return database.read("list paused upstreams", db -> {
+            java.util.Set<String> paused = new java.util.HashSet<>();
+            try (Statement st = db.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT upstream FROM upstream_state WHERE paused = 1")) {
+                while (rs.next()) {
+                    paused.add(rs.getString(1));
+                }
+            }
+            return paused;
+        });
+    }
+
+    /** Records, durably, that an operator paused or resumed {@code upstream}. */
+    public void setPaused(String upstream, boolean paused) throws LedgerException {
+        database.write((paused ? "pause " : "resume ") + upstream, db -> {
+            try (PreparedStatement st = db.prepareStatement("""
+                    INSERT INTO upstream_state (upstream, paused) VALUES (?, ?)
+                    ON CONFLICT (upstream) DO UPDATE SET paused = excluded.paused""")) {
+                Rows.bind(st, upstream, paused ? 1 : 0);
+                st.executeUpdate();
+            }
+            return null;
+        });
+    }
+}

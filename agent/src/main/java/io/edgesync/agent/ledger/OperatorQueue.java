@@ -1,0 +1,173 @@
+package io.edgesync.agent.ledger;
+
+import io.edgesync.agent.ledger.Ledger.OwedDelivery;
+import io.edgesync.agent.ledger.Ledger.Page;
+import io.edgesync.agent.ledger.Ledger.SpoolFile;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What an operator does with deliveries (the {@code retry}, {@code cancel}, {@code queue} and {@code resync}
+ * commands): retry parked ones, cancel one, page through what is owed, queue files again. One role of the
+ * {@link Ledger}, over its one {@link Database}: thread-safe, and a method that returns has committed (unless
+ * it says otherwise).
+ */
+public final class OperatorQueue {
+    private final Database database;
+
+    OperatorQueue(Database database) {
+        this.database = database;
+    }
+
+    /**
+     * Parked deliveries (of one upstream, or all) become pending and due now.
+     *
+     * @return the deliveries retried, as they were before (parked)
+     */
+    public List<OwedDelivery> retryParked(Optional<String> upstream, Instant now) throws LedgerException {
+        return database.write("retry parked deliveries", db -> {
+            List<OwedDelivery> parked = owed(db, "d.state = 'parked' AND (? IS NULL OR d.upstream = ?)",
+                    upstream.orElse(null), upstream.orElse(null));
+            try (PreparedStatement st = db.prepareStatement("UPDATE deliveries SET state = 'pending', attempts = 0,"
+                    + " next_attempt_at = ?, updated_at = ? WHERE state = 'parked' AND (? IS NULL OR upstream = ?)")) {
+                Rows.bind(st, now.toEpochMilli(), now.toEpochMilli(), upstream.orElse(null), upstream.orElse(null));
+                st.executeUpdate();
+            }
+            return parked;
+        });
+    }
+
+    /** One delivery, in any state. */
+    public Optional<OwedDelivery> delivery(long id) throws LedgerException {
+        return database.read("look up delivery " + id, db -> owed(db, "d.id = ?", id).stream().findFirst());
+    }
+
+    /**
+     * A parked or waiting delivery becomes due now, its attempts counted from zero.
+     *
+     * @return false when it was in another state (in flight, delivered, superseded) or does not exist
+     */
+    public boolean retryDelivery(long id, Instant now) throws LedgerException {
+        return database.write("retry delivery " + id, db -> {
+            try (PreparedStatement st = db.prepareStatement("UPDATE deliveries SET state = 'pending', attempts = 0,"
+                    + " next_attempt_at = ?, updated_at = ? WHERE id = ? AND state IN ('pending', 'parked')")) {
+                Rows.bind(st, now.toEpochMilli(), now.toEpochMilli(), id);
+                return st.executeUpdate() == 1;
+            }
+        });
+    }
+
+    /**
+     * A parked or waiting delivery will not be attempted again (state {@code superseded}, last error
+     * "cancelled by operator"); its upstream temporary, if any, is left for cleanup.
+     *
+     * @return false when it was in another state or does not exist
+     */
+    public boolean cancel(long id, Instant now) throws LedgerException {
+        return database.write("cancel delivery " + id, db -> {
+            String which = "id = ? AND state IN ('pending', 'parked')";
+            Rows.moveTempsToStale(db, which, id);
+            try (PreparedStatement st = db.prepareStatement("UPDATE deliveries SET state = 'superseded',"
+                    + " last_error = 'cancelled by operator', updated_at = ? WHERE " + which)) {
+                Rows.bind(st, now.toEpochMilli(), id);
+                return st.executeUpdate() == 1;
+            }
+        });
+    }
+
+    /**
+     * What is owed, oldest first: deliveries in {@code states} (pending, active, parked), of one upstream or
+     * all; one page of them, and how many there are in all.
+     */
+    public Page<OwedDelivery> owed(List<String> states, Optional<String> upstream, int offset, int limit)
+            throws LedgerException {
+        String where = "d.state IN (" + String.join(", ", Collections.nCopies(states.size(), "?"))
+                + ") AND (? IS NULL OR d.upstream = ?)";
+        List<Object> params = new ArrayList<>(states);
+        params.add(upstream.orElse(null));
+        params.add(upstream.orElse(null));
+        return database.read("list owed deliveries", db -> {
+            long total;
+            try (PreparedStatement q = db.prepareStatement("SELECT COUNT(*) FROM deliveries d WHERE " + where)) {
+                Rows.bind(q, params.toArray());
+                try (ResultSet rs = q.executeQuery()) {
+                    rs.next();
+                    total = rs.getLong(1);
+                }
+            }
+            List<Object> paged = new ArrayList<>(params);
+            paged.add(limit);
+            paged.add(offset);
+            return new Page<>(total, owed(db, where + " ORDER BY d.id LIMIT ? OFFSET ?", paged.toArray()));
+        });
+    }
+
+    private static List<OwedDelivery> owed(Connection db, String where, Object... params) throws SQLException {
+        try (PreparedStatement q = db.prepareStatement("""
+                SELECT d.id, f.path, d.upstream, f.size, d.state, d.attempts, d.next_attempt_at, f.received_at,
+                       d.last_error
+                FROM deliveries d JOIN files f ON f.id = d.file_id WHERE\s""" + where)) {
+            Rows.bind(q, params);
+            List<OwedDelivery> out = new ArrayList<>();
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new OwedDelivery(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getLong(4),
+                            rs.getString(5), rs.getInt(6), Instant.ofEpochMilli(rs.getLong(7)),
+                            Instant.ofEpochMilli(rs.getLong(8)), Optional.ofNullable(rs.getString(9))));
+                }
+            }
+            return out;
+        }
+    }
+
+    /** The current version of every path still in the spool (not deleted by retention), in the order received. */
+    public List<SpoolFile> currentFiles() throws LedgerException {
+        return database.read("list current files", db -> {
+            try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("""
+                    SELECT f.id, f.path, f.size FROM files f
+                    WHERE f.deleted_at IS NULL AND f.withdrawn_at IS NULL AND f.published = 1
+                      AND f.id = (SELECT MAX(g.id) FROM files g WHERE g.path = f.path)
+                    ORDER BY f.id""")) {
+                List<SpoolFile> out = new ArrayList<>();
+                while (rs.next()) {
+                    out.add(new SpoolFile(rs.getLong(1), rs.getString(2), rs.getLong(3)));
+                }
+                return out;
+            }
+        });
+    }
+
+    /**
+     * Delivers these files to {@code upstream} again: one new pending delivery each, due now; what was
+     * still owed for the same file and upstream is superseded by it (its temporary left for cleanup).
+     */
+    public int requeue(List<Long> fileIds, String upstream, Instant now) throws LedgerException {
+        return database.write("requeue " + fileIds.size() + " file(s) for " + upstream, db -> {
+            long at = now.toEpochMilli();
+            String owed = "state IN ('pending', 'parked') AND file_id = ? AND upstream = ?";
+            try (PreparedStatement supersede = db.prepareStatement(
+                         "UPDATE deliveries SET state = 'superseded', updated_at = ? WHERE " + owed);
+                 PreparedStatement ins = db.prepareStatement("""
+                         INSERT INTO deliveries (file_id, upstream, state, next_attempt_at, created_at, updated_at)
+                         VALUES (?, ?, 'pending', ?, ?, ?)""")) {
+                for (long fileId : fileIds) {
+                    Rows.moveTempsToStale(db, owed, fileId, upstream);
+                    Rows.bind(supersede, at, fileId, upstream);
+                    supersede.executeUpdate();
+                    Rows.bind(ins, fileId, upstream, at, at, at);
+                    ins.executeUpdate();
+                }
+            }
+            return fileIds.size();
+        });
+    }
+}

@@ -1,0 +1,48 @@
+package io.edgesync.agent.ledger;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Optional;
+
+/** Statement helpers shared by the ledger's roles: binding parameters, reading a stamp, moving temporaries. */
+final class Rows {
+    private Rows() {
+    }
+
+    static void addTotal(Connection db, String name, long delta) throws SQLException {
+        try (PreparedStatement st = db.prepareStatement("""
+                INSERT INTO totals (name, value) VALUES (?, ?)
+                ON CONFLICT (name) DO UPDATE SET value = value + excluded.value""")) {
+            bind(st, name, delta);
+            st.executeUpdate();
+        }
+    }
+
+    static Optional<SpoolStamp> stamp(ResultSet rs, int keyColumn, long size) throws SQLException {
+        String key = rs.getString(keyColumn);
+        long mtime = rs.getLong(keyColumn + 1);
+        return key == null || rs.wasNull() ? Optional.empty() : Optional.of(new SpoolStamp(key, size, mtime));
+    }
+
+    static void bind(PreparedStatement st, Object... params) throws SQLException {
+        for (int i = 0; i < params.length; i++) {
+            st.setObject(i + 1, params[i]);
+        }
+    }
+
+    /** The deliveries' temporaries go to the cleanup list, once: the deliveries forget them. */
+    static void moveTempsToStale(Connection db, String whichDeliveries, Object... params) throws SQLException {
+        try (PreparedStatement st = db.prepareStatement("INSERT INTO stale_temps (upstream, path)"
+                + " SELECT upstream, temp_path FROM deliveries WHERE temp_path IS NOT NULL AND " + whichDeliveries);
+             PreparedStatement forget = db.prepareStatement("UPDATE deliveries SET temp_path = NULL"
+                     + " WHERE temp_path IS NOT NULL AND " + whichDeliveries)) {
+            bind(st, params);
+            st.executeUpdate();
+            bind(forget, params);
+            forget.executeUpdate();
+        }
+    }
+}
