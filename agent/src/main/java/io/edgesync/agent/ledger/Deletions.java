@@ -3,9 +3,7 @@ package io.edgesync.agent.ledger;
 import io.edgesync.agent.ledger.Ledger.SpoolFile;
 
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -34,28 +32,14 @@ public final class Deletions {
     }
 
     private List<SpoolFile> deletable(Instant before, long onlyId, int limit) throws LedgerException {
-        return database.read("retention candidates", db -> {
-            try (PreparedStatement q = db.prepareStatement("""
-                    SELECT f.id, f.path, f.size FROM files f
-                    WHERE f.deleted_at IS NULL AND f.withdrawn_at IS NULL AND f.published = 1
-                      AND f.received_at < ? AND (? < 0 OR f.id = ?)
-                      AND f.id = (SELECT MAX(g.id) FROM files g WHERE g.path = f.path)
-                      AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.file_id = f.id
-                                      AND d.state IN ('pending', 'active', 'parked'))
-                    ORDER BY f.id LIMIT ?""")) {
-                q.setLong(1, before.toEpochMilli());
-                q.setLong(2, onlyId);
-                q.setLong(3, onlyId);
-                q.setInt(4, limit);
-                List<SpoolFile> out = new ArrayList<>();
-                try (ResultSet rs = q.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(new SpoolFile(rs.getLong(1), rs.getString(2), rs.getLong(3)));
-                    }
-                }
-                return out;
-            }
-        });
+        return database.read("retention candidates", db -> Rows.list(db, """
+                SELECT f.id, f.path, f.size FROM files f
+                WHERE f.deleted_at IS NULL AND f.withdrawn_at IS NULL AND f.published = 1
+                  AND f.received_at < ? AND (? < 0 OR f.id = ?)
+                  AND f.id = (SELECT MAX(g.id) FROM files g WHERE g.path = f.path)
+                  AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.file_id = f.id
+                                  AND d.state IN ('pending', 'active', 'parked'))
+                ORDER BY f.id LIMIT ?""", Rows.SPOOL_FILE, before.toEpochMilli(), onlyId, onlyId, limit));
     }
 
     /** Records that retention deleted the spool copy of {@code fileId}. */

@@ -8,7 +8,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -200,20 +199,9 @@ public final class Deliveries {
 
     /** Upstream temporaries that no delivery will finish, to be deleted by the next session to {@code upstream}. */
     public List<StaleTemp> staleTemps(String upstream, int limit) throws LedgerException {
-        return database.read("stale temporaries of " + upstream, db -> {
-            try (PreparedStatement q = db.prepareStatement(
-                    "SELECT id, path FROM stale_temps WHERE upstream = ? ORDER BY id LIMIT ?")) {
-                q.setString(1, upstream);
-                q.setInt(2, limit);
-                List<StaleTemp> out = new ArrayList<>();
-                try (ResultSet rs = q.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(new StaleTemp(rs.getLong(1), rs.getString(2)));
-                    }
-                }
-                return out;
-            }
-        });
+        return database.read("stale temporaries of " + upstream, db -> Rows.list(db,
+                "SELECT id, path FROM stale_temps WHERE upstream = ? ORDER BY id LIMIT ?",
+                rs -> new StaleTemp(rs.getLong(1), rs.getString(2)), upstream, limit));
     }
 
     public void staleTempRemoved(long id) throws LedgerException {

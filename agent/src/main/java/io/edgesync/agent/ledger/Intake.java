@@ -10,7 +10,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -181,17 +180,8 @@ public final class Intake {
     }
 
     private static List<Version> versions(Connection db, String sql, Object... params) throws SQLException {
-        try (PreparedStatement q = db.prepareStatement(sql)) {
-            Rows.bind(q, params);
-            List<Version> out = new ArrayList<>();
-            try (ResultSet rs = q.executeQuery()) {
-                while (rs.next()) {
-                    out.add(new Version(rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getString(4),
-                            Rows.stamp(rs, 5, rs.getLong(3))));
-                }
-            }
-            return out;
-        }
+        return Rows.list(db, sql, rs -> new Version(rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getString(4),
+                Rows.stamp(rs, 5, rs.getLong(3))), params);
     }
 
     /** Where file {@code fileId} stands: still the path's current version, replaced, or withdrawn. */

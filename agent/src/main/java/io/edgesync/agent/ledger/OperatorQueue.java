@@ -8,7 +8,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -112,38 +111,22 @@ public final class OperatorQueue {
     }
 
     private static List<OwedDelivery> owed(Connection db, String where, Object... params) throws SQLException {
-        try (PreparedStatement q = db.prepareStatement("""
+        return Rows.list(db, """
                 SELECT d.id, f.path, d.upstream, f.size, d.state, d.attempts, d.next_attempt_at, f.received_at,
                        d.last_error
-                FROM deliveries d JOIN files f ON f.id = d.file_id WHERE\s""" + where)) {
-            Rows.bind(q, params);
-            List<OwedDelivery> out = new ArrayList<>();
-            try (ResultSet rs = q.executeQuery()) {
-                while (rs.next()) {
-                    out.add(new OwedDelivery(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getLong(4),
-                            rs.getString(5), rs.getInt(6), Instant.ofEpochMilli(rs.getLong(7)),
-                            Instant.ofEpochMilli(rs.getLong(8)), Optional.ofNullable(rs.getString(9))));
-                }
-            }
-            return out;
-        }
+                FROM deliveries d JOIN files f ON f.id = d.file_id WHERE\s""" + where,
+                rs -> new OwedDelivery(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getLong(4),
+                        rs.getString(5), rs.getInt(6), Instant.ofEpochMilli(rs.getLong(7)),
+                        Instant.ofEpochMilli(rs.getLong(8)), Optional.ofNullable(rs.getString(9))), params);
     }
 
     /** The current version of every path still in the spool (not deleted by retention), in the order received. */
     public List<SpoolFile> currentFiles() throws LedgerException {
-        return database.read("list current files", db -> {
-            try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("""
-                    SELECT f.id, f.path, f.size FROM files f
-                    WHERE f.deleted_at IS NULL AND f.withdrawn_at IS NULL AND f.published = 1
-                      AND f.id = (SELECT MAX(g.id) FROM files g WHERE g.path = f.path)
-                    ORDER BY f.id""")) {
-                List<SpoolFile> out = new ArrayList<>();
-                while (rs.next()) {
-                    out.add(new SpoolFile(rs.getLong(1), rs.getString(2), rs.getLong(3)));
-                }
-                return out;
-            }
-        });
+        return database.read("list current files", db -> Rows.list(db, """
+                SELECT f.id, f.path, f.size FROM files f
+                WHERE f.deleted_at IS NULL AND f.withdrawn_at IS NULL AND f.published = 1
+                  AND f.id = (SELECT MAX(g.id) FROM files g WHERE g.path = f.path)
+                ORDER BY f.id""", Rows.SPOOL_FILE));
     }
 
     /**

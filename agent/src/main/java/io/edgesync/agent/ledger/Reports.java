@@ -8,7 +8,6 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -101,23 +100,12 @@ public final class Reports {
 
     /** Where the current version of {@code path} stands with each upstream it is routed to. */
     public List<DeliveryState> deliveriesOf(String path) throws LedgerException {
-        return database.read("look up deliveries of " + path, db -> {
-            try (PreparedStatement q = db.prepareStatement("""
-                    SELECT d.upstream, d.state, d.attempts, d.next_attempt_at, d.updated_at, d.last_error
-                    FROM deliveries d WHERE d.file_id = (SELECT MAX(id) FROM files WHERE path = ?)
-                    ORDER BY d.upstream""")) {
-                q.setString(1, path);
-                List<DeliveryState> out = new ArrayList<>();
-                try (ResultSet rs = q.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(new DeliveryState(rs.getString(1), rs.getString(2), rs.getInt(3),
-                                Instant.ofEpochMilli(rs.getLong(4)), Instant.ofEpochMilli(rs.getLong(5)),
-                                Optional.ofNullable(rs.getString(6))));
-                    }
-                }
-                return out;
-            }
-        });
+        return database.read("look up deliveries of " + path, db -> Rows.list(db, """
+                SELECT d.upstream, d.state, d.attempts, d.next_attempt_at, d.updated_at, d.last_error
+                FROM deliveries d WHERE d.file_id = (SELECT MAX(id) FROM files WHERE path = ?)
+                ORDER BY d.upstream""", rs -> new DeliveryState(rs.getString(1), rs.getString(2), rs.getInt(3),
+                Instant.ofEpochMilli(rs.getLong(4)), Instant.ofEpochMilli(rs.getLong(5)),
+                Optional.ofNullable(rs.getString(6))), path));
     }
 
     /** The most recent finished deliveries (delivered or parked), newest first. */
@@ -127,26 +115,16 @@ public final class Reports {
 
     /** A page of finished deliveries (delivered or parked) of one upstream or all, newest first. */
     public List<Transfer> recentTransfers(Optional<String> upstream, int offset, int limit) throws LedgerException {
-        return database.read("recent transfers", db -> {
-            try (PreparedStatement q = db.prepareStatement("""
-                    SELECT d.id, f.path, d.upstream, f.size, d.state, d.attempts, d.updated_at, d.duration_ms, d.last_error
-                    FROM deliveries d JOIN files f ON f.id = d.file_id
-                    WHERE d.state IN ('delivered', 'parked') AND (? IS NULL OR d.upstream = ?)
-                    ORDER BY d.updated_at DESC, d.id DESC LIMIT ? OFFSET ?""")) {
-                Rows.bind(q, upstream.orElse(null), upstream.orElse(null), limit, offset);
-                List<Transfer> out = new ArrayList<>();
-                try (ResultSet rs = q.executeQuery()) {
-                    while (rs.next()) {
-                        long ms = rs.getLong(8);
-                        Optional<Duration> took = rs.wasNull() ? Optional.empty() : Optional.of(Duration.ofMillis(ms));
-                        out.add(new Transfer(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getLong(4),
-                                rs.getString(5), rs.getInt(6), Instant.ofEpochMilli(rs.getLong(7)), took,
-                                Optional.ofNullable(rs.getString(9))));
-                    }
-                }
-                return out;
-            }
-        });
+        return database.read("recent transfers", db -> Rows.list(db, """
+                SELECT d.id, f.path, d.upstream, f.size, d.state, d.attempts, d.updated_at, d.duration_ms, d.last_error
+                FROM deliveries d JOIN files f ON f.id = d.file_id
+                WHERE d.state IN ('delivered', 'parked') AND (? IS NULL OR d.upstream = ?)
+                ORDER BY d.updated_at DESC, d.id DESC LIMIT ? OFFSET ?""", rs -> {
+            long ms = rs.getLong(8);
+            Optional<Duration> took = rs.wasNull() ? Optional.empty() : Optional.of(Duration.ofMillis(ms));
+            return new Transfer(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getString(5),
+                    rs.getInt(6), Instant.ofEpochMilli(rs.getLong(7)), took, Optional.ofNullable(rs.getString(9)));
+        }, upstream.orElse(null), upstream.orElse(null), limit, offset));
     }
 
     /** When each FTP user's last complete upload was received. */

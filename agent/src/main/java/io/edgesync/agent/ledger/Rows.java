@@ -1,5 +1,9 @@
 package io.edgesync.agent.ledger;
 
+import java.util.List;
+
+import java.util.ArrayList;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -10,6 +14,30 @@ import java.util.Optional;
 /** Statement helpers shared by the ledger's roles: binding parameters, reading a stamp, moving temporaries. */
 final class Rows {
     private Rows() {
+    }
+
+    /** Maps the current row of a result set to one value. */
+    @FunctionalInterface
+    interface Mapper<T> {
+        T map(ResultSet rs) throws SQLException;
+    }
+
+    /** A {@code SpoolFile} from columns id, path, size. */
+    static final Mapper<Ledger.SpoolFile> SPOOL_FILE = rs -> new Ledger.SpoolFile(rs.getLong(1), rs.getString(2),
+            rs.getLong(3));
+
+    /** Every row of {@code sql} with {@code params} bound, mapped, in order. */
+    static <T> List<T> list(Connection db, String sql, Mapper<T> mapper, Object... params) throws SQLException {
+        try (PreparedStatement q = db.prepareStatement(sql)) {
+            bind(q, params);
+            List<T> out = new ArrayList<>();
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    out.add(mapper.map(rs));
+                }
+            }
+            return out;
+        }
     }
 
     static void addTotal(Connection db, String name, long delta) throws SQLException {
