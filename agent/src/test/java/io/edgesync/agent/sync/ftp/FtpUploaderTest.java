@@ -232,13 +232,13 @@ class FtpUploaderTest {
     }
 
     /**
-     * Files up to {@link FtpUploader#EARLY_DATA_MAX} go out right after their STOR, before its 150; every server
+     * Files up to {@link Pipelining#EARLY_DATA_MAX} go out right after their STOR, before its 150; every server
      * here takes that (nothing falls back), and the next size up goes the usual way.
      */
     @ParameterizedTest
     @ValueSource(strings = {"vsftpd", "proftpd", "pyftpdlib", "apache-ftpserver"})
     void smallFilesSentBeforeThe150ArriveWholeOnEveryServer(String kind) throws Exception {
-        int[] sizes = {0, 1, 4096, (int) FtpUploader.EARLY_DATA_MAX, (int) FtpUploader.EARLY_DATA_MAX + 1, 3};
+        int[] sizes = {0, 1, 4096, (int) Pipelining.EARLY_DATA_MAX, (int) Pipelining.EARLY_DATA_MAX + 1, 3};
         try (Peer server = Peer.start(kind, dir.resolve(kind))) {
             FtpUploader uploader = new FtpUploader(upstream(server.port, "in", server.user, server.password,
                     Duration.ofSeconds(10)));
