@@ -2,6 +2,7 @@ package io.edgesync.agent.control;
 
 import io.edgesync.agent.config.AgentConfig;
 import io.edgesync.agent.ingest.IngestServer;
+import io.edgesync.agent.ledger.DeliveryStatus;
 import io.edgesync.agent.ledger.Ledger;
 import io.edgesync.agent.ledger.Transfer;
 import io.edgesync.agent.spool.DiskSpace;
@@ -27,7 +28,8 @@ import static io.edgesync.agent.control.Command.Type.STRING;
  */
 public final class AgentCommands {
     private static final int MAX_PAGE = 500;
-    private static final List<String> OWED_STATES = List.of("pending", "active", "parked");
+    private static final List<DeliveryStatus> OWED_STATES = List.of(DeliveryStatus.PENDING, DeliveryStatus.ACTIVE,
+            DeliveryStatus.PARKED);
 
     private final StatusReporter status;
     private final SyncService sync;
@@ -124,7 +126,7 @@ public final class AgentCommands {
         }
         Ledger.OwedDelivery delivery = delivery(id.get());
         if (!sync.retry(delivery)) {
-            throw CommandException.conflict("delivery " + id.get() + " is " + delivery.state()
+            throw CommandException.conflict("delivery " + id.get() + " is " + delivery.state().label()
                     + "; only a pending or parked delivery can be retried (resync delivers a delivered file again)");
         }
         return Map.of("retried", 1, "delivery", describe(delivery));
@@ -134,7 +136,7 @@ public final class AgentCommands {
         long id = args.integer("delivery").orElseThrow();
         Ledger.OwedDelivery delivery = delivery(id);
         if (!sync.cancel(delivery)) {
-            throw CommandException.conflict("delivery " + id + " is " + delivery.state()
+            throw CommandException.conflict("delivery " + id + " is " + delivery.state().label()
                     + "; only a pending or parked delivery can be cancelled");
         }
         return Map.of("cancelled", describe(delivery));
@@ -145,13 +147,14 @@ public final class AgentCommands {
     }
 
     private Object queue(CommandArgs args) throws Exception {
-        List<String> states = OWED_STATES;
+        List<DeliveryStatus> states = OWED_STATES;
         Optional<String> state = args.string("state");
         if (state.isPresent()) {
-            if (!OWED_STATES.contains(state.get())) {
+            Optional<DeliveryStatus> named = DeliveryStatus.parse(state.get()).filter(DeliveryStatus::owed);
+            if (named.isEmpty()) {
                 throw CommandException.badArguments("'state' must be pending, active or parked");
             }
-            states = List.of(state.get());
+            states = List.of(named.get());
         }
         int perPage = args.integer("per-page", 50, 1, MAX_PAGE);
         int pageNo = args.integer("page", 1, 1, 1_000_000);
@@ -171,7 +174,7 @@ public final class AgentCommands {
             m.put("path", t.path());
             m.put("upstream", t.upstream());
             m.put("size", t.size());
-            m.put("state", t.state());
+            m.put("state", t.state().label());
             m.put("attempts", t.attempts());
             m.put("at", t.at().toString());
             m.put("durationMs", t.took().map(Duration::toMillis).orElse(null));
@@ -206,10 +209,10 @@ public final class AgentCommands {
         m.put("path", d.path());
         m.put("upstream", d.upstream());
         m.put("size", d.size());
-        m.put("state", d.state());
+        m.put("state", d.state().label());
         m.put("attempts", d.attempts());
         m.put("receivedAt", d.receivedAt().toString());
-        m.put("nextAttemptAt", d.state().equals("pending") ? d.nextAttemptAt().toString() : null);
+        m.put("nextAttemptAt", d.state() == DeliveryStatus.PENDING ? d.nextAttemptAt().toString() : null);
         m.put("error", d.lastError().orElse(null));
         return m;
     }

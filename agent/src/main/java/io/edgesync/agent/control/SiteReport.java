@@ -48,12 +48,12 @@ public final class SiteReport implements SiteInfo {
         List<String> lines = new ArrayList<>();
         for (Ledger.DeliveryState d : ledger.reports().deliveriesOf(path)) {
             String detail = switch (d.state()) {
-                case "delivered" -> "delivered at " + d.updatedAt();
-                case "pending" -> "waiting, attempt " + (d.attempts() + 1) + " due at " + d.nextAttemptAt()
+                case DELIVERED -> "delivered at " + d.updatedAt();
+                case PENDING -> "waiting, attempt " + (d.attempts() + 1) + " due at " + d.nextAttemptAt()
                         + d.lastError().map(e -> "; last error: " + e).orElse("");
-                case "active" -> "being sent now (attempt " + d.attempts() + ")";
-                case "parked" -> "parked after " + d.attempts() + " attempt(s): " + d.lastError().orElse("?");
-                default -> d.state();
+                case ACTIVE -> "being sent now (attempt " + d.attempts() + ")";
+                case PARKED -> "parked after " + d.attempts() + " attempt(s): " + d.lastError().orElse("?");
+                case SUPERSEDED -> d.state().label();
             };
             lines.add(d.upstream() + ": " + detail);
         }

@@ -85,7 +85,7 @@ public final class StatusReporter {
         }
         List<AgentStatus.RecentTransfer> history = new ArrayList<>();
         for (Transfer t : ledger.reports().recentTransfers(HISTORY)) {
-            history.add(new AgentStatus.RecentTransfer(t.path(), t.upstream(), t.size(), t.state(), t.attempts(),
+            history.add(new AgentStatus.RecentTransfer(t.path(), t.upstream(), t.size(), t.state().label(), t.attempts(),
                     t.at().toString(), t.took().map(Duration::toMillis).orElse(null), t.lastError().orElse(null)));
         }
         return new AgentStatus(agentId, version(), true, startedAt.toString(),

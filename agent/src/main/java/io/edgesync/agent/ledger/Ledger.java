@@ -92,7 +92,7 @@ public final class Ledger implements AutoCloseable {
     }
 
     /** A delivery as operators see it in the queue. */
-    public record OwedDelivery(long id, String path, String upstream, long size, String state, int attempts,
+    public record OwedDelivery(long id, String path, String upstream, long size, DeliveryStatus state, int attempts,
                                Instant nextAttemptAt, Instant receivedAt, Optional<String> lastError) {
     }
 
@@ -116,7 +116,7 @@ public final class Ledger implements AutoCloseable {
     }
 
     /** One delivery's state, for a technician's question about one file. */
-    public record DeliveryState(String upstream, String state, int attempts, Instant nextAttemptAt, Instant updatedAt,
+    public record DeliveryState(String upstream, DeliveryStatus state, int attempts, Instant nextAttemptAt, Instant updatedAt,
                                 Optional<String> lastError) {
     }
 

@@ -87,11 +87,11 @@ public final class OperatorQueue {
      * What is owed, oldest first: deliveries in {@code states} (pending, active, parked), of one upstream or
      * all; one page of them, and how many there are in all.
      */
-    public Page<OwedDelivery> owed(List<String> states, Optional<String> upstream, int offset, int limit)
+    public Page<OwedDelivery> owed(List<DeliveryStatus> states, Optional<String> upstream, int offset, int limit)
             throws LedgerException {
         String where = "d.state IN (" + String.join(", ", Collections.nCopies(states.size(), "?"))
                 + ") AND (? IS NULL OR d.upstream = ?)";
-        List<Object> params = new ArrayList<>(states);
+        List<Object> params = new ArrayList<>(states.stream().map(DeliveryStatus::label).toList());
         params.add(upstream.orElse(null));
         params.add(upstream.orElse(null));
         return database.read("list owed deliveries", db -> {
@@ -116,7 +116,7 @@ public final class OperatorQueue {
                        d.last_error
                 FROM deliveries d JOIN files f ON f.id = d.file_id WHERE\s""" + where,
                 rs -> new OwedDelivery(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getLong(4),
-                        rs.getString(5), rs.getInt(6), Instant.ofEpochMilli(rs.getLong(7)),
+                        DeliveryStatus.of(rs.getString(5)), rs.getInt(6), Instant.ofEpochMilli(rs.getLong(7)),
                         Instant.ofEpochMilli(rs.getLong(8)), Optional.ofNullable(rs.getString(9))), params);
     }
 

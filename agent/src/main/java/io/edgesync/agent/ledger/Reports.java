@@ -38,7 +38,7 @@ public final class Reports {
                 q.setString(1, upstream);
                 try (ResultSet rs = q.executeQuery()) {
                     while (rs.next()) {
-                        if (rs.getString(1).equals("parked")) {
+                        if (DeliveryStatus.of(rs.getString(1)) == DeliveryStatus.PARKED) {
                             parked = rs.getLong(2);
                         } else {
                             owed += rs.getLong(2);
@@ -103,7 +103,7 @@ public final class Reports {
         return database.read("look up deliveries of " + path, db -> Rows.list(db, """
                 SELECT d.upstream, d.state, d.attempts, d.next_attempt_at, d.updated_at, d.last_error
                 FROM deliveries d WHERE d.file_id = (SELECT MAX(id) FROM files WHERE path = ?)
-                ORDER BY d.upstream""", rs -> new DeliveryState(rs.getString(1), rs.getString(2), rs.getInt(3),
+                ORDER BY d.upstream""", rs -> new DeliveryState(rs.getString(1), DeliveryStatus.of(rs.getString(2)), rs.getInt(3),
                 Instant.ofEpochMilli(rs.getLong(4)), Instant.ofEpochMilli(rs.getLong(5)),
                 Optional.ofNullable(rs.getString(6))), path));
     }
@@ -122,7 +122,8 @@ public final class Reports {
                 ORDER BY d.updated_at DESC, d.id DESC LIMIT ? OFFSET ?""", rs -> {
             long ms = rs.getLong(8);
             Optional<Duration> took = rs.wasNull() ? Optional.empty() : Optional.of(Duration.ofMillis(ms));
-            return new Transfer(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getString(5),
+            return new Transfer(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getLong(4),
+                    DeliveryStatus.of(rs.getString(5)),
                     rs.getInt(6), Instant.ofEpochMilli(rs.getLong(7)), took, Optional.ofNullable(rs.getString(9)));
         }, upstream.orElse(null), upstream.orElse(null), limit, offset));
     }

@@ -3,6 +3,7 @@ package io.edgesync.agent.sync;
 import io.edgesync.agent.config.AgentConfig;
 import io.edgesync.agent.config.Glob;
 import io.edgesync.agent.ledger.Backlog;
+import io.edgesync.agent.ledger.DeliveryStatus;
 import io.edgesync.agent.ledger.Ledger;
 import io.edgesync.agent.ledger.LedgerException;
 import io.edgesync.agent.ledger.ReceivedFile;
@@ -212,7 +213,7 @@ public final class SyncService implements Arrivals.Listener {
     }
 
     /** A page of deliveries still owed. */
-    public Ledger.Page<Ledger.OwedDelivery> queue(List<String> states, Optional<String> upstream, int offset,
+    public Ledger.Page<Ledger.OwedDelivery> queue(List<DeliveryStatus> states, Optional<String> upstream, int offset,
                                                    int limit) throws LedgerException {
         return ledger.queue().owed(states, upstream, offset, limit);
     }

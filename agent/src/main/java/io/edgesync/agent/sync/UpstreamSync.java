@@ -3,6 +3,7 @@ package io.edgesync.agent.sync;
 import io.edgesync.agent.config.AgentConfig;
 import io.edgesync.agent.config.UpstreamSettings;
 import io.edgesync.agent.ledger.Delivery;
+import io.edgesync.agent.ledger.DeliveryStatus;
 import io.edgesync.agent.ledger.Ledger;
 import io.edgesync.agent.ledger.LedgerException;
 import io.edgesync.agent.ledger.Transfer;
@@ -99,7 +100,7 @@ final class UpstreamSync {
     private Optional<String> lastParkedError() {
         try {
             return ledger.reports().recentTransfers(Optional.of(settings.name()), 0, 1).stream()
-                    .filter(t -> t.state().equals("parked")).findFirst().flatMap(Transfer::lastError);
+                    .filter(t -> t.state() == DeliveryStatus.PARKED).findFirst().flatMap(Transfer::lastError);
         } catch (LedgerException e) {
             LOG.log(System.Logger.Level.WARNING, "upstream {0}: the last parked file''s error cannot be read: {1}",
                     settings.name(), e.getMessage());

@@ -60,7 +60,7 @@ class LedgerTest {
         ledger.deliveries().delivered(d.id(), T0.plusSeconds(1), Duration.ofMillis(250));
         assertThat(ledger.reports().backlog("hq")).isEqualTo(new Backlog(0, 0, 1, java.util.Optional.empty()));
         Transfer t = ledger.reports().recentTransfers(5).getFirst();
-        assertThat(t.state()).isEqualTo("delivered");
+        assertThat(t.state()).isEqualTo(DeliveryStatus.DELIVERED);
         assertThat(t.took()).contains(Duration.ofMillis(250));
         assertThatThrownBy(() -> ledger.deliveries().delivered(d.id(), T0, Duration.ZERO))
                 .as("only an active delivery can finish").isInstanceOf(LedgerException.class);
@@ -177,20 +177,20 @@ class LedgerTest {
         assertThat(ledger.queue().cancel(a.id(), T0)).as("in flight: not cancelled").isFalse();
         ledger.deliveries().park(a.id(), T0, "553", java.util.Optional.of("/in/cam/.edgesync-1.part"));
 
-        Ledger.Page<Ledger.OwedDelivery> owed = ledger.queue().owed(List.of("pending", "active", "parked"),
+        Ledger.Page<Ledger.OwedDelivery> owed = ledger.queue().owed(List.of(DeliveryStatus.PENDING, DeliveryStatus.ACTIVE, DeliveryStatus.PARKED),
                 java.util.Optional.empty(), 0, 1);
         assertThat(owed.total()).isEqualTo(2);
         assertThat(owed.items()).singleElement().satisfies(d -> {
             assertThat(d.path()).isEqualTo("cam/a.jpg");
-            assertThat(d.state()).isEqualTo("parked");
+            assertThat(d.state()).isEqualTo(DeliveryStatus.PARKED);
             assertThat(d.lastError()).contains("553");
         });
-        assertThat(ledger.queue().owed(List.of("pending"), java.util.Optional.of("hq"), 0, 10).items())
+        assertThat(ledger.queue().owed(List.of(DeliveryStatus.PENDING), java.util.Optional.of("hq"), 0, 10).items())
                 .extracting(Ledger.OwedDelivery::path).containsExactly("cam/b.jpg");
-        assertThat(ledger.queue().owed(List.of("pending"), java.util.Optional.of("other"), 0, 10).total()).isZero();
+        assertThat(ledger.queue().owed(List.of(DeliveryStatus.PENDING), java.util.Optional.of("other"), 0, 10).total()).isZero();
 
         assertThat(ledger.queue().cancel(a.id(), T0)).isTrue();
-        assertThat(ledger.queue().delivery(a.id()).orElseThrow().state()).isEqualTo("superseded");
+        assertThat(ledger.queue().delivery(a.id()).orElseThrow().state()).isEqualTo(DeliveryStatus.SUPERSEDED);
         assertThat(ledger.queue().delivery(a.id()).orElseThrow().lastError()).contains("cancelled by operator");
         assertThat(ledger.deliveries().staleTemps("hq", 10)).extracting(Ledger.StaleTemp::path).containsExactly("/in/cam/.edgesync-1.part");
         assertThat(ledger.queue().retryDelivery(a.id(), T0)).as("cancelled: not retried").isFalse();
@@ -201,7 +201,7 @@ class LedgerTest {
         assertThat(current).extracting(Ledger.SpoolFile::path).containsExactly("cam/a.jpg", "cam/b.jpg");
         assertThat(ledger.queue().requeue(current.stream().map(Ledger.SpoolFile::id).toList(), "hq", T0.plusSeconds(9)))
                 .isEqualTo(2);
-        assertThat(ledger.queue().owed(List.of("pending"), java.util.Optional.empty(), 0, 10).items())
+        assertThat(ledger.queue().owed(List.of(DeliveryStatus.PENDING), java.util.Optional.empty(), 0, 10).items())
                 .extracting(Ledger.OwedDelivery::path).containsExactly("cam/a.jpg", "cam/b.jpg");
         assertThat(ledger.reports().backlog("hq").pending()).isEqualTo(2);
         assertThat(ledger.reports().inSpool()).isEqualTo(new Ledger.Totals(2, 30));
