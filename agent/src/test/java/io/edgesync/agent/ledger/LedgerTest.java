@@ -11,6 +11,7 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -58,7 +59,7 @@ class LedgerTest {
         assertThat(ledger.deliveries().claimNext("hq", T0)).as("an active delivery is not handed out twice").isEmpty();
 
         ledger.deliveries().delivered(d.id(), T0.plusSeconds(1), Duration.ofMillis(250));
-        assertThat(ledger.reports().backlog("hq")).isEqualTo(new Backlog(0, 0, 1, java.util.Optional.empty()));
+        assertThat(ledger.reports().backlog("hq")).isEqualTo(new Backlog(0, 0, 1, Optional.empty()));
         Transfer t = ledger.reports().recentTransfers(5).getFirst();
         assertThat(t.state()).isEqualTo(DeliveryStatus.DELIVERED);
         assertThat(t.took()).contains(Duration.ofMillis(250));
@@ -70,7 +71,7 @@ class LedgerTest {
     void retryLaterHidesTheDeliveryUntilItIsDue() throws LedgerException {
         ledger.intake().recordReceived(file("cam/a.jpg", 10, T0), List.of("hq"));
         Delivery d = ledger.deliveries().claimNext("hq", T0).orElseThrow();
-        ledger.deliveries().retryLater(d.id(), T0, T0.plusSeconds(30), "[h:21] STOR: 451 try later", java.util.Optional.empty());
+        ledger.deliveries().retryLater(d.id(), T0, T0.plusSeconds(30), "[h:21] STOR: 451 try later", Optional.empty());
 
         assertThat(ledger.deliveries().claimNext("hq", T0.plusSeconds(29))).isEmpty();
         assertThat(ledger.deliveries().nextDue("hq")).contains(T0.plusSeconds(30));
@@ -129,7 +130,7 @@ class LedgerTest {
     void parkedDeliveriesAreCountedAndNotClaimed() throws LedgerException {
         ledger.intake().recordReceived(file("cam/a.jpg", 10, T0), List.of("hq"));
         Delivery d = ledger.deliveries().claimNext("hq", T0).orElseThrow();
-        ledger.deliveries().park(d.id(), T0, "[h:21] STOR: 553 not allowed", java.util.Optional.empty());
+        ledger.deliveries().park(d.id(), T0, "[h:21] STOR: 553 not allowed", Optional.empty());
 
         assertThat(ledger.reports().backlog("hq").parked()).isEqualTo(1);
         assertThat(ledger.reports().backlog("hq").pending()).isZero();
@@ -157,12 +158,12 @@ class LedgerTest {
     @Test
     void parkedDeliveriesCanBeRetriedPerUpstream() throws LedgerException {
         ledger.intake().recordReceived(file("cam/a.jpg", 10, T0), List.of("hq", "backup"));
-        ledger.deliveries().park(ledger.deliveries().claimNext("hq", T0).orElseThrow().id(), T0, "553", java.util.Optional.empty());
-        ledger.deliveries().park(ledger.deliveries().claimNext("backup", T0).orElseThrow().id(), T0, "553", java.util.Optional.empty());
+        ledger.deliveries().park(ledger.deliveries().claimNext("hq", T0).orElseThrow().id(), T0, "553", Optional.empty());
+        ledger.deliveries().park(ledger.deliveries().claimNext("backup", T0).orElseThrow().id(), T0, "553", Optional.empty());
 
-        assertThat(ledger.queue().retryParked(java.util.Optional.of("hq"), T0.plusSeconds(1)))
+        assertThat(ledger.queue().retryParked(Optional.of("hq"), T0.plusSeconds(1)))
                 .extracting(Ledger.OwedDelivery::path, Ledger.OwedDelivery::upstream, Ledger.OwedDelivery::state)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("cam/a.jpg", "hq", "parked"));
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("cam/a.jpg", "hq", DeliveryStatus.PARKED));
         Delivery again = ledger.deliveries().claimNext("hq", T0.plusSeconds(1)).orElseThrow();
         assertThat(again.attempt()).as("attempts start over").isEqualTo(1);
         assertThat(ledger.reports().backlog("backup").parked()).isEqualTo(1);
@@ -175,19 +176,19 @@ class LedgerTest {
         Delivery a = ledger.deliveries().claimNext("hq", T0.plusSeconds(5)).orElseThrow();
         assertThat(ledger.queue().retryDelivery(a.id(), T0)).as("in flight: not retried").isFalse();
         assertThat(ledger.queue().cancel(a.id(), T0)).as("in flight: not cancelled").isFalse();
-        ledger.deliveries().park(a.id(), T0, "553", java.util.Optional.of("/in/cam/.edgesync-1.part"));
+        ledger.deliveries().park(a.id(), T0, "553", Optional.of("/in/cam/.edgesync-1.part"));
 
         Ledger.Page<Ledger.OwedDelivery> owed = ledger.queue().owed(List.of(DeliveryStatus.PENDING, DeliveryStatus.ACTIVE, DeliveryStatus.PARKED),
-                java.util.Optional.empty(), 0, 1);
+                Optional.empty(), 0, 1);
         assertThat(owed.total()).isEqualTo(2);
         assertThat(owed.items()).singleElement().satisfies(d -> {
             assertThat(d.path()).isEqualTo("cam/a.jpg");
             assertThat(d.state()).isEqualTo(DeliveryStatus.PARKED);
             assertThat(d.lastError()).contains("553");
         });
-        assertThat(ledger.queue().owed(List.of(DeliveryStatus.PENDING), java.util.Optional.of("hq"), 0, 10).items())
+        assertThat(ledger.queue().owed(List.of(DeliveryStatus.PENDING), Optional.of("hq"), 0, 10).items())
                 .extracting(Ledger.OwedDelivery::path).containsExactly("cam/b.jpg");
-        assertThat(ledger.queue().owed(List.of(DeliveryStatus.PENDING), java.util.Optional.of("other"), 0, 10).total()).isZero();
+        assertThat(ledger.queue().owed(List.of(DeliveryStatus.PENDING), Optional.of("other"), 0, 10).total()).isZero();
 
         assertThat(ledger.queue().cancel(a.id(), T0)).isTrue();
         assertThat(ledger.queue().delivery(a.id()).orElseThrow().state()).isEqualTo(DeliveryStatus.SUPERSEDED);
@@ -201,7 +202,7 @@ class LedgerTest {
         assertThat(current).extracting(Ledger.SpoolFile::path).containsExactly("cam/a.jpg", "cam/b.jpg");
         assertThat(ledger.queue().requeue(current.stream().map(Ledger.SpoolFile::id).toList(), "hq", T0.plusSeconds(9)))
                 .isEqualTo(2);
-        assertThat(ledger.queue().owed(List.of(DeliveryStatus.PENDING), java.util.Optional.empty(), 0, 10).items())
+        assertThat(ledger.queue().owed(List.of(DeliveryStatus.PENDING), Optional.empty(), 0, 10).items())
                 .extracting(Ledger.OwedDelivery::path).containsExactly("cam/a.jpg", "cam/b.jpg");
         assertThat(ledger.reports().backlog("hq").pending()).isEqualTo(2);
         assertThat(ledger.reports().inSpool()).isEqualTo(new Ledger.Totals(2, 30));
@@ -212,12 +213,12 @@ class LedgerTest {
     void temporariesOfParkedOrSupersededDeliveriesBecomeStale() throws LedgerException {
         ledger.intake().recordReceived(file("cam/a.jpg", 10, T0), List.of("hq"));
         Delivery d = ledger.deliveries().claimNext("hq", T0).orElseThrow();
-        ledger.deliveries().retryLater(d.id(), T0, T0, "cut", java.util.Optional.of("/in/cam/.edgesync-1.part"));
+        ledger.deliveries().retryLater(d.id(), T0, T0, "cut", Optional.of("/in/cam/.edgesync-1.part"));
         Delivery retry = ledger.deliveries().claimNext("hq", T0).orElseThrow();
         assertThat(retry.tempPath()).contains("/in/cam/.edgesync-1.part");
         assertThat(ledger.deliveries().staleTemps("hq", 10)).isEmpty();
 
-        ledger.deliveries().park(retry.id(), T0, "553", java.util.Optional.empty());
+        ledger.deliveries().park(retry.id(), T0, "553", Optional.empty());
         assertThat(ledger.deliveries().staleTemps("hq", 10)).extracting(Ledger.StaleTemp::path)
                 .containsExactly("/in/cam/.edgesync-1.part");
         ledger.deliveries().staleTempRemoved(ledger.deliveries().staleTemps("hq", 10).getFirst().id());
@@ -233,7 +234,7 @@ class LedgerTest {
         Delivery old = ledger.deliveries().claimNext("hq", T0).orElseThrow();
         ledger.deliveries().delivered(old.id(), T0, Duration.ZERO);
         assertThat(ledger.deliveries().claimNext("hq", T0)).isPresent(); // owed.jpg stays in flight
-        ledger.deliveries().park(ledger.deliveries().claimNext("hq", T0).orElseThrow().id(), T0, "553", java.util.Optional.empty());
+        ledger.deliveries().park(ledger.deliveries().claimNext("hq", T0).orElseThrow().id(), T0, "553", Optional.empty());
 
         assertThat(ledger.deletions().deletable(T0.plusSeconds(1), 10)).extracting(Ledger.SpoolFile::path)
                 .containsExactly("cam/old.jpg", "cam/nowhere.jpg");
