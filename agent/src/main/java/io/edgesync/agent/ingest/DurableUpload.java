@@ -339,8 +339,7 @@ final class DurableUpload extends AbstractCommand {
 
     /**
      * Where an upload's bytes come from. A binary upload is read straight from the data socket in large
-     * reads: FtpServer's own copy moves 4 KiB at a time through two more buffers (256 MiB with curl: 315
-     * MB/s against vsftpd's 485, measured). ASCII uploads (line ends converted) and MODE Z keep FtpServer's.
+     * reads: FtpServer's own copy moves 4 KiB at a time through two more buffers. ASCII uploads (line ends converted) and MODE Z keep FtpServer's.
      */
     private interface DataSource {
         void copyTo(FtpIoSession session, SpoolWriter writer) throws IOException;
@@ -370,9 +369,8 @@ final class DurableUpload extends AbstractCommand {
 
         /**
          * The data socket itself, read into one reused buffer; each read goes to the file as it comes (up
-         * to 128 KiB, the JDK's cap on one socket read). Filling the buffer before each write looked
-         * cheaper and halved B1 (400 against 720 MB/s, three runs each; cause not found). FtpServer closes
-         * the socket with the data connection.
+         * to 128 KiB, the JDK's cap on one socket read); filling the buffer before each write was slower
+         * (docs/benchmarks.md, lab notes). FtpServer closes the socket with the data connection.
          */
         record Direct(Socket socket) implements DataSource {
             @Override

@@ -3,10 +3,9 @@ package io.edgesync.agent.ingest;
 import java.util.concurrent.ArrayBlockingQueue;
 
 /**
- * The large buffers uploads are received through, reused. Allocated per upload, two of 256 KiB each were
- * 1 GiB of garbage for 2,000 small files (B2 of the benchmark): with the unit's small heap the young
- * generation filled every few uploads, the buffers of uploads still running were promoted, and the old
- * generation grew with dead buffers towards {@code -Xmx} (heap 16 -> 64 MiB, RSS 199 MiB, measured).
+ * The large buffers uploads are received through, reused: allocated per upload, with the unit's small heap
+ * the buffers of uploads still running were promoted and the old generation grew with dead buffers towards
+ * {@code -Xmx} (figures: docs/benchmarks.md, lab notes).
  * At most {@value #KEPT} are kept (4 MiB); more concurrent uploads allocate and drop theirs. Thread-safe.
  */
 final class ReceiveBuffers {

@@ -15,7 +15,7 @@ import java.nio.file.Path;
 public final class DiskSpace {
     private final Path dataDir;
     private final AgentConfig.Disk settings;
-    /** Found once: finding it reads the mount table (~0.4 ms, measured), which every upload paid. */
+    /** Found once: finding it reads the mount table, which every upload paid. */
     private volatile FileStore store;
 
     public DiskSpace(Path dataDir, AgentConfig.Disk settings) {

@@ -36,8 +36,7 @@ public final class SpoolWriter implements AutoCloseable {
     private static final int BUFFER = 256 * 1024;
     /**
      * A large upload's bytes are handed to the disk every this many bytes while it is still arriving, on
-     * another thread, so the fsync before the 226 finds little left to write (256 MiB: 182 ms in one final
-     * fsync, measured).
+     * another thread, so the fsync before the 226 finds little left to write.
      */
     private static final long FLUSH_EVERY = 16L << 20;
     /** Smaller uploads are hashed inline: a thread costs more than their hashing. */
@@ -45,14 +44,9 @@ public final class SpoolWriter implements AutoCloseable {
     private static final ExecutorService FLUSHER = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().daemon().name("spool-flush").factory());
     /**
-     * Temporaries are spread over this many folders of {@code incoming/}, in turn. Creating a file holds
-     * its folder's lock in the kernel while the file system allocates an inode, which took 0.85 ms a file
-     * on this project's CI-class disk (10 µs on a fresh ext4 folder: that disk is ext4 without a journal,
-     * which skips every inode freed in the last minute, reading its inode table block to see so, and the
-     * tests had just deleted thousands); with every temporary in one folder, concurrent uploads queued
-     * there. A probe of 8 threads creating, fsyncing and renaming 2,000 files of 4 KiB: 920-1,210 files/s
-     * and 2.5-3.3 s of system CPU in one folder, 1,600-1,900 files/s and 1.6-1.9 s in eight; the agent's
-     * file creation fell from 26 to 19% of its CPU samples in B2 of the benchmark.
+     * Temporaries are spread over this many folders of {@code incoming/}, in turn: creating a file holds its
+     * folder's lock in the kernel while an inode is allocated, and concurrent uploads into one folder queued
+     * there (figures: docs/benchmarks.md, lab notes).
      */
     private static final int STRIPES = 8;
     private static final AtomicInteger NEXT_STRIPE = new AtomicInteger();
@@ -230,9 +224,8 @@ public final class SpoolWriter implements AutoCloseable {
     }
 
     /**
-     * Hashes a large upload on its own thread while the session's thread receives and writes it: on a
-     * 2-core board SHA-256 of 256 MiB takes ~170 ms of CPU (measured), which otherwise delays the 226 by as
-     * much. Chunks are copied into a few reused buffers; a full pipeline makes the receiver wait.
+     * Hashes a large upload on its own thread while the session's thread receives and writes it, so that the
+     * hash does not delay the 226. Chunks are copied into a few reused buffers; a full pipeline makes the receiver wait.
      */
     private final class Hasher {
         private static final int DEPTH = 4;

@@ -119,9 +119,7 @@ final class UpstreamSync {
         });
         // Platform threads, not virtual ones: a worker spends most of a large file inside sendfile
         // (FileChannel.transferTo to the data socket), which holds its carrier thread, and virtual threads
-        // have as many carriers as cores. Three large transfers on a 2-core board left the small files'
-        // worker without a carrier until one ended: B3's small files stopped for 1-1.6 s (measured, and gone
-        // with 8 carriers). A few platform threads per upstream cost 512 KiB of stack each (-Xss512k).
+        // have as many carriers as cores: large transfers would stop the small files' worker.
         for (int i = 0; i < settings.workers(); i++) {
             String name = "sync-" + settings.name() + "-" + i;
             workers.add(Thread.ofPlatform().daemon(true).name(name).start(this::work));
@@ -140,9 +138,8 @@ final class UpstreamSync {
     /**
      * New work may be due: wakes every idle worker, unless the upstream is paused or backing off. Then they
      * look again when that ends (resume signals; a backoff is a timed wait in {@link #awaitUsable}), and the
-     * generation still moves on, so a worker about to sleep does not. During an outage every upload woke all
-     * the workers to find the upstream still blocked: 4 context switches per upload with 4 workers, 8,000
-     * in B2 of the benchmark.
+     * generation still moves on, so a worker about to sleep does not. Otherwise, during an outage, every upload
+     * would wake all the workers to find the upstream still blocked (SyncServiceTest counts it).
      */
     void wake() {
         lock.lock();
