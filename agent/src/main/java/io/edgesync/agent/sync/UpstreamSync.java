@@ -227,8 +227,8 @@ final class UpstreamSync {
                 if (session == null) {
                     // Log in before claiming: a file claimed first would wait out the login while other workers
                     // deliver younger ones, and the backlog would drain out of order.
-                    Instant due = nextDue();
-                    if (due == null || due.isAfter(clock.instant())) {
+                    Optional<Instant> due = nextDue();
+                    if (due.isEmpty() || due.get().isAfter(clock.instant())) {
                         awaitChange(seen, due);
                         continue;
                     }
@@ -240,8 +240,12 @@ final class UpstreamSync {
                     }
                     idleSince = System.nanoTime();
                 }
-                Optional<Delivery> next = claim(seen);
-                if (next == null) {
+                Optional<Delivery> next;
+                try {
+                    next = claim();
+                } catch (LedgerException e) {
+                    LOG.log(System.Logger.Level.ERROR, "upstream " + settings.name() + ": cannot read the ledger", e);
+                    awaitChange(seen, Optional.of(clock.instant().plus(LEDGER_ERROR_PAUSE)));
                     continue;
                 }
                 if (next.isEmpty()) {
@@ -255,8 +259,8 @@ final class UpstreamSync {
                     if (idleNanos >= IDLE_KEEP.toNanos()) {
                         session = closed(session);
                     }
-                    Instant closeAt = session == null ? null
-                            : clock.instant().plusNanos(IDLE_KEEP.toNanos() - idleNanos);
+                    Optional<Instant> closeAt = session == null ? Optional.empty()
+                            : Optional.of(clock.instant().plusNanos(IDLE_KEEP.toNanos() - idleNanos));
                     awaitChange(seen, earliest(nextDue(), closeAt));
                     continue;
                 }
@@ -300,8 +304,8 @@ final class UpstreamSync {
         return session;
     }
 
-    /** The oldest due delivery, claimed; {@code null} after a ledger error (already waited out). */
-    private Optional<Delivery> claim(long seen) throws InterruptedException {
+    /** The oldest due delivery, claimed (a large one only while fewer than {@code workers - 1} are in flight). */
+    private Optional<Delivery> claim() throws LedgerException {
         boolean mayTakeLarge = reserveLarge();
         try {
             Optional<Delivery> next = ledger.deliveries().claimNext(settings.name(), clock.instant(),
@@ -314,9 +318,7 @@ final class UpstreamSync {
             if (mayTakeLarge) {
                 releaseLarge();
             }
-            LOG.log(System.Logger.Level.ERROR, "upstream " + settings.name() + ": cannot read the ledger", e);
-            awaitChange(seen, clock.instant().plus(LEDGER_ERROR_PAUSE));
-            return null;
+            throw e;
         }
     }
 
@@ -356,10 +358,16 @@ final class UpstreamSync {
      * name a file (when another worker took that file meanwhile, it has its own outcome).
      */
     private void openFailed(long seen, UpstreamException e) throws InterruptedException {
-        Optional<Delivery> oldest = claim(seen);
-        if (oldest != null && oldest.isPresent()) {
-            record(oldest.get(), failed(oldest.get(), e, Optional.empty()));
+        Optional<Delivery> oldest;
+        try {
+            oldest = claim();
+        } catch (LedgerException ledgerDown) {
+            LOG.log(System.Logger.Level.ERROR, "upstream " + settings.name() + ": cannot read the ledger", ledgerDown);
+            awaitChange(seen, Optional.of(clock.instant().plus(LEDGER_ERROR_PAUSE)));
+            wake();
+            return;
         }
+        oldest.ifPresent(d -> record(d, failed(d, e, Optional.empty())));
         wake();
     }
 
@@ -563,12 +571,12 @@ final class UpstreamSync {
         }
     }
 
-    private Instant nextDue() {
+    private Optional<Instant> nextDue() {
         try {
-            return ledger.deliveries().nextDue(settings.name()).orElse(null);
+            return ledger.deliveries().nextDue(settings.name());
         } catch (LedgerException e) {
             LOG.log(System.Logger.Level.ERROR, "upstream " + settings.name() + ": cannot read the ledger", e);
-            return clock.instant().plus(LEDGER_ERROR_PAUSE);
+            return Optional.of(clock.instant().plus(LEDGER_ERROR_PAUSE));
         }
     }
 
@@ -601,11 +609,12 @@ final class UpstreamSync {
      * the monotonic clock: {@code until} is read against the wall clock once, here, and a wall-clock jump
      * meanwhile wakes every worker ({@link #clockJumped()}).
      */
-    private void awaitChange(long seen, Instant until) throws InterruptedException {
+    private void awaitChange(long seen, Optional<Instant> until) throws InterruptedException {
         lock.lock();
         try {
-            boolean timed = until != null && until.isAfter(clock.instant());
-            long deadline = timed ? System.nanoTime() + Duration.between(clock.instant(), until).toNanos() + 1_000_000 : 0;
+            boolean timed = until.isPresent() && until.get().isAfter(clock.instant());
+            long deadline = timed
+                    ? System.nanoTime() + Duration.between(clock.instant(), until.get()).toNanos() + 1_000_000 : 0;
             while (!stopped && generation == seen) {
                 if (!timed) {
                     changed.await();
@@ -621,8 +630,8 @@ final class UpstreamSync {
         }
     }
 
-    private static Instant earliest(Instant a, Instant b) {
-        return a == null ? b : b == null ? a : a.isBefore(b) ? a : b;
+    private static Optional<Instant> earliest(Optional<Instant> a, Optional<Instant> b) {
+        return a.isEmpty() ? b : b.isEmpty() ? a : a.get().isBefore(b.get()) ? a : b;
     }
 
     private static Uploader.Session abandoned(Uploader.Session session) {

@@ -11,6 +11,8 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.channels.FileChannel;
 import java.util.HashSet;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -71,7 +73,7 @@ final class FtpSession implements Uploader.Session {
             ensureDir(target.substring(0, target.lastIndexOf('/')));
             long offset = upload.mayResume() ? resumableOffset(temp, upload.size()) : 0;
             upload.progress().accept(offset);
-            Long sizeUpstream = offset == upload.size() && offset > 0 ? Long.valueOf(offset)
+            OptionalLong sizeUpstream = offset == upload.size() && offset > 0 ? OptionalLong.of(offset)
                     : store(upload, temp, offset);
             verifySize(temp, upload.size(), sizeUpstream);
             String verifiedBy = verifyHash(temp, upload.sha256());
@@ -93,8 +95,8 @@ final class FtpSession implements Uploader.Session {
         if (!features.restStream()) {
             return 0;
         }
-        Long have = remoteSize(temp);
-        if (have == null || have <= 0 || have > size) {
+        long have = remoteSize(temp).orElse(0);
+        if (have <= 0 || have > size) {
             return 0;
         }
         LOG.log(System.Logger.Level.INFO, "{0} resuming {1} at byte {2} of {3}", where, temp, have, size);
@@ -151,17 +153,18 @@ final class FtpSession implements Uploader.Session {
      * that offers SIZE, SIZE goes out as soon as the data connection is closed, so the size check costs no
      * round trip of its own.
      *
-     * @return the temporary's size upstream as the pipelined SIZE told it, or null to ask afterwards
+     * @return the temporary's size upstream as the pipelined SIZE told it; empty: ask afterwards
      */
-    private Long store(Uploader.Upload upload, String temp, long offset) throws IOException, UpstreamException {
+    private OptionalLong store(Uploader.Upload upload, String temp, long offset)
+            throws IOException, UpstreamException {
         FileChannel file = upload.file();
         DataPath data = (DataPath) client;
         InetSocketAddress ahead = passiveAhead != null
                 && System.nanoTime() - passiveAheadAt < Pipelining.PASSIVE_AHEAD_KEPT.toNanos() ? passiveAhead : null;
         passiveAhead = null; // any other transfer asks for its own PASV, which replaces that one
-        DataPath.Plain plain = offset == 0 && upload.size() <= Pipelining.EARLY_DATA_MAX
-                ? pipelining.earlyPath(client, features) : null;
-        Socket socket = plain == null ? null : plain.openDataEarly(FTPCmd.STOR.getCommand(), temp, ahead);
+        Optional<DataPath.Plain> plain = offset == 0 && upload.size() <= Pipelining.EARLY_DATA_MAX
+                ? pipelining.earlyPath(client, features) : Optional.empty();
+        Socket socket = plain.isEmpty() ? null : plain.get().openDataEarly(FTPCmd.STOR.getCommand(), temp, ahead);
         boolean early = socket != null;
         if (socket == null) {
             if (offset > 0) {
@@ -183,20 +186,21 @@ final class FtpSession implements Uploader.Session {
             if (!client.completePendingCommand()) {
                 throw Replies.failure(where, UpstreamException.Reason.TRANSFER, client, "STOR " + temp);
             }
-            return null;
+            return OptionalLong.empty();
         }
         data.sendTogether("SIZE " + temp);
         return pipelining.sizeAfterTransfer(client, temp);
     }
 
     /** SIZE, else MLST; a server with neither is trusted on its 226 (logged once per connection). */
-    private void verifySize(String temp, long expected, Long known) throws IOException, UpstreamException {
-        Long actual = known != null ? known : remoteSize(temp);
-        if (actual == null) {
+    private void verifySize(String temp, long expected, OptionalLong known) throws IOException, UpstreamException {
+        OptionalLong size = known.isPresent() ? known : remoteSize(temp);
+        if (size.isEmpty()) {
             LOG.log(System.Logger.Level.WARNING, "{0} offers neither SIZE nor MLST; {1} not size-verified",
                     where, temp);
             return;
         }
+        long actual = size.getAsLong();
         if (actual != expected) {
             if (actual > expected) {
                 client.deleteFile(temp); // not ours to continue
@@ -240,14 +244,14 @@ final class FtpSession implements Uploader.Session {
         return "sha256";
     }
 
-    private Long remoteSize(String path) throws IOException {
+    private OptionalLong remoteSize(String path) throws IOException {
         String size = client.getSize(path);
-        Long number = size == null ? null : Replies.sizeNumber(where, size);
-        if (number != null) {
+        OptionalLong number = size == null ? OptionalLong.empty() : Replies.sizeNumber(where, size);
+        if (number.isPresent()) {
             return number;
         }
         FTPFile file = client.mlistFile(path);
-        return file == null || file.getSize() < 0 ? null : file.getSize();
+        return file == null || file.getSize() < 0 ? OptionalLong.empty() : OptionalLong.of(file.getSize());
     }
 
     /**
@@ -257,22 +261,22 @@ final class FtpSession implements Uploader.Session {
      * out early, a PASV for the next file goes with them, so that file waits once less.
      */
     private void rename(String temp, String target) throws IOException, UpstreamException {
-        DataPath.Plain plain = pipelining.earlyPath(client, features);
-        if (plain != null) {
-            plain.sendTogether("RNFR " + temp, "RNTO " + target, "PASV");
+        Optional<DataPath.Plain> plain = pipelining.earlyPath(client, features);
+        if (plain.isPresent()) {
+            plain.get().sendTogether("RNFR " + temp, "RNTO " + target, "PASV");
         } else {
             ((DataPath) client).sendTogether("RNFR " + temp, "RNTO " + target);
         }
         boolean marked = FTPReply.isPositiveIntermediate(client.getReply());
         int code = client.getReply();
         String renamed = client.getReplyString();
-        if (plain != null) {
-            passiveAhead(plain);
+        if (plain.isPresent()) {
+            passiveAhead(plain.get());
         }
         if (marked && FTPReply.isPositiveCompletion(code)) {
             return;
         }
-        if (marked && (code == 550 || code == 553) && remoteSize(target) != null && client.deleteFile(target)
+        if (marked && (code == 550 || code == 553) && remoteSize(target).isPresent() && client.deleteFile(target)
                 && client.rename(temp, target)) {
             return;
         }

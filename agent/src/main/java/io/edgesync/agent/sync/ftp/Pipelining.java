@@ -8,6 +8,8 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.channels.FileChannel;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * The upstream session's optimisations for links with latency, and their plain fallback, for one upstream:
@@ -56,18 +58,19 @@ final class Pipelining {
 
     /**
      * The client when small files may go out before their 150 on this connection (plain FTP with PASV, SIZE
-     * sent with the end of a transfer, nothing has turned it off); null otherwise.
+     * sent with the end of a transfer, nothing has turned it off).
      */
-    DataPath.Plain earlyPath(FTPClient client, Features features) {
-        return earlyData && sizeWithEnd(features) && client instanceof DataPath.Plain p && p.usesPasv() ? p : null;
+    Optional<DataPath.Plain> earlyPath(FTPClient client, Features features) {
+        return earlyData && sizeWithEnd(features) && client instanceof DataPath.Plain p && p.usesPasv()
+                ? Optional.of(p) : Optional.empty();
     }
 
     /**
      * The end of a STOR and the reply of the SIZE sent with it, in the order the server gave them.
      *
-     * @return the temporary's size as SIZE told it, or null to ask afterwards
+     * @return the temporary's size as SIZE told it; empty: ask afterwards
      */
-    Long sizeAfterTransfer(FTPClient client, String temp) throws IOException, UpstreamException {
+    OptionalLong sizeAfterTransfer(FTPClient client, String temp) throws IOException, UpstreamException {
         int first = client.getReply();
         String firstText = client.getReplyString();
         int second;
@@ -84,21 +87,21 @@ final class Pipelining {
             if (!FTPReply.isPositiveCompletion(second)) {
                 throw Replies.failure(where, UpstreamException.Reason.TRANSFER, client, "STOR " + temp);
             }
-            return null;
+            return OptionalLong.empty();
         }
         if (first == FTPReply.FILE_STATUS) {
             // the server answered SIZE before the end of the transfer: that size may be short, ask again
             if (!FTPReply.isPositiveCompletion(second)) {
                 throw Replies.failure(where, UpstreamException.Reason.TRANSFER, client, "STOR " + temp);
             }
-            return null;
+            return OptionalLong.empty();
         }
         if (!FTPReply.isPositiveCompletion(first)) {
             // the server failed the transfer itself (disk, quota, a cut connection)
             throw new UpstreamException(UpstreamException.Reason.TRANSFER,
                     where + " STOR " + temp + ": " + firstText.strip());
         }
-        return second == FTPReply.FILE_STATUS ? Replies.sizeNumber(where, client.getReplyString()) : null;
+        return second == FTPReply.FILE_STATUS ? Replies.sizeNumber(where, client.getReplyString()) : OptionalLong.empty();
     }
 
     /**
@@ -107,7 +110,7 @@ final class Pipelining {
      * the 226, SIZE's. Anything else than those turns the early path off for this upstream, and the file
      * is sent again the usual way.
      */
-    Long storeEarly(FTPClient client, Uploader.Upload upload, String temp, Socket socket, Duration dataTimeout)
+    OptionalLong storeEarly(FTPClient client, Uploader.Upload upload, String temp, Socket socket, Duration dataTimeout)
             throws IOException, UpstreamException {
         FileChannel file = upload.file();
         try {

@@ -5,6 +5,7 @@ import org.apache.commons.net.ftp.FTPReply;
 
 import java.io.IOException;
 import java.net.SocketTimeoutException;
+import java.util.OptionalLong;
 
 /** How the upstream session turns FTP replies and I/O errors into {@link UpstreamException}s, and reads numbers. */
 final class Replies {
@@ -50,17 +51,17 @@ final class Replies {
         return code == 500 || code == 501 || code == 502;
     }
 
-    /** The number a SIZE reply carries (after its code, or alone as Commons Net's getSize gives it), or null. */
-    static Long sizeNumber(String where, String text) {
+    /** The number a SIZE reply carries (after its code, or alone as Commons Net's getSize gives it), if any. */
+    static OptionalLong sizeNumber(String where, String text) {
         String number = text.strip();
         if (number.startsWith(FTPReply.FILE_STATUS + " ")) {
             number = number.substring(4).strip();
         }
         try {
-            return Long.parseLong(number);
+            return OptionalLong.of(Long.parseLong(number));
         } catch (NumberFormatException e) {
             LOG.log(System.Logger.Level.DEBUG, "{0} SIZE answered {1}", where, text);
-            return null;
+            return OptionalLong.empty();
         }
     }
 
