@@ -9,7 +9,6 @@ import io.edgesync.agent.ledger.LedgerException;
 import io.edgesync.agent.ledger.Transfer;
 import io.edgesync.agent.sync.ftp.Uploader;
 import io.edgesync.agent.sync.ftp.UpstreamException;
-import io.edgesync.agent.sync.ftp.Watchdog;
 import io.edgesync.agent.telemetry.AgentEvent;
 import io.edgesync.agent.telemetry.EventSink;
 
@@ -23,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.random.RandomGenerator;
@@ -48,8 +46,6 @@ final class UpstreamSync {
     static final Duration IDLE_KEEP = Duration.ofSeconds(60);
     /** A connection idle longer than this is checked with NOOP before the next file. */
     private static final Duration CHECK_AFTER = Duration.ofSeconds(5);
-    /** A transfer in flight tells its progress this often (from its start), until it ends. */
-    static final Duration PROGRESS_EVERY = Duration.ofSeconds(5);
 
     private final UpstreamSettings settings;
     private final AgentConfig.Sync limits;
@@ -68,7 +64,7 @@ final class UpstreamSync {
     private boolean stopped;             // guarded by lock
     private final UpstreamGate gate = new UpstreamGate(System::nanoTime); // guarded by lock
     private int inFlight;                // guarded by lock
-    private int largeInFlight;           // guarded by lock; claimed files at or above the resume threshold
+    private final LargeFileAdmission admission; // guarded by lock
     private final Map<Long, Running> running = new ConcurrentHashMap<>();
     private final DeliveryLog deliveries;
     private final List<Thread> workers = new ArrayList<>();
@@ -87,6 +83,7 @@ final class UpstreamSync {
         this.spool = spool;
         this.events = events;
         this.retryPolicy = new RetryPolicy(limits);
+        this.admission = new LargeFileAdmission(settings.workers(), limits.resumeThreshold());
         this.clock = clock;
         this.random = random;
         this.deliveries = new DeliveryLog(LOG, settings.name());
@@ -322,23 +319,14 @@ final class UpstreamSync {
         }
     }
 
-    /**
-     * Files from this size on are large: at most {@code workers - 1} of them go at once, so that small files
-     * (a camera's pictures) keep flowing beside a backlog of videos; they are also the ones that resume.
-     */
     private long largeFrom() {
-        return limits.resumeThreshold() > 0 ? limits.resumeThreshold() : Long.MAX_VALUE;
+        return admission.largeFrom(); // immutable
     }
 
-    /** Takes one of the large-file places if one is free (always with a single worker). */
     private boolean reserveLarge() {
         lock.lock();
         try {
-            if (settings.workers() > 1 && largeInFlight >= settings.workers() - 1) {
-                return false;
-            }
-            largeInFlight++;
-            return true;
+            return admission.reserve();
         } finally {
             lock.unlock();
         }
@@ -347,7 +335,7 @@ final class UpstreamSync {
     private void releaseLarge() {
         lock.lock();
         try {
-            largeInFlight--;
+            admission.release();
         } finally {
             lock.unlock();
         }
@@ -381,7 +369,7 @@ final class UpstreamSync {
         } finally {
             lock.unlock();
         }
-        Running run = new Running(delivery, start);
+        Running run = new Running(delivery, start, settings.name(), events, clock);
         running.put(delivery.id(), run);
         Path local = spool.resolve(delivery.path());
         try (SpoolVersion version = SpoolVersion.open(local, delivery, ledger)) {
@@ -418,61 +406,7 @@ final class UpstreamSync {
         }
     }
 
-    /** A transfer in flight, for the status and the rate-limited progress events. */
-    private final class Running {
-        private final Delivery delivery;
-        private final Instant startedAt;
-        private final long startNanos = System.nanoTime();
-        private volatile long done = -1;   // bytes of the file written to the data connection; -1 until it begins
-        private volatile long firstByte;  // where this attempt began (a resume starts above 0)
-        private final ScheduledFuture<?> ticker;
-        private boolean finished;          // guarded by this
-
-        Running(Delivery delivery, Instant startedAt) {
-            this.delivery = delivery;
-            this.startedAt = startedAt;
-            this.ticker = Watchdog.every(PROGRESS_EVERY, this::tell);
-        }
-
-        /** Called by the transfer after each write the data connection took. */
-        void progressed(long bytes) {
-            if (done < 0) {
-                firstByte = bytes;
-            }
-            done = bytes;
-        }
-
-        /** Every {@link #PROGRESS_EVERY} while the transfer runs: an event with where it stands. */
-        private synchronized void tell() {
-            if (finished || done < 0) {
-                return;
-            }
-            UpstreamStatus.TransferProgress p = progress();
-            events.publish(new AgentEvent.Progress(delivery.path(), settings.name(), p.bytesDone(), p.bytesTotal(),
-                    p.bytesPerSecond(), clock.instant()));
-        }
-
-        /** No progress event after this returns: the outcome's event comes after. */
-        synchronized void finish() {
-            finished = true;
-            ticker.cancel(false);
-        }
-
-        UpstreamStatus.TransferProgress progress() {
-            long bytes = Math.max(0, done);
-            double seconds = (System.nanoTime() - startNanos) / 1e9;
-            long speed = seconds > 0 ? (long) ((bytes - firstByte) / seconds) : 0;
-            return new UpstreamStatus.TransferProgress(delivery.id(), delivery.path(), bytes, delivery.size(),
-                    Math.max(0, speed), startedAt);
-        }
-    }
-
-    /**
-     * Parks what retrying cannot fix, or what has hit {@code sync.max-age}, or (for failures of this file,
-     * not of the whole upstream) {@code sync.max-attempts}. Otherwise the file backs off on its own, or,
-     * when the upstream itself failed, stays due in its place in line while the whole upstream backs off:
-     * so the backlog still drains oldest first when the upstream returns.
-     */
+    /** What a failed attempt leads to: {@link RetryPolicy}, given the upstream's failures in a row so far. */
     private Outcome failed(Delivery delivery, UpstreamException e, Optional<String> temp) {
         int upstreamFailures;
         lock.lock();
