@@ -1,5 +1,8 @@
 package io.edgesync.agent.config;
 
+import io.helidon.common.configurable.Resource;
+import io.helidon.common.pki.Keys;
+
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -7,24 +10,20 @@ import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
-import java.security.spec.PKCS8EncodedKeySpec;
-import java.util.Base64;
-import java.util.Collection;
+import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * TLS from PEM files named in the config: CAs to trust (else the JVM's trust store), and optionally a client
- * certificate and PKCS#8 key. For the MQTT broker and for FTPS upstreams.
+ * certificate and its key. For the MQTT broker and for FTPS upstreams. The files are read by Helidon's PKI
+ * support ({@link Keys}); this only puts them into an {@link SSLContext}.
  */
 public final class PemTls {
     private PemTls() {
@@ -69,32 +68,28 @@ public final class PemTls {
         return store;
     }
 
-    private static Collection<? extends Certificate> certificates(Path pem) throws IOException, GeneralSecurityException {
-        try (InputStream in = Files.newInputStream(pem)) {
-            Collection<? extends Certificate> certs = CertificateFactory.getInstance("X.509").generateCertificates(in);
-            if (certs.isEmpty()) {
-                throw new GeneralSecurityException(pem + " holds no PEM certificate");
-            }
-            return certs;
+    private static List<X509Certificate> certificates(Path pem) throws GeneralSecurityException {
+        List<X509Certificate> certs = read(pem, () -> Keys.builder().pem(p -> p.certificates(Resource.create(pem)))
+                .build().certs());
+        if (certs.isEmpty()) {
+            throw new GeneralSecurityException(pem + " holds no PEM certificate");
         }
+        return certs;
     }
 
-    private static PrivateKey privateKey(Path pem) throws IOException, GeneralSecurityException {
-        String text = Files.readString(pem);
-        int begin = text.indexOf("-----BEGIN PRIVATE KEY-----");
-        int end = text.indexOf("-----END PRIVATE KEY-----");
-        if (begin < 0 || end < begin) {
-            throw new GeneralSecurityException(pem + " is not an unencrypted PKCS#8 PEM key (BEGIN PRIVATE KEY);"
-                    + " convert it with: openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.pk8");
+    private static PrivateKey privateKey(Path pem) throws GeneralSecurityException {
+        return read(pem, () -> Keys.builder().pem(p -> p.key(Resource.create(pem))).build().privateKey())
+                .orElseThrow(() -> new GeneralSecurityException(pem + " holds no private key"));
+    }
+
+    /** Helidon's PEM reader, its failures named with the file and what it accepts. */
+    private static <T> T read(Path pem, Supplier<T> reader) throws GeneralSecurityException {
+        try {
+            return reader.get();
+        } catch (RuntimeException e) {
+            throw new GeneralSecurityException(pem + ": not a readable PEM file (" + e.getMessage() + "); keys must"
+                    + " be unencrypted PKCS#8 (BEGIN PRIVATE KEY) or PKCS#1 RSA (BEGIN RSA PRIVATE KEY), RSA or EC;"
+                    + " convert others with: openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.pk8", e);
         }
-        byte[] der = Base64.getMimeDecoder().decode(text.substring(begin + 27, end));
-        for (String algorithm : List.of("RSA", "EC", "Ed25519")) {
-            try {
-                return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der));
-            } catch (GeneralSecurityException e) {
-                // try the next algorithm
-            }
-        }
-        throw new GeneralSecurityException(pem + ": not an RSA, EC or Ed25519 key");
     }
 }
