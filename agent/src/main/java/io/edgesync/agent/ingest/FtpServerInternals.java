@@ -10,9 +10,9 @@ import java.lang.reflect.Field;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.channels.SocketChannel;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * Every private part of Apache FtpServer 1.2.1 and MINA 2.2 that the device side reaches into, in one
@@ -23,7 +23,6 @@ import java.util.Optional;
  * transfers). Immutable after class initialisation.
  */
 final class FtpServerInternals {
-    private static final List<String> MISSING = new ArrayList<>();
     /** {@code NioListener.acceptor}: the MINA acceptor, to add our filters and socket options. */
     private static final Field ACCEPTOR = field(NioListener.class, "acceptor", SocketAcceptor.class);
     /** {@code IODataConnection.socket}: an upload's data socket, read directly and closed by ABOR. */
@@ -35,27 +34,39 @@ final class FtpServerInternals {
     private static final Field SERVER_SOCKET = field(IODataConnectionFactory.class, "servSoc", ServerSocket.class);
     private static final Field SECURE = field(IODataConnectionFactory.class, "secure", boolean.class);
     private static final Field FACTORY_SOCKET = field(IODataConnectionFactory.class, "dataSoc", Socket.class);
+    /** What could not be found, each with why. */
+    private static final List<String> MISSING = Stream.of(
+            missing(NioListener.class, "acceptor", ACCEPTOR), missing(IODataConnection.class, "socket", DATA_SOCKET),
+            missing(NioSession.class, "channel", CHANNEL), missing(IODataConnectionFactory.class, "passive", PASSIVE),
+            missing(IODataConnectionFactory.class, "servSoc", SERVER_SOCKET),
+            missing(IODataConnectionFactory.class, "secure", SECURE),
+            missing(IODataConnectionFactory.class, "dataSoc", FACTORY_SOCKET))
+            .flatMap(Optional::stream).toList();
 
     private FtpServerInternals() {
     }
 
+    /** The field, accessible; null when it is not there as expected ({@link #MISSING} says so). */
     private static Field field(Class<?> owner, String name, Class<?> type) {
         try {
             Field f = owner.getDeclaredField(name);
             if (!type.isAssignableFrom(f.getType())) {
-                throw new NoSuchFieldException(name + " is a " + f.getType().getName() + ", not a " + type.getName());
+                return null;
             }
             f.setAccessible(true);
             return f;
         } catch (ReflectiveOperationException | RuntimeException e) {
-            MISSING.add(owner.getName() + "." + name + " (" + e.getMessage() + ")");
             return null;
         }
     }
 
+    private static Optional<String> missing(Class<?> owner, String name, Field found) {
+        return found != null ? Optional.empty() : Optional.of(owner.getName() + "." + name);
+    }
+
     /** What could not be found: empty on the FtpServer and MINA versions this agent is built with. */
     static List<String> missing() {
-        return List.copyOf(MISSING);
+        return MISSING;
     }
 
     /** @throws IllegalStateException naming every internal that is missing */

@@ -5,7 +5,6 @@ import java.lang.reflect.Method;
 import java.security.GeneralSecurityException;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSessionContext;
@@ -19,8 +18,8 @@ import javax.net.ssl.SSLSocket;
  * control connection's session is entered in the JDK's client cache under the data connection's host and
  * port (the approach of Cyberduck and others). That touches JDK internals: the jar's manifest opens
  * {@code java.base/sun.security.ssl} and {@code sun.security.util} to it. Without them, or on a JDK whose
- * internals differ, data connections start new sessions (one warning), which servers that do not demand
- * reuse accept.
+ * internals differ, data connections start new sessions, which servers that do not demand reuse accept; the
+ * start-up check ({@link #unavailable()}) warns about it.
  *
  * <p>What it takes, measured against vsftpd 3.0.3 (OpenSSL 3): TLS 1.2 with server-side session ids.
  * The server's TLS 1.2 session tickets carry a lifetime the JDK discards (2^31 s, over its 7-day limit), so
@@ -30,7 +29,6 @@ import javax.net.ssl.SSLSocket;
  */
 public final class TlsResumption {
     private static final System.Logger LOG = System.getLogger(TlsResumption.class.getName());
-    private static final AtomicBoolean WARNED = new AtomicBoolean();
     private static final String TICKETS = "jdk.tls.client.enableSessionTicketExtension";
 
     private TlsResumption() {
@@ -82,13 +80,8 @@ public final class TlsResumption {
             put.invoke(cache, key(session.getPeerHost(), data.getPort()), session);
             put.invoke(cache, key(data.getInetAddress().getHostAddress(), data.getPort()), session);
         } catch (ReflectiveOperationException | RuntimeException e) {
-            if (WARNED.compareAndSet(false, true)) {
-                LOG.log(System.Logger.Level.WARNING, "FTPS data connections cannot resume the control connection's"
-                        + " TLS session here ({0}); servers that demand it (vsftpd's require_ssl_reuse) will refuse"
-                        + " transfers. Run the agent with --add-opens java.base/sun.security.ssl=ALL-UNNAMED"
-                        + " --add-opens java.base/sun.security.util=ALL-UNNAMED (java -jar does it from the manifest)",
-                        e.toString());
-            }
+            // the start-up check (unavailable()) warned about it once already
+            LOG.log(System.Logger.Level.DEBUG, "TLS session not offered to the data connection: {0}", e.toString());
         }
     }
 
