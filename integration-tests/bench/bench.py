@@ -603,8 +603,8 @@ def main():
         out = run([java(), "-cp", "%s:%s" % (ROOT / "agent/target/edgesync-agent.jar", ROOT / "agent/target/test-classes"),
                    "io.edgesync.agent.ledger.LedgerScaleBench", str(WORK / "ledger"), str(large)])
         for line in out.splitlines():
-            if line.startswith("| ") and "delivered" in line:
-                cells = [c.strip() for c in line.strip("|").split("|")]
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if line.startswith("| ") and cells[0][:1].isdigit():  # a result row, not the table's header
                 rows.append(("B7 ledger with %s: record; claim + delivered; status (median, p99)" % cells[0],
                              "%s; %s; %s" % (cells[1], cells[2], cells[3]),
                              "file %s, pruned in %s to %s" % (cells[4], cells[5], cells[6]), "",
