@@ -388,8 +388,28 @@ public final class ConfigLoader {
         if (!root.get("mqtt.tls").exists()) {
             return Optional.empty();
         }
-        return Optional.of(new MqttSettings.Tls(file("mqtt.tls.ca-file"), file("mqtt.tls.cert-file"),
-                file("mqtt.tls.key-file"), bool("mqtt.tls.verify-hostname", true)));
+        MqttSettings.Tls tls = new MqttSettings.Tls(file("mqtt.tls.ca-file"), file("mqtt.tls.cert-file"),
+                file("mqtt.tls.key-file"), bool("mqtt.tls.verify-hostname", true));
+        // read now, so that a wrong file is a configuration error (exit 2, before any port opens), not a failed start
+        pem("mqtt.tls.ca-file", tls.caFile(), PemTls::certificates);
+        pem("mqtt.tls.cert-file", tls.certFile(), PemTls::certificates);
+        pem("mqtt.tls.key-file", tls.keyFile(), PemTls::privateKey);
+        return Optional.of(tls);
+    }
+
+    @FunctionalInterface
+    private interface PemReader {
+        Object read(Path file) throws GeneralSecurityException;
+    }
+
+    private static void pem(String key, Optional<Path> file, PemReader reader) {
+        if (file.isPresent()) {
+            try {
+                reader.read(file.get());
+            } catch (GeneralSecurityException e) {
+                throw ConfigException.of(key, file.get(), "allowed: a readable PEM file; " + e.getMessage());
+            }
+        }
     }
 
     /** An optional file that must be readable now, so a typo fails at start, not at the first connect. */

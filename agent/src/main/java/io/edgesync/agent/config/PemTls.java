@@ -68,28 +68,32 @@ public final class PemTls {
         return store;
     }
 
-    private static List<X509Certificate> certificates(Path pem) throws GeneralSecurityException {
-        List<X509Certificate> certs = read(pem, () -> Keys.builder().pem(p -> p.certificates(Resource.create(pem)))
-                .build().certs());
+    /** The certificates of a PEM file: at least one, else a failure naming the file. */
+    static List<X509Certificate> certificates(Path pem) throws GeneralSecurityException {
+        List<X509Certificate> certs = read(pem, CERTIFICATES, () -> Keys.builder()
+                .pem(p -> p.certificates(Resource.create(pem))).build().certs());
         if (certs.isEmpty()) {
             throw new GeneralSecurityException(pem + " holds no PEM certificate");
         }
         return certs;
     }
 
-    private static PrivateKey privateKey(Path pem) throws GeneralSecurityException {
-        return read(pem, () -> Keys.builder().pem(p -> p.key(Resource.create(pem))).build().privateKey())
-                .orElseThrow(() -> new GeneralSecurityException(pem + " holds no private key"));
+    /** The private key of a PEM file, else a failure naming the file and the formats read. */
+    static PrivateKey privateKey(Path pem) throws GeneralSecurityException {
+        return read(pem, KEY, () -> Keys.builder().pem(p -> p.key(Resource.create(pem))).build().privateKey())
+                .orElseThrow(() -> new GeneralSecurityException(pem + " holds no private key; " + KEY));
     }
 
+    private static final String CERTIFICATES = "certificates must be PEM (-----BEGIN CERTIFICATE-----)";
+    private static final String KEY = "keys must be unencrypted PKCS#8 (BEGIN PRIVATE KEY) or PKCS#1 RSA (BEGIN RSA"
+            + " PRIVATE KEY), RSA or EC; convert others with: openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.pk8";
+
     /** Helidon's PEM reader, its failures named with the file and what it accepts. */
-    private static <T> T read(Path pem, Supplier<T> reader) throws GeneralSecurityException {
+    private static <T> T read(Path pem, String accepted, Supplier<T> reader) throws GeneralSecurityException {
         try {
             return reader.get();
         } catch (RuntimeException e) {
-            throw new GeneralSecurityException(pem + ": not a readable PEM file (" + e.getMessage() + "); keys must"
-                    + " be unencrypted PKCS#8 (BEGIN PRIVATE KEY) or PKCS#1 RSA (BEGIN RSA PRIVATE KEY), RSA or EC;"
-                    + " convert others with: openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.pk8", e);
+            throw new GeneralSecurityException(pem + ": not readable (" + e.getMessage() + "); " + accepted, e);
         }
     }
 }

@@ -179,6 +179,20 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void mqttTlsFilesAreReadWhenTheConfigIsLoadedAndABadOneIsNamedByItsKey(@TempDir Path tmp) throws Exception {
+        Path garbage = java.nio.file.Files.writeString(tmp.resolve("garbage.pem"), "garbage garbage\n");
+        String tls = "mqtt:\n  broker: ssl://127.0.0.1:8883\n  tls: {%s}\n";
+        assertThat(problems(tls.formatted("ca-file: '" + garbage + "'")).getMessage())
+                .contains("mqtt.tls.ca-file: '" + garbage + "' is not valid; allowed: a readable PEM file")
+                .contains("BEGIN CERTIFICATE").doesNotContain("pkcs8");
+        assertThat(problems(tls.formatted("cert-file: '" + garbage + "', key-file: '" + garbage + "'")).getMessage())
+                .contains("mqtt.tls.cert-file: '" + garbage + "' is not valid");
+        Path cert = io.edgesync.testing.SelfSigned.forAddress(tmp, "127.0.0.1").cert();
+        assertThat(problems(tls.formatted("cert-file: '" + cert + "', key-file: '" + garbage + "'")).getMessage())
+                .contains("mqtt.tls.key-file: '" + garbage + "' is not valid").contains("openssl pkcs8");
+    }
+
+    @Test
     void anUpstreamCaFileMustHoldPemCertificates(@TempDir Path tmp) throws IOException {
         Path notPem = Files.writeString(tmp.resolve("ca.pem"), "not a certificate");
         assertThat(problems("upstreams:\n  - {name: hq, url: 'ftps://h/in', user: u, ca-file: '" + notPem + "'}\n")
