@@ -241,8 +241,7 @@ final class UpstreamSync {
                 try {
                     next = claim();
                 } catch (LedgerException e) {
-                    LOG.log(System.Logger.Level.ERROR, "upstream " + settings.name() + ": cannot read the ledger", e);
-                    awaitChange(seen, Optional.of(clock.instant().plus(LEDGER_ERROR_PAUSE)));
+                    awaitChange(seen, Optional.of(ledgerFailed(e)));
                     continue;
                 }
                 if (next.isEmpty()) {
@@ -350,8 +349,7 @@ final class UpstreamSync {
         try {
             oldest = claim();
         } catch (LedgerException ledgerDown) {
-            LOG.log(System.Logger.Level.ERROR, "upstream " + settings.name() + ": cannot read the ledger", ledgerDown);
-            awaitChange(seen, Optional.of(clock.instant().plus(LEDGER_ERROR_PAUSE)));
+            awaitChange(seen, Optional.of(ledgerFailed(ledgerDown)));
             wake();
             return;
         }
@@ -509,9 +507,14 @@ final class UpstreamSync {
         try {
             return ledger.deliveries().nextDue(settings.name());
         } catch (LedgerException e) {
-            LOG.log(System.Logger.Level.ERROR, "upstream " + settings.name() + ": cannot read the ledger", e);
-            return Optional.of(clock.instant().plus(LEDGER_ERROR_PAUSE));
+            return Optional.of(ledgerFailed(e));
         }
+    }
+
+    /** Logs a ledger that cannot be read; @return when to look again */
+    private Instant ledgerFailed(LedgerException e) {
+        LOG.log(System.Logger.Level.ERROR, "upstream " + settings.name() + ": cannot read the ledger", e);
+        return clock.instant().plus(LEDGER_ERROR_PAUSE);
     }
 
     /**
