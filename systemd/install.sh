@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs edgesync on this board (run as root) from an unpacked distribution
 # (edgesync-VERSION.tar.gz) or from a built checkout (after ./mvnw package):
-#   /opt/edgesync            jar, lib/, bin/edgesync-agent, jvm/ (the unit's JIT directives), README.md
+#   /opt/edgesync            jar, lib/, bin/ (edgesync-agent, find-java), jvm/ (the unit's JIT directives), README.md
 #   /etc/edgesync/edgesync.yaml   kept if it exists (edit it, then: systemctl restart edgesync-agent)
 #   /var/lib/edgesync        data (spool, ledger), owned by the 'edgesync' system user
 #   /etc/systemd/system/edgesync-agent.service
@@ -20,9 +20,9 @@ done
 
 src=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
 if [ -f "$src/edgesync-agent.jar" ]; then          # unpacked distribution
-    jar="$src/edgesync-agent.jar"; lib="$src/lib"; bin="$src/bin/edgesync-agent"; jvm="$src/jvm"
+    jar="$src/edgesync-agent.jar"; lib="$src/lib"; bin="$src/bin"; jvm="$src/jvm"
 elif [ -f "$src/agent/target/edgesync-agent.jar" ]; then   # built checkout
-    jar="$src/agent/target/edgesync-agent.jar"; lib="$src/agent/target/lib"; bin="$src/src/dist/bin/edgesync-agent"
+    jar="$src/agent/target/edgesync-agent.jar"; lib="$src/agent/target/lib"; bin="$src/src/dist/bin"
     jvm="$src/src/dist/jvm"
 else
     echo "install.sh: no edgesync-agent.jar next to this script; run ./mvnw package first" >&2; exit 1
@@ -36,7 +36,7 @@ install -d -m 0755 "$prefix" "$prefix/bin" "$prefix/lib" "$prefix/jvm"
 rm -f "$prefix"/lib/*.jar
 install -m 0644 "$jar" "$prefix/edgesync-agent.jar"
 install -m 0644 "$lib"/*.jar "$prefix/lib/"
-install -m 0755 "$bin" "$prefix/bin/edgesync-agent"
+install -m 0755 "$bin/edgesync-agent" "$bin/find-java" "$prefix/bin/"   # the launcher runs find-java
 install -m 0644 "$jvm/jit-directives.json" "$prefix/jvm/jit-directives.json"   # the unit's JAVA_OPTS name it
 [ -f "$src/README.md" ] && install -m 0644 "$src/README.md" "$prefix/README.md"
 

@@ -84,7 +84,7 @@ public final class ConfigLoader {
         file.ifPresent(path -> {
             if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
                 throw ConfigException.of("--config", path,
-                        "no readable file there; pass --config FILE with the YAML file (an example is config/edgesync.yaml)");
+                        "no readable file there; give --config FILE, the YAML file (an example is config/edgesync.yaml)");
             }
             builder.addSource(ConfigSources.file(path).build());
         });
