@@ -47,7 +47,10 @@ if [ ! -f /etc/edgesync/edgesync.yaml ]; then
 fi
 install -d -m 0750 -o edgesync -g edgesync /var/lib/edgesync
 unit=/etc/systemd/system/edgesync-agent.service
-sed "s#/opt/edgesync#$prefix#g" "$src/systemd/edgesync-agent.service" > "$unit"
+# the unit names the Debian package's paths: here they are under $prefix
+sed -e "s#/usr/share/doc/edgesync/README.md#$prefix/README.md#g" -e "s#man:edgesync-agent(1) ##" \
+    -e "s#/usr/bin/edgesync-agent#$prefix/bin/edgesync-agent#g" -e "s#/usr/share/edgesync#$prefix#g" \
+    "$src/systemd/edgesync-agent.service" > "$unit"
 chmod 0644 "$unit"
 
 if [ "$systemctl" = yes ] && [ -d /run/systemd/system ]; then

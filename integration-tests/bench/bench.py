@@ -147,8 +147,8 @@ def unit_opts():
 
 
 def unit_flags():
-    """The unit's JAVA_OPTS to run here: files it names under /opt/edgesync are this checkout's, in src/dist."""
-    return [f.replace("/opt/edgesync/", str(ROOT / "src/dist") + "/") for f in unit_opts()]
+    """The unit's JAVA_OPTS to run here: files it names under /usr/share/edgesync are this checkout's, in src/dist."""
+    return [f.replace("/usr/share/edgesync/", str(ROOT / "src/dist") + "/") for f in unit_opts()]
 
 
 class Agent:

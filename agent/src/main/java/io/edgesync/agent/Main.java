@@ -20,6 +20,7 @@ import io.edgesync.agent.ingest.TlsDataSockets;
 import io.edgesync.agent.ledger.HistoryPruner;
 import io.edgesync.agent.ledger.Ledger;
 import io.edgesync.agent.ledger.LedgerException;
+import io.edgesync.agent.ledger.NewerLedgerException;
 import io.edgesync.agent.ledger.ReceivedFile;
 import io.edgesync.agent.spool.Arrivals;
 import io.edgesync.agent.spool.DiskSpace;
@@ -29,6 +30,10 @@ import io.edgesync.agent.spool.SpoolLock;
 import io.edgesync.agent.spool.SpoolReconciler;
 import io.edgesync.agent.spool.StorageHealth;
 import io.edgesync.agent.sync.SyncService;
+import io.edgesync.agent.systemd.JournalLevels;
+import io.edgesync.agent.systemd.ServiceManager;
+import io.edgesync.agent.systemd.ServiceWatchdog;
+import io.edgesync.agent.systemd.StatusLine;
 import io.edgesync.agent.sync.ftp.TlsResumption;
 import io.edgesync.agent.telemetry.EventSink;
 import io.edgesync.agent.telemetry.LogRedaction;
@@ -56,11 +61,14 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Wiring only: reads the configuration, builds each part with its constructor, starts them in order and
- * stops them in reverse on shutdown. Exit codes: 2 bad configuration or arguments, 3 cannot start.
+ * stops them in reverse on shutdown. Exit codes: 2 bad configuration or arguments, 3 cannot start, 4 the
+ * ledger is a newer edgesync's (a downgrade).
  */
 public final class Main {
     private static final System.Logger LOG = System.getLogger(Main.class.getName());
     private static final Duration STOP_GRACE = Duration.ofSeconds(10);
+    /** How long the service watchdog waits for the FTP port's greeting. */
+    private static final Duration WATCHDOG_PROBE = Duration.ofSeconds(10);
 
     private Main() {
     }
@@ -70,6 +78,7 @@ public final class Main {
         TlsDataSockets.configureJdk();
         LogConfig.configureRuntime();
         LogRedaction.install(); // no level of any logger prints a secret
+        JournalLevels.installIfJournal(); // under systemd, each line carries its priority
         Arguments arguments;
         AgentConfig config;
         try {
@@ -97,6 +106,9 @@ public final class Main {
         checkTlsResumption(config);
         try {
             run(config, arguments.demo(), arguments.rebuildLedger(), configSource(arguments));
+        } catch (NewerLedgerException e) {
+            LOG.log(System.Logger.Level.ERROR, "not started: {0}", e.getMessage());
+            System.exit(4); // the unit does not restart this one: only an upgrade or the operator can fix it
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "not started: " + e.getMessage(), e);
             System.exit(3);
@@ -189,9 +201,17 @@ public final class Main {
                 metrics.registry()));
         HttpApi http = new HttpApi(config.http(), metrics, status, commands, HealthChecks.all(ingest, ledger, sync, disk,
                 storage, mqtt.isPresent(), mqttConnected, silence::silent));
+        ServiceWatchdog watchdog = new ServiceWatchdog(ServiceManager.fromEnvironment(), List.of(
+                new ServiceWatchdog.Part("ftp", () -> ingest.answers(WATCHDOG_PROBE)),
+                new ServiceWatchdog.Part("ledger", () -> {
+                    ledger.commitProbe();
+                    return Optional.empty();
+                }),
+                new ServiceWatchdog.Part("sync", sync::stuckWorker)), () -> StatusLine.of(sync, clock));
 
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.log(System.Logger.Level.INFO, "stopping (data folder held: {0})", owner.isValid());
+            watchdog.close();
             ingest.stop();
             sync.stop(STOP_GRACE);
             storage.close();
@@ -230,6 +250,7 @@ public final class Main {
         http.start();
         LOG.log(System.Logger.Level.INFO, "edgesync {0} started as agent {1}, data in {2}", StatusReporter.version(),
                 config.agent().id(), dataDir);
+        watchdog.start(); // READY=1
         demoParts.ifPresent(d -> d.uploadSample(ingest.port(), http.port()));
     }
 

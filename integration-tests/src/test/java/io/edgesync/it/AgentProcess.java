@@ -143,7 +143,8 @@ final class AgentProcess implements AutoCloseable {
 
     /**
      * The JVM flags of the systemd unit ({@code JAVA_OPTS}), so that every test runs the agent as a board does;
-     * files the unit names under {@code /opt/edgesync} (the JIT directives) are this checkout's, in {@code src/dist}.
+     * files the unit names under {@code /usr/share/edgesync} (the JIT directives) are this checkout's, in
+     * {@code src/dist}.
      */
     static List<String> unitJvmFlags() throws IOException {
         String unit = Files.readString(ROOT.resolve("systemd/edgesync-agent.service"));
@@ -152,7 +153,7 @@ final class AgentProcess implements AutoCloseable {
             throw new IllegalStateException("no Environment=\"JAVA_OPTS=...\" line in the systemd unit");
         }
         String dist = ROOT.resolve("src/dist") + "/";
-        return Arrays.stream(opts.group(1).trim().split("\\s+")).map(f -> f.replace("/opt/edgesync/", dist)).toList();
+        return Arrays.stream(opts.group(1).trim().split("\\s+")).map(f -> f.replace("/usr/share/edgesync/", dist)).toList();
     }
 
     HttpResponse<String> get(String path) throws IOException, InterruptedException {

@@ -17,7 +17,7 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The systemd unit's JIT directives ({@code src/dist/jvm/jit-directives.json}, installed under
- * {@code /opt/edgesync/jvm}) as the running agent has them: after uploads, the JDK's SHA-256 is compiled by C2
+ * {@code /usr/share/edgesync/jvm}) as the running agent has them: after uploads, the JDK's SHA-256 is compiled by C2
  * and nothing else is. Every IT runs the agent with the unit's flags; this one looks at what they did.
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)

@@ -28,6 +28,8 @@ import java.util.function.Function;
  * Java system properties. Every problem found is reported at once, each naming its key.
  */
 public final class ConfigLoader {
+    /** How the shipped configuration's passwords begin. */
+    private static final String PLACEHOLDER = "change-me";
     private final Config root;
     private final List<String> problems = new ArrayList<>();
     /** Every key the reading asked for (with list indexes): for {@link Schema}. */
@@ -329,11 +331,23 @@ public final class ConfigLoader {
         if (text == null || text.isEmpty()) {
             return null;
         }
+        refusePlaceholder(text);
         try {
             return Password.parse(text);
         } catch (IllegalArgumentException e) {
             throw ConfigException.of("password", "pbkdf2-sha256$...", "it is not a valid hash (" + e.getMessage()
                     + "); make one with 'java -jar edgesync-agent.jar hash-password'");
+        }
+    }
+
+    /**
+     * The shipped configuration's passwords ({@code change-me...}) are refused: installed from the package, the
+     * agent would otherwise start at once with an FTP account anyone can guess, open on every interface.
+     */
+    private static void refusePlaceholder(String password) {
+        if (password.startsWith(PLACEHOLDER)) {
+            throw ConfigException.of("password", "change-me...", "the shipped placeholder is refused: set a password of"
+                    + " your own, or a hash from 'edgesync-agent hash-password'");
         }
     }
 
@@ -345,8 +359,10 @@ public final class ConfigLoader {
         } catch (URISyntaxException e) {
             throw ConfigException.of("url", raw, "allowed: ftp://host[:port]/dir or ftps://host[:port]/dir");
         }
+        String password = string(node, "password", "");
+        refusePlaceholder(password);
         return new UpstreamSettings(string(node, "name", null), url, string(node, "user", null),
-                Secret.of(string(node, "password", "")), integer(node, "workers", 2),
+                Secret.of(password), integer(node, "workers", 2),
                 duration(node, "connect-timeout", Duration.ofSeconds(10)),
                 duration(node, "control-timeout", Duration.ofSeconds(30)),
                 duration(node, "data-timeout", Duration.ofSeconds(60)),

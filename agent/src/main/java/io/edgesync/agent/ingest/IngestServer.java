@@ -30,8 +30,13 @@ import org.apache.mina.core.session.IoEventType;
 import org.apache.mina.filter.executor.ExecutorFilter;
 import org.apache.mina.transport.socket.SocketAcceptor;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -402,6 +407,35 @@ public final class IngestServer {
     /** The bound port (the real one when configured as 0). */
     public int port() {
         return listener.getPort();
+    }
+
+    /**
+     * Connects to the FTP port as a device would and reads the greeting: the acceptor, the I/O threads and
+     * the session threads all answer. The service watchdog's check. A {@code 421} (the server is full) is an
+     * answer too: a flood of connections must not get the agent restarted.
+     *
+     * @return the problem, if the port did not greet within {@code timeout}
+     */
+    public Optional<String> answers(Duration timeout) {
+        int millis = (int) Math.max(1, timeout.toMillis());
+        try (Socket socket = new Socket()) {
+            InetAddress bound = InetAddress.getByName(settings.bind());
+            socket.connect(new InetSocketAddress(bound.isAnyLocalAddress() ? InetAddress.getLoopbackAddress()
+                    : bound, port()), millis);
+            socket.setSoTimeout(millis);
+            String greeting = new BufferedReader(new InputStreamReader(socket.getInputStream(),
+                    StandardCharsets.US_ASCII)).readLine();
+            if (greeting == null) {
+                return Optional.of("the FTP port closed the connection without a greeting");
+            }
+            if (!greeting.matches("[1-5]\\d\\d[ -].*")) {
+                return Optional.of("the FTP port greeted with something that is not an FTP reply");
+            }
+            socket.getOutputStream().write("QUIT\r\n".getBytes(StandardCharsets.US_ASCII));
+            return Optional.empty();
+        } catch (IOException e) {
+            return Optional.of("the FTP port did not greet within " + millis + " ms: " + e);
+        }
     }
 
     public boolean running() {

@@ -58,6 +58,7 @@ final class Database implements AutoCloseable {
     static Database open(Path file) throws LedgerException {
         Path absolute = file.toAbsolutePath();
         try {
+            refuseNewer(absolute);
             Files.createDirectories(absolute.getParent());
             try (Connection setup = config(SQLiteConfig.SynchronousMode.FULL).createConnection("jdbc:sqlite:" + absolute)) {
                 checkIntegrity(setup);
@@ -67,6 +68,8 @@ final class Database implements AutoCloseable {
             Database database = new Database(absolute);
             database.connect();
             return database;
+        } catch (NewerLedgerException e) {
+            throw e;
         } catch (SQLException | IOException e) {
             throw new LedgerException("cannot open ledger " + file + ": " + e.getMessage(), e);
         }
@@ -180,6 +183,29 @@ final class Database implements AutoCloseable {
             if (!"ok".equals(result)) {
                 throw new SQLException("integrity check failed: " + result);
             }
+        }
+    }
+
+    /**
+     * A ledger of a newer schema (a downgrade) is refused before anything writes to it: the integrity check,
+     * the vacuum setting and WAL mode all run on a connection that may write. Read-only here.
+     */
+    private static void refuseNewer(Path file) throws SQLException, NewerLedgerException {
+        if (!Files.isRegularFile(file)) {
+            return;
+        }
+        SQLiteConfig readOnly = new SQLiteConfig();
+        readOnly.setReadOnly(true);
+        int version;
+        try (Connection db = readOnly.createConnection("jdbc:sqlite:" + file);
+             Statement st = db.createStatement(); ResultSet rs = st.executeQuery("PRAGMA user_version")) {
+            version = rs.next() ? rs.getInt(1) : 0;
+        }
+        if (version > Schema.MIGRATIONS.length) {
+            throw new NewerLedgerException("the ledger " + file + " has schema version " + version + ", written by a"
+                    + " newer edgesync; this one knows versions up to " + Schema.MIGRATIONS.length + " (a downgrade)."
+                    + " Nothing was changed. Install the newer edgesync again, or move the data folder aside to"
+                    + " start this version with an empty one");
         }
     }
 

@@ -3,20 +3,20 @@ package io.edgesync.agent.spool;
 import io.edgesync.agent.config.AgentConfig;
 import io.edgesync.agent.telemetry.Metrics;
 
+import java.io.File;
 import java.io.IOException;
-import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
  * Free space of the data folder's file system against the configured floor ({@code disk.floor-bytes},
- * {@code disk.floor-percent}). Thread-safe; each call asks the file system (statvfs).
+ * {@code disk.floor-percent}). Thread-safe; each call asks the file system ({@code statvfs} of the folder,
+ * through {@link File#getUsableSpace}): {@code Files.getFileStore} reads the mount table first and fails
+ * where it does not list the folder (a chroot, some containers), which refused every upload with 451.
  */
 public final class DiskSpace {
     private final Path dataDir;
     private final AgentConfig.Disk settings;
-    /** Found once: finding it reads the mount table, which every upload paid. */
-    private volatile FileStore store;
 
     public DiskSpace(Path dataDir, AgentConfig.Disk settings) {
         this.dataDir = dataDir;
@@ -53,12 +53,13 @@ public final class DiskSpace {
 
     /** One statvfs of the data folder's file system. */
     public Reading read() throws IOException {
-        FileStore store = this.store;
-        if (store == null) {
-            store = Files.getFileStore(dataDir);
-            this.store = store;
+        File folder = dataDir.toFile();
+        long total = folder.getTotalSpace();
+        long usable = folder.getUsableSpace();
+        if (total <= 0) { // File's answer when statvfs fails
+            throw new IOException("cannot read the free space of " + dataDir + (Files.isDirectory(dataDir)
+                    ? "" : ": no such folder"));
         }
-        long total = store.getTotalSpace();
-        return new Reading(dataDir, store.getUsableSpace(), total, settings.floorFor(total));
+        return new Reading(dataDir, usable, total, settings.floorFor(total));
     }
 }

@@ -228,6 +228,11 @@ public final class SyncService implements Arrivals.Listener {
         return upstreams.stream().map(UpstreamSync::status).toList();
     }
 
+    /** A sync worker hung past its deadline ({@link UpstreamSync#stuckAfter}): the service watchdog's check. */
+    public Optional<String> stuckWorker() {
+        return upstreams.stream().map(UpstreamSync::stuckWorker).flatMap(Optional::stream).findFirst();
+    }
+
     public List<String> upstreamNames() {
         return upstreams.stream().map(UpstreamSync::name).toList();
     }

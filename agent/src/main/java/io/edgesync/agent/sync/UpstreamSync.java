@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.random.RandomGenerator;
@@ -68,6 +69,12 @@ final class UpstreamSync {
     private final Map<Long, Running> running = new ConcurrentHashMap<>();
     private final DeliveryLog deliveries;
     private final List<Thread> workers = new ArrayList<>();
+    /**
+     * Each worker's last sign of life while busy ({@link System#nanoTime()}): a step begun, a reply from the
+     * server, bytes the data connection took; 0 while it waits for work. Read by {@link #stuckWorker}.
+     */
+    private final Map<String, AtomicLong> pulses = new ConcurrentHashMap<>();
+    private final ThreadLocal<AtomicLong> pulse = new ThreadLocal<>();
 
     /**
      * @param jumpedForward how much the wall clock jumped forward since an instant (ages are measured without it)
@@ -212,6 +219,9 @@ final class UpstreamSync {
     }
 
     private void work() {
+        AtomicLong beat = new AtomicLong(System.nanoTime());
+        pulse.set(beat);
+        pulses.put(Thread.currentThread().getName(), beat);
         Uploader.Session session = null;
         long idleSince = System.nanoTime();
         boolean drainedOnce = false; // stale temporaries were looked for since the last delivery
@@ -291,11 +301,53 @@ final class UpstreamSync {
         } finally {
             closed(session);
             deliveries.close();
+            pulses.remove(Thread.currentThread().getName());
+        }
+    }
+
+    /**
+     * The most a busy worker may go without a sign of life: each step between two signs is bounded by one of
+     * the upstream's timeouts (connect, a reply, the data connection taking bytes), so this is twice their
+     * sum and two minutes for local work (reading a large spool file on a slow card).
+     */
+    Duration stuckAfter() {
+        return settings.connectTimeout().plus(settings.controlTimeout()).plus(settings.dataTimeout()).multipliedBy(2)
+                .plus(Duration.ofMinutes(2));
+    }
+
+    /** A worker busy without a sign of life for longer than {@link #stuckAfter()}: hung, not slow. */
+    Optional<String> stuckWorker() {
+        long now = System.nanoTime();
+        long limit = stuckAfter().toNanos();
+        for (Map.Entry<String, AtomicLong> worker : pulses.entrySet()) {
+            long since = worker.getValue().get();
+            if (since != 0 && now - since > limit) {
+                return Optional.of(worker.getKey() + " has shown no sign of life for "
+                        + Duration.ofNanos(now - since).toSeconds() + " s (limit " + stuckAfter().toSeconds() + " s)");
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The calling worker waits for work from now: no signs of life are owed. */
+    private void idle() {
+        AtomicLong beat = pulse.get();
+        if (beat != null) {
+            beat.set(0);
+        }
+    }
+
+    /** The calling worker is busy from now (and has shown a sign of life). */
+    private void busy() {
+        AtomicLong beat = pulse.get();
+        if (beat != null) {
+            beat.set(System.nanoTime());
         }
     }
 
     private Uploader.Session open() throws UpstreamException {
-        Uploader.Session session = uploader.open();
+        Runnable sign = this::busy;
+        Uploader.Session session = uploader.open(sign);
         removeStaleTemps(session);
         return session;
     }
@@ -369,6 +421,7 @@ final class UpstreamSync {
         }
         Running run = new Running(delivery, start, settings.name(), events, clock);
         running.put(delivery.id(), run);
+        AtomicLong beat = java.util.Objects.requireNonNullElseGet(pulse.get(), AtomicLong::new);
         Path local = spool.resolve(delivery.path());
         try (SpoolVersion version = SpoolVersion.open(local, delivery, ledger)) {
             if (version.outcome().isPresent()) {
@@ -379,7 +432,10 @@ final class UpstreamSync {
             }
             boolean mayResume = large && delivery.tempPath().equals(Optional.of(temp));
             Uploader.Published how = session.upload(new Uploader.Upload(version.file(), local, delivery.path(),
-                    delivery.size(), delivery.sha256(), Long.toString(delivery.id()), mayResume, run::progressed,
+                    delivery.size(), delivery.sha256(), Long.toString(delivery.id()), mayResume, bytes -> {
+                        run.progressed(bytes);
+                        beat.set(System.nanoTime());
+                    },
                     version::stillCurrent));
             return new Outcome.Delivered(Duration.between(start, clock.instant()), how);
         } catch (UpstreamException e) {
@@ -523,6 +579,7 @@ final class UpstreamSync {
      * @return the wake-up generation seen before the next claim, or -1 when stopped
      */
     private long awaitUsable() throws InterruptedException {
+        idle();
         lock.lock();
         try {
             while (!stopped) {
@@ -537,6 +594,7 @@ final class UpstreamSync {
             return stopped ? -1 : generation;
         } finally {
             lock.unlock();
+            busy();
         }
     }
 
@@ -547,6 +605,7 @@ final class UpstreamSync {
      * meanwhile wakes every worker ({@link #clockJumped()}).
      */
     private void awaitChange(long seen, Optional<Instant> until) throws InterruptedException {
+        idle();
         lock.lock();
         try {
             boolean timed = until.isPresent() && until.get().isAfter(clock.instant());
@@ -564,6 +623,7 @@ final class UpstreamSync {
             }
         } finally {
             lock.unlock();
+            busy();
         }
     }
 

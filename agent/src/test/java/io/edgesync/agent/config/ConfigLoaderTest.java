@@ -292,6 +292,18 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theShippedPlaceholderPasswordsAreRefusedUntilEdited() {
+        // installed from the package, the agent starts at once: not with an FTP account anyone can guess
+        ConfigException e = catchThrowableOfType(ConfigException.class,
+                () -> ConfigLoader.load(Optional.of(Path.of("../config/edgesync.yaml"))));
+        assertThat(e).isNotNull();
+        assertThat(e.problems())
+                .anySatisfy(p -> assertThat(p).startsWith("ftp.users.0.password:").contains("placeholder"))
+                .anySatisfy(p -> assertThat(p).startsWith("upstreams.0.password:").contains("placeholder"))
+                .allSatisfy(p -> assertThat(p).doesNotContain("change-me-too"));
+    }
+
+    @Test
     void theShippedConfigurationsHaveOnlyKnownKeys() throws IOException {
         List<Path> shipped = new ArrayList<>(List.of(Path.of("../config/edgesync.yaml")));
         try (var examples = Files.list(Path.of("../config/examples"))) {

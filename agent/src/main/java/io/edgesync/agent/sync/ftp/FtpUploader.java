@@ -3,6 +3,8 @@ package io.edgesync.agent.sync.ftp;
 import io.edgesync.agent.config.PemTls;
 import io.edgesync.agent.config.Secret;
 import io.edgesync.agent.config.UpstreamSettings;
+import org.apache.commons.net.ProtocolCommandEvent;
+import org.apache.commons.net.ProtocolCommandListener;
 import org.apache.commons.net.ftp.FTP;
 import org.apache.commons.net.ftp.FTPClient;
 import org.apache.commons.net.ftp.FTPReply;
@@ -60,7 +62,23 @@ public final class FtpUploader implements Uploader {
 
     @Override
     public Session open() throws UpstreamException {
+        return open(() -> { });
+    }
+
+    @Override
+    public Session open(Runnable sign) throws UpstreamException {
         FTPClient client = DataPath.client(tls, upstream.implicitTls());
+        client.addProtocolCommandListener(new ProtocolCommandListener() {
+            @Override
+            public void protocolCommandSent(ProtocolCommandEvent event) {
+                // a command sent is no sign the server lives
+            }
+
+            @Override
+            public void protocolReplyReceived(ProtocolCommandEvent event) {
+                sign.run();
+            }
+        });
         client.setConnectTimeout((int) upstream.connectTimeout().toMillis());
         client.setDefaultTimeout((int) upstream.controlTimeout().toMillis());
         client.setDataTimeout(upstream.dataTimeout());

@@ -12,6 +12,14 @@ public interface Uploader {
 
     Session open() throws UpstreamException;
 
+    /**
+     * As {@link #open()}, with {@code sign} run at each reply the server sends this session (its whole life):
+     * the sync worker's sign of life for the service watchdog.
+     */
+    default Session open(Runnable sign) throws UpstreamException {
+        return open();
+    }
+
     /** Sessions opened from now on log in with these ({@code reload-config}); open ones keep theirs. */
     void useCredentials(String user, Secret password);
 
