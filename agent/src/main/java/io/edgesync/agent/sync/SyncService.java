@@ -230,7 +230,17 @@ public final class SyncService implements Arrivals.Listener {
 
     /** A sync worker hung past its deadline ({@link UpstreamSync#stuckAfter}): the service watchdog's check. */
     public Optional<String> stuckWorker() {
-        return upstreams.stream().map(UpstreamSync::stuckWorker).flatMap(Optional::stream).findFirst();
+        return stuckWorker(System.nanoTime());
+    }
+
+    /** As {@link #stuckWorker()}, as seen at {@code now} ({@link System#nanoTime()}): tests look ahead. */
+    Optional<String> stuckWorker(long now) {
+        return upstreams.stream().map(u -> u.stuckWorker(now)).flatMap(Optional::stream).findFirst();
+    }
+
+    /** The longest any upstream's worker may go without a sign of life. */
+    Duration stuckAfter() {
+        return upstreams.stream().map(UpstreamSync::stuckAfter).max(Duration::compareTo).orElse(Duration.ZERO);
     }
 
     public List<String> upstreamNames() {

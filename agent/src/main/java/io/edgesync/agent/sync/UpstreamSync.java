@@ -317,7 +317,11 @@ final class UpstreamSync {
 
     /** A worker busy without a sign of life for longer than {@link #stuckAfter()}: hung, not slow. */
     Optional<String> stuckWorker() {
-        long now = System.nanoTime();
+        return stuckWorker(System.nanoTime());
+    }
+
+    /** As {@link #stuckWorker()}, as seen at {@code now} ({@link System#nanoTime()}): tests look ahead. */
+    Optional<String> stuckWorker(long now) {
         long limit = stuckAfter().toNanos();
         for (Map.Entry<String, AtomicLong> worker : pulses.entrySet()) {
             long since = worker.getValue().get();

@@ -23,12 +23,19 @@ public final class ServiceManager {
         int sd_notify(int unsetEnvironment, String state);
     }
 
-    private final Optional<LibSystemd> lib;
+    /** Sends one notification; returns sd_notify's result (negative: -errno). */
+    @FunctionalInterface
+    interface Sender {
+        int send(String state);
+    }
+
+    private final Optional<Sender> sender;
     private final Optional<Duration> watchdog;
     private volatile boolean failedOnce;
 
-    private ServiceManager(Optional<LibSystemd> lib, Optional<Duration> watchdog) {
-        this.lib = lib;
+    /** Tests give the sender; the agent's comes from {@link #fromEnvironment()}. */
+    ServiceManager(Optional<Sender> sender, Optional<Duration> watchdog) {
+        this.sender = sender;
         this.watchdog = watchdog;
     }
 
@@ -42,8 +49,8 @@ public final class ServiceManager {
         if (socket.isEmpty()) {
             return new ServiceManager(Optional.empty(), Optional.empty());
         }
-        Optional<LibSystemd> lib = load();
-        return new ServiceManager(lib, lib.flatMap(l -> watchdogInterval(env, pid)));
+        Optional<Sender> sender = load().map(lib -> state -> lib.sd_notify(0, state));
+        return new ServiceManager(sender, sender.flatMap(l -> watchdogInterval(env, pid)));
     }
 
     private static Optional<LibSystemd> load() {
@@ -81,7 +88,7 @@ public final class ServiceManager {
 
     /** Whether notifications reach a service manager. */
     public boolean present() {
-        return lib.isPresent();
+        return sender.isPresent();
     }
 
     /** The unit's {@code WatchdogSec=}: keep-alive pings are owed at least this often. */
@@ -114,8 +121,8 @@ public final class ServiceManager {
     }
 
     private void send(String state) {
-        lib.ifPresent(l -> {
-            int result = l.sd_notify(0, state);
+        sender.ifPresent(l -> {
+            int result = l.send(state);
             if (result < 0 && !failedOnce) {
                 failedOnce = true; // said once: the next ones would fail the same way
                 LOG.log(System.Logger.Level.WARNING, "sd_notify failed (errno {0}): systemd does not hear {1}",

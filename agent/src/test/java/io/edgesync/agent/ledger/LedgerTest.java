@@ -287,4 +287,24 @@ class LedgerTest {
         assertThat(ledger.reports().backlog("hq").delivered()).isEqualTo(2);
         assertThat(ledger.reports().backlog("hq").pending()).isZero();
     }
+
+    @Test
+    void aLedgerOfANewerEdgesyncIsRefusedAndLeftByteForByte() throws Exception {
+        ledger.intake().recordReceived(file("cam/a.jpg", 10, T0), List.of("hq"));
+        ledger.close();
+        Path file = dir.resolve("ledger.db");
+        try (var db = DriverManager.getConnection("jdbc:sqlite:" + file); var st = db.createStatement()) {
+            st.execute("PRAGMA user_version = 99"); // as a later release would leave it
+        }
+        byte[] before = java.nio.file.Files.readAllBytes(file);
+
+        assertThatThrownBy(() -> Ledger.open(file)).isInstanceOf(NewerLedgerException.class)
+                .hasMessageContaining("schema version 99").hasMessageContaining("newer edgesync")
+                .hasMessageContaining("Nothing was changed");
+
+        assertThat(java.nio.file.Files.readAllBytes(file)).isEqualTo(before);
+        Path wal = dir.resolve("ledger.db-wal"); // a reader of a WAL database opens one; nothing was written to it
+        assertThat(!java.nio.file.Files.exists(wal) || java.nio.file.Files.size(wal) == 0).as("an empty WAL").isTrue();
+        ledger = Ledger.open(dir.resolve("other.db")); // for close()
+    }
 }

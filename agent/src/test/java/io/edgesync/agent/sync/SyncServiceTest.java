@@ -285,4 +285,34 @@ class SyncServiceTest {
         assertThat(sum).as("threads named " + prefix + "* found").isPositive();
         return sum;
     }
+
+    @Test
+    void aWorkerWaitingForWorkIsNeverStuckAndOneHungOnASilentServerIs() throws Exception {
+        // a server that accepts and never greets: the worker waits in its read (control-timeout 5 s)
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            AgentConfig config = config(silent.getLocalPort());
+            ledger = Ledger.open(config.agent().ledgerFile());
+            Wired wired = Wired.of(config, ledger, events::add, Clock.systemUTC());
+            sync = wired.sync();
+            arrivals = wired.arrivals();
+            sync.start();
+            long farAhead = sync.stuckAfter().plusSeconds(1).toNanos();
+            assertThat(sync.stuckWorker(System.nanoTime() + farAhead)).as("idle workers owe no sign of life").isEmpty();
+
+            java.net.Socket held = null;
+            try {
+                arrivals.accept(spoolFile(config, "cam/a.bin", 5000));
+                held = silent.accept(); // a worker is connected and waits for the greeting
+                long now = System.nanoTime();
+                assertThat(sync.stuckWorker(now)).as("within its deadline").isEmpty();
+                assertThat(sync.stuckWorker(now + farAhead)).get(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                        .startsWith("sync-hq-").contains("no sign of life");
+                assertThat(sync.stuckAfter()).as("2 x (2 s + 5 s + 5 s) + 2 min").isEqualTo(Duration.ofSeconds(144));
+            } finally {
+                if (held != null) {
+                    held.close();
+                }
+            }
+        }
+    }
 }
