@@ -69,29 +69,8 @@ class Arm64IT {
         int http = PeerProcess.freePort();
         int passive = PeerProcess.freeRange(8);
         try (PyFtpd upstream = PyFtpd.start(dir.resolve("upstream"))) {
-            Files.writeString(root.resolve("etc/edgesync/edgesync.yaml"), """
-                    agent:
-                      id: arm64-it
-                      data-dir: /var/lib/edgesync
-                    ftp:
-                      bind: 127.0.0.1
-                      port: %d
-                      passive-ports: %d-%d
-                      max-logins: 8
-                      users:
-                        - name: cam
-                          password: cam-secret-17
-                          home: cam
-                          perm: mw
-                    upstreams:
-                      - name: hq
-                        url: ftp://127.0.0.1:%d/in
-                        user: %s
-                        password: %s
-                    http:
-                      bind: 127.0.0.1
-                      port: %d
-                    """.formatted(ftp, passive, passive + 7, upstream.port(), PyFtpd.USER, PyFtpd.PASSWORD, http));
+            Files.writeString(root.resolve("etc/edgesync/edgesync.yaml"),
+                    DebianRoot.config("arm64-it", ftp, passive, http, upstream.port()));
             List<String> flags = new ArrayList<>(unitFlags());
             flags.addAll(List.of("-XX:NativeMemoryTracking=summary", "-XX:+PrintNMTStatistics"));
             Path log = dir.resolve("agent-arm64.log");

@@ -1,5 +1,7 @@
 package io.edgesync.it;
 
+import io.edgesync.testing.PyFtpd;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -104,5 +106,40 @@ final class DebianRoot {
         if (Files.exists(dir)) {
             run(300, "rm", "-rf", "--one-file-system", dir.toString()).orFail("rm -rf " + dir);
         }
+    }
+
+    /**
+     * The packaged agent's configuration in the tests' roots: the data where the package has it, device
+     * {@code cam} ({@code cam-secret-17}, plain text: the start warns about it, which SystemdIT looks for in
+     * the journal) and one upstream on the host's loopback, which the roots share.
+     */
+    static String config(String agentId, int ftp, int passive, int http, int upstreamPort) {
+        return """
+                agent:
+                  id: %s
+                  data-dir: /var/lib/edgesync
+                ftp:
+                  bind: 127.0.0.1
+                  port: %d
+                  passive-ports: %d-%d
+                  max-logins: 8
+                  users:
+                    - name: cam
+                      password: cam-secret-17
+                      home: cam
+                      perm: mw
+                upstreams:
+                  - name: hq
+                    url: ftp://127.0.0.1:%d/in
+                    user: %s
+                    password: %s
+                    connect-timeout: 2s
+                sync:
+                  retry-max: 2s
+                http:
+                  bind: 127.0.0.1
+                  port: %d
+                """.formatted(agentId, ftp, passive, passive + 7, upstreamPort, PyFtpd.USER,
+                PyFtpd.PASSWORD, http);
     }
 }

@@ -86,7 +86,7 @@ class SystemdIT {
             box.exec("systemctl", "daemon-reload").orFail("daemon-reload");
 
             // configured and started: systemctl returns once the agent said READY=1
-            String config = config(ftp, passive, http, upstreamPort);
+            String config = DebianRoot.config("board-it", ftp, passive, http, upstreamPort);
             Files.writeString(root.resolve("etc/edgesync/edgesync.yaml"), config);
             long before = System.nanoTime();
             box.exec("systemctl", "restart", UNIT).orFail("systemctl restart");
@@ -176,35 +176,6 @@ class SystemdIT {
                 upstream.close();
             }
         }
-    }
-
-    private static String config(int ftp, int passive, int http, int upstreamPort) {
-        return """
-                agent:
-                  id: board-it
-                  data-dir: /var/lib/edgesync
-                ftp:
-                  bind: 127.0.0.1
-                  port: %d
-                  passive-ports: %d-%d
-                  max-logins: 8
-                  users:
-                    - name: cam
-                      password: cam-secret-17
-                      home: cam
-                      perm: mw
-                upstreams:
-                  - name: hq
-                    url: ftp://127.0.0.1:%d/in
-                    user: %s
-                    password: %s
-                    connect-timeout: 2s
-                sync:
-                  retry-max: 2s
-                http:
-                  bind: 127.0.0.1
-                  port: %d
-                """.formatted(ftp, passive, passive + 7, upstreamPort, PyFtpd.USER, PyFtpd.PASSWORD, http);
     }
 
     private static long mainPid(Container box) throws Exception {
