@@ -2,7 +2,8 @@ package io.edgesync.it;
 
 import io.edgesync.testing.PeerProcess;
 import io.edgesync.testing.PyFtpd;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,38 +26,40 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The same .deb on arm64: a Debian trixie arm64 root with Debian's arm64 Java 21, the package installed in it
- * with apt-get (its maintainer scripts run too), and the agent started in a chroot under qemu-user, as the
- * edgesync user with the unit's JVM flags. The chroot's mount table does not list its own root (no bind mount
+ * The same .deb on ARM, 64-bit (arm64) and 32-bit (armhf): a Debian trixie root of that architecture with
+ * Debian's Java 21 for it, the package installed in it with apt-get (its maintainer scripts run too), and the
+ * agent started in a chroot under qemu-user, as the edgesync user with the unit's JVM flags (SQLite's native
+ * library is sqlite-jdbc's for that architecture). The chroot's mount table does not list its own root (no bind mount
  * of the root onto itself): free space must be read without it. One upload is delivered upstream, byte for
  * byte. Prints the start time, RSS (qemu's own memory included) and the JVM's native memory (NMT).
  */
 @Timeout(value = 30, unit = TimeUnit.MINUTES)
-class Arm64IT {
+class ArmIT {
     private static final Pattern NMT_TOTAL = Pattern.compile("Total: reserved=(\\d+), committed=(\\d+)");
 
     @TempDir(cleanup = CleanupMode.NEVER) // a root file system with /proc mounted: removed below
     Path dir;
 
-    @Test
-    void theDebianPackageRunsOnArm64AndDeliversAnUpload() throws Exception {
-        Path root = DebianRoot.unpack("arm64-java", dir.resolve("root"));
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"arm64", "armhf"})
+    void theDebianPackageRunsOnArmAndDeliversAnUpload(String arch) throws Exception {
+        Path root = DebianRoot.unpack(arch + "-java", dir.resolve("root"));
         Path proc = root.resolve("proc");
         DebianRoot.run(60, "mount", "-t", "proc", "proc", proc.toString()).orFail("mount /proc");
         try {
-            scenario(root);
+            scenario(root, arch);
         } finally {
             DebianRoot.run(60, "umount", "--lazy", proc.toString()).orFail("umount /proc");
             DebianRoot.delete(dir);
         }
     }
 
-    private void scenario(Path root) throws Exception {
-        assertThat(DebianRoot.run(60, "chroot", root.toString(), "dpkg", "--print-architecture").out()).isEqualTo("arm64");
+    private void scenario(Path root, String arch) throws Exception {
+        assertThat(DebianRoot.run(60, "chroot", root.toString(), "dpkg", "--print-architecture").out()).isEqualTo(arch);
         Path deb = DebianRoot.deb();
         Files.copy(deb, root.resolve("var/tmp/" + deb.getFileName()));
         DebianRoot.run(900, "chroot", root.toString(), "/usr/bin/env", "DEBIAN_FRONTEND=noninteractive", "apt-get",
-                "install", "-y", "/var/tmp/" + deb.getFileName()).orFail("apt-get install (arm64)");
+                "install", "-y", "/var/tmp/" + deb.getFileName()).orFail("apt-get install (" + arch + ")");
         String[] user = Files.readAllLines(root.resolve("etc/passwd")).stream().filter(l -> l.startsWith("edgesync:"))
                 .findFirst().orElseThrow(() -> new AssertionError("postinst made no edgesync user")).split(":");
         String ids = user[2] + ":" + user[3];
@@ -70,10 +73,10 @@ class Arm64IT {
         int passive = PeerProcess.freeRange(8);
         try (PyFtpd upstream = PyFtpd.start(dir.resolve("upstream"))) {
             Files.writeString(root.resolve("etc/edgesync/edgesync.yaml"),
-                    DebianRoot.config("arm64-it", ftp, passive, http, upstream.port()));
+                    DebianRoot.config(arch + "-it", ftp, passive, http, upstream.port()));
             List<String> flags = new ArrayList<>(unitFlags());
             flags.addAll(List.of("-XX:NativeMemoryTracking=summary", "-XX:+PrintNMTStatistics"));
-            Path log = dir.resolve("agent-arm64.log");
+            Path log = dir.resolve("agent-" + arch + ".log");
             ProcessBuilder start = new ProcessBuilder("chroot", "--userspec=" + ids, root.toString(),
                     "/usr/bin/edgesync-agent", "--config", "/etc/edgesync/edgesync.yaml")
                     .redirectErrorStream(true).redirectOutput(log.toFile());
@@ -84,7 +87,7 @@ class Arm64IT {
             try {
                 await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(1)).until(() -> {
                     if (!agent.isAlive()) {
-                        throw new IllegalStateException("the arm64 agent exited " + agent.exitValue() + ":\n"
+                        throw new IllegalStateException("the " + arch + " agent exited " + agent.exitValue() + ":\n"
                                 + Files.readString(log));
                     }
                     return live(http);
@@ -95,8 +98,8 @@ class Arm64IT {
 
                 byte[] body = Devices.randomBytes(1 << 20, 64);
                 long uploaded = System.nanoTime();
-                assertThat(Devices.upload(ftp, "cam", "cam-secret-17", "", "arm64.bin", body)).isEqualTo(226);
-                Path delivered = upstream.root().resolve("in/cam/arm64.bin");
+                assertThat(Devices.upload(ftp, "cam", "cam-secret-17", "", arch + ".bin", body)).isEqualTo(226);
+                Path delivered = upstream.root().resolve("in/cam/" + arch + ".bin");
                 await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
                         assertThat(delivered).exists().hasBinaryContent(body));
                 double delivery = (System.nanoTime() - uploaded) / 1e9;
@@ -107,8 +110,8 @@ class Arm64IT {
                 String output = Files.readString(log);
                 Matcher nmt = NMT_TOTAL.matcher(output);
                 assertThat(nmt.find()).as("NMT summary in:\n" + output).isTrue();
-                System.out.printf("arm64 (qemu-user): start to health %.0f s, upload to upstream %.1f s; RSS %d MiB"
-                        + " (qemu's own included); NMT committed %d MiB (reserved %d MiB)%n", ready, delivery,
+                System.out.printf("%s (qemu-user): start to health %.0f s, upload to upstream %.1f s; RSS %d MiB"
+                        + " (qemu's own included); NMT committed %d MiB (reserved %d MiB)%n", arch, ready, delivery,
                         rssKiB / 1024, Long.parseLong(nmt.group(2)) >> 20, Long.parseLong(nmt.group(1)) >> 20);
             } finally {
                 if (agent.isAlive()) {
