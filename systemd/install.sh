@@ -28,6 +28,14 @@ else
     echo "install.sh: no edgesync-agent.jar next to this script; run ./mvnw package first" >&2; exit 1
 fi
 
+# a running agent is stopped before its jars are replaced (the JVM loads classes from them as it needs
+# them) and started again at the end
+running=no
+if [ "$systemctl" = yes ] && [ -d /run/systemd/system ] && systemctl is-active --quiet edgesync-agent.service; then
+    running=yes
+    systemctl stop edgesync-agent.service
+fi
+
 getent group edgesync >/dev/null || groupadd --system edgesync
 getent passwd edgesync >/dev/null || useradd --system --gid edgesync --home-dir /var/lib/edgesync \
     --shell /usr/sbin/nologin --comment "edgesync agent" edgesync
@@ -56,7 +64,12 @@ chmod 0644 "$unit"
 if [ "$systemctl" = yes ] && [ -d /run/systemd/system ]; then
     systemctl daemon-reload
     systemctl enable edgesync-agent.service
-    echo "enabled edgesync-agent; start it with: systemctl start edgesync-agent"
+    if [ "$running" = yes ]; then
+        systemctl start edgesync-agent.service
+        echo "edgesync-agent updated and started again"
+    else
+        echo "enabled edgesync-agent; start it with: systemctl start edgesync-agent"
+    fi
 else
     echo "files installed; systemd is not running here, so nothing was enabled"
 fi

@@ -290,7 +290,7 @@ public final class Main {
         for (int i = 0; i < config.ftp().users().size(); i++) {
             if (config.ftp().users().get(i).password() instanceof Password.Plain) {
                 LOG.log(System.Logger.Level.WARNING, "ftp.users.{0}.password ({1}) is plain text; store a hash"
-                        + " from ''java -jar edgesync-agent.jar hash-password'' instead", i, config.ftp().users().get(i).name());
+                        + " from ''edgesync-agent hash-password'' instead", i, config.ftp().users().get(i).name());
             }
         }
     }
@@ -324,9 +324,17 @@ public final class Main {
             throw new IOException("agent.data-dir: cannot create " + dataDir + " (" + e + "); create it and give the"
                     + " agent's user write access", e);
         }
-        if (!Files.isWritable(dataDir)) {
-            throw new IOException("agent.data-dir: " + dataDir + " is not writable by this user; give the agent's"
-                    + " user write access");
+        try {
+            Files.deleteIfExists(Files.createTempFile(dataDir, ".write-check", ".tmp"));
+        } catch (IOException e) {
+            // under the systemd unit every folder but /var/lib/edgesync is read-only (ProtectSystem=strict),
+            // whatever its owner and mode say
+            String why = e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
+                    : e.toString();
+            throw new IOException("agent.data-dir: cannot write in " + dataDir + " (" + why + "). Give the agent's"
+                    + " user write access; under the packaged systemd unit, a folder other than /var/lib/edgesync"
+                    + " is read-only until a drop-in allows it: systemctl edit edgesync-agent, then [Service]"
+                    + " ReadWritePaths=" + dataDir, e);
         }
     }
 }

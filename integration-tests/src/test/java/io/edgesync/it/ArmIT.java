@@ -132,7 +132,7 @@ class ArmIT {
     private static boolean live(int http) {
         try {
             HttpResponse<Void> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + http + "/health/live")).timeout(Duration.ofSeconds(5)).build(),
+                    URI.create("http://[::1]:" + http + "/health/live")).timeout(Duration.ofSeconds(5)).build(),
                     HttpResponse.BodyHandlers.discarding());
             return r.statusCode() == 200;
         } catch (IOException e) {

@@ -111,7 +111,8 @@ final class DebianRoot {
     /**
      * The packaged agent's configuration in the tests' roots: the data where the package has it, device
      * {@code cam} ({@code cam-secret-17}, plain text: the start warns about it, which SystemdIT looks for in
-     * the journal) and one upstream on the host's loopback, which the roots share.
+     * the journal) and one upstream on the host's loopback, which the roots share. HTTP on IPv6's loopback:
+     * the unit's sandbox must leave the JDK its IPv6.
      */
     static String config(String agentId, int ftp, int passive, int http, int upstreamPort) {
         return """
@@ -137,7 +138,7 @@ final class DebianRoot {
                 sync:
                   retry-max: 2s
                 http:
-                  bind: 127.0.0.1
+                  bind: "::1"
                   port: %d
                 """.formatted(agentId, ftp, passive, passive + 7, upstreamPort, PyFtpd.USER,
                 PyFtpd.PASSWORD, http);

@@ -6,6 +6,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -93,6 +97,11 @@ class SystemdIT {
             double startSeconds = (System.nanoTime() - before) / 1e9;
             assertThat(box.property(UNIT, "ActiveState")).isEqualTo("active");
             assertThat(box.property(UNIT, "StatusText")).contains("backlog").contains("upstreams up");
+            // IPv6 under the sandbox (ProcSubset=pid hid /proc/net/if_inet6, and the JDK then had no IPv6)
+            HttpResponse<Void> live = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://[::1]:" + http + "/health/live")).timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.discarding());
+            assertThat(live.statusCode()).isEqualTo(200);
 
             byte[] first = Devices.randomBytes(2 << 20, 1);
             assertThat(Devices.upload(ftp, "cam", "cam-secret-17", "", "first.bin", first)).isEqualTo(226);
@@ -143,6 +152,8 @@ class SystemdIT {
 
             // a ledger of a newer edgesync (a downgrade): refused with exit 4, not restarted, not touched
             box.exec("systemctl", "stop", UNIT).orFail("systemctl stop");
+            assertThat(box.property(UNIT, "Result")).as("a stop is not a failure (the JVM's 143)").isEqualTo("success");
+            assertThat(box.property(UNIT, "ActiveState")).isEqualTo("inactive");
             Path ledger = root.resolve("var/lib/edgesync/ledger.db");
             DebianRoot.run(60, "sqlite3", ledger.toString(), "PRAGMA user_version = 99").orFail("sqlite3");
             byte[] ledgerBytes = Files.readAllBytes(ledger);

@@ -4,6 +4,7 @@ import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import io.helidon.common.media.type.MediaTypes;
 import io.helidon.config.yaml.YamlConfigParser;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -28,8 +29,8 @@ import java.util.function.Function;
  * Java system properties. Every problem found is reported at once, each naming its key.
  */
 public final class ConfigLoader {
-    /** How the shipped configuration's passwords begin. */
-    private static final String PLACEHOLDER = "change-me";
+    /** How the shipped configuration's passwords begin (any case, with or without a dash). */
+    private static final String PLACEHOLDER = "changeme";
     private final Config root;
     private final List<String> problems = new ArrayList<>();
     /** Every key the reading asked for (with list indexes): for {@link Schema}. */
@@ -97,9 +98,25 @@ public final class ConfigLoader {
             fileOnly = file.map(path -> fileOnly().addSource(ConfigSources.file(path).build()).build());
         } catch (RuntimeException e) {
             throw ConfigException.of("--config", file.map(Path::toString).orElse("(defaults)"),
-                    "the file is not valid YAML: " + e.getMessage());
+                    "the file is not valid YAML: " + yamlProblem(e));
         }
         return new ConfigLoader(config).read(fileOnly);
+    }
+
+    /**
+     * Where and what the YAML parser found wrong, without the lines of the file it quotes: a broken line may
+     * be a password's, and this message goes to the journal and, for {@code reload-config}, to MQTT.
+     */
+    static String yamlProblem(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof MarkedYAMLException yaml && yaml.getProblemMark() != null) {
+                return "line " + (yaml.getProblemMark().getLine() + 1) + ", column "
+                        + (yaml.getProblemMark().getColumn() + 1) + ": " + yaml.getProblem()
+                        + (yaml.getContext() == null ? "" : " (" + yaml.getContext() + ")");
+            }
+        }
+        return "it cannot be parsed (" + e.getClass().getSimpleName() + "; the parser's message is not shown: it"
+                + " may quote a password)";
     }
 
     /** Loads a YAML resource shipped in the jar (the demo's settings); environment variables still override. */
@@ -336,7 +353,7 @@ public final class ConfigLoader {
             return Password.parse(text);
         } catch (IllegalArgumentException e) {
             throw ConfigException.of("password", "pbkdf2-sha256$...", "it is not a valid hash (" + e.getMessage()
-                    + "); make one with 'java -jar edgesync-agent.jar hash-password'");
+                    + "); make one with 'edgesync-agent hash-password'");
         }
     }
 
@@ -345,7 +362,7 @@ public final class ConfigLoader {
      * agent would otherwise start at once with an FTP account anyone can guess, open on every interface.
      */
     private static void refusePlaceholder(String password) {
-        if (password.startsWith(PLACEHOLDER)) {
+        if (password.toLowerCase(java.util.Locale.ROOT).replace("-", "").replace("_", "").startsWith(PLACEHOLDER)) {
             throw ConfigException.of("password", "change-me...", "the shipped placeholder is refused: set a password of"
                     + " your own, or a hash from 'edgesync-agent hash-password'");
         }

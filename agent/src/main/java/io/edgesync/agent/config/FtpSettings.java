@@ -160,7 +160,7 @@ public record FtpSettings(String bind, int port, int passivePortsFrom, int passi
             }
             if (password == null) {
                 throw ConfigException.of("password", null, "every user needs a password (a hash from"
-                        + " 'java -jar edgesync-agent.jar hash-password', or plain text)");
+                        + " 'edgesync-agent hash-password', or plain text)");
             }
             if (home == null || home.isBlank() || home.startsWith("/") || home.contains("\\")
                     || List.of(home.split("/")).contains("..") || home.indexOf('\0') >= 0) {

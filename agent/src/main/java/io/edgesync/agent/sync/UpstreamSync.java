@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -425,7 +426,7 @@ final class UpstreamSync {
         }
         Running run = new Running(delivery, start, settings.name(), events, clock);
         running.put(delivery.id(), run);
-        AtomicLong beat = java.util.Objects.requireNonNullElseGet(pulse.get(), AtomicLong::new);
+        AtomicLong beat = Objects.requireNonNullElseGet(pulse.get(), AtomicLong::new);
         Path local = spool.resolve(delivery.path());
         try (SpoolVersion version = SpoolVersion.open(local, delivery, ledger)) {
             if (version.outcome().isPresent()) {

@@ -304,6 +304,38 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void placeholdersAreRefusedInAnyCaseWithOrWithoutTheDash() throws IOException {
+        for (String password : List.of("Change-Me", "CHANGE-ME-2", "changeme", "change_me")) {
+            Path file = dir.resolve("placeholder.yaml");
+            Files.writeString(file, """
+                    ftp:
+                      users:
+                        - {name: cam, password: "%s", home: cam}
+                    """.formatted(password));
+            ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.load(Optional.of(file)));
+            assertThat(e).as(password).isNotNull();
+            assertThat(e.problems()).as(password).anySatisfy(p -> assertThat(p)
+                    .startsWith("ftp.users.0.password:").contains("placeholder").doesNotContain(password));
+        }
+    }
+
+    @Test
+    void aYamlSyntaxErrorSaysWhereWithoutQuotingTheLine() throws IOException {
+        // the broken line is a password's: the parser's own message quotes it
+        Path file = dir.resolve("broken.yaml");
+        Files.writeString(file, """
+                ftp:
+                  users:
+                    - name: cam
+                      password: [Cam1-New-pass-22 x: y
+                """);
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.load(Optional.of(file)));
+        assertThat(e).isNotNull();
+        assertThat(e.problems()).singleElement().satisfies(p -> assertThat(p).contains("not valid YAML")
+                .containsPattern("line \\d+, column \\d+").doesNotContain("Cam1-New-pass-22"));
+    }
+
+    @Test
     void theShippedConfigurationsHaveOnlyKnownKeys() throws IOException {
         List<Path> shipped = new ArrayList<>(List.of(Path.of("../config/edgesync.yaml")));
         try (var examples = Files.list(Path.of("../config/examples"))) {
