@@ -84,10 +84,11 @@ public final class CommandRegistry {
         JsonNode replyNode = request.get("reply-to");
         Optional<String> replyTo = replyNode != null && replyNode.isTextual() && validTopic(replyNode.asText())
                 ? Optional.of(replyNode.asText()) : Optional.empty();
+        // printable only: an id is logged, and a line break in it would forge a second log line
         if (idNode != null && !(idNode.isTextual() || idNode.isIntegralNumber()) || idNode != null
-                && idNode.asText().length() > 128) {
+                && (idNode.asText().length() > 128 || idNode.asText().chars().anyMatch(Character::isISOControl))) {
             return reject(null, name, "bad-arguments", "'id' must be a string or a whole number of at most 128"
-                    + " characters", replyTo);
+                    + " printable characters", replyTo);
         }
         String id = idNode == null ? null : idNode.asText();
         if (replyNode != null && replyTo.isEmpty()) {

@@ -42,6 +42,8 @@ public final class Ledger implements AutoCloseable {
 
     /**
      * Opens (creating if needed) the ledger at {@code file}, checks its integrity and migrates its schema.
+     *
+     * @throws NewerLedgerException when a newer edgesync wrote it (a downgrade): refused, nothing changed
      */
     public static Ledger open(Path file) throws LedgerException {
         return new Ledger(Database.open(file));

@@ -73,6 +73,7 @@ class CommandRegistryTest {
         assertError(handle("echo", "{\"text\":7}"), "bad-arguments", "'text' must be a string");
         assertError(handle("echo", "{\"text\":\"" + "y".repeat(2000) + "\"}"), "bad-arguments", "longer than 1024");
         assertError(handle("count", "{\"id\":{\"a\":1}}"), "bad-arguments", "'id' must be");
+        assertError(handle("count", "{\"id\":\"a\\n2026-12-03 SEVERE forged\"}"), "bad-arguments", "printable");
         assertError(handle("count", "{\"reply-to\":\"a/+/b\"}"), "bad-arguments", "'reply-to'");
         assertError(handle("count", "{\"x\":\"" + "z".repeat(CommandRegistry.MAX_PAYLOAD) + "\"}"), "too-large",
                 "at most 16384");
