@@ -484,13 +484,17 @@ public final class ConfigLoader {
             throw ConfigException.of(key, node.asString().orElse(""), "allowed: a YAML list of entries");
         }
         List<T> out = new ArrayList<>();
+        List<String> wrong = new ArrayList<>(); // every item's problems, so one run names them all
         List<Config> items = node.asNodeList().orElse(List.of());
         for (Config item : items) {
             try {
                 out.add(reader.apply(item));
             } catch (ConfigException e) {
-                throw e.within(item.key().toString());
+                wrong.addAll(e.within(item.key().toString()).problems());
             }
+        }
+        if (!wrong.isEmpty()) {
+            throw new ConfigException(wrong);
         }
         return out;
     }

@@ -299,6 +299,7 @@ class ConfigLoaderTest {
         assertThat(e).isNotNull();
         assertThat(e.problems())
                 .anySatisfy(p -> assertThat(p).startsWith("ftp.users.0.password:").contains("placeholder"))
+                .anySatisfy(p -> assertThat(p).startsWith("ftp.users.1.password:").contains("placeholder"))
                 .anySatisfy(p -> assertThat(p).startsWith("upstreams.0.password:").contains("placeholder"))
                 .allSatisfy(p -> assertThat(p).doesNotContain("change-me-too"));
     }
