@@ -323,12 +323,13 @@ final class UpstreamSync {
 
     /** As {@link #stuckWorker()}, as seen at {@code now} ({@link System#nanoTime()}): tests look ahead. */
     Optional<String> stuckWorker(long now) {
-        long limit = stuckAfter().toNanos();
+        Duration stuckAfter = stuckAfter();
+        long limit = stuckAfter.toNanos();
         for (Map.Entry<String, AtomicLong> worker : pulses.entrySet()) {
             long since = worker.getValue().get();
             if (since != 0 && now - since > limit) {
                 return Optional.of(worker.getKey() + " has shown no sign of life for "
-                        + Duration.ofNanos(now - since).toSeconds() + " s (limit " + stuckAfter().toSeconds() + " s)");
+                        + Duration.ofNanos(now - since).toSeconds() + " s (limit " + stuckAfter.toSeconds() + " s)");
             }
         }
         return Optional.empty();
