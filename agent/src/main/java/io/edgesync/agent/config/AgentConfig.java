@@ -57,10 +57,27 @@ public record AgentConfig(Agent agent, FtpSettings ftp, List<UpstreamSettings> u
      * @param maxAttempts a delivery is parked after this many failed attempts (0 = never)
      * @param maxAge a delivery is parked once its file is this old and still not delivered (zero = never)
      * @param resumeThreshold files at least this large resume an interrupted upload instead of restarting it
+     * @param bandwidth the whole agent's limit, shared by every upstream's workers
+     * @param priorities which files go first (the first rule that matches a file's path gives its priority)
+     * @param starveAfter a file waiting this long takes every fourth transfer start of its upstream,
+     *                    whatever its priority (so the lowest is never starved)
+     * @param timeZone whose hours the bandwidth schedules and days the budgets follow
      */
     public record Sync(Duration retryInitial, Duration retryMax, int maxAttempts, Duration maxAge,
-                       long resumeThreshold) {
+                       long resumeThreshold, BandwidthSchedule bandwidth, List<PriorityRule> priorities,
+                       Duration starveAfter, java.time.ZoneId timeZone) {
+
+        /** Without limits or priorities, in the system's time zone. */
+        public Sync(Duration retryInitial, Duration retryMax, int maxAttempts, Duration maxAge, long resumeThreshold) {
+            this(retryInitial, retryMax, maxAttempts, maxAge, resumeThreshold, BandwidthSchedule.OFF, List.of(),
+                    Duration.ofMinutes(15), java.time.ZoneId.systemDefault());
+        }
+
         public Sync {
+            priorities = List.copyOf(priorities);
+            if (starveAfter.isNegative() || starveAfter.isZero()) {
+                throw ConfigException.of("sync.starve-after", starveAfter, "allowed: a positive duration, e.g. 15m");
+            }
             if (retryInitial.isNegative() || retryInitial.isZero()) {
                 throw ConfigException.of("sync.retry-initial", retryInitial, "allowed: a positive duration");
             }
@@ -77,6 +94,12 @@ public record AgentConfig(Agent agent, FtpSettings ftp, List<UpstreamSettings> u
             if (resumeThreshold < 0) {
                 throw ConfigException.of("sync.resume-threshold", resumeThreshold, "allowed: 0 or more bytes");
             }
+        }
+
+        /** The same settings without what {@code reload-config} changes while running (limits and priorities). */
+        public Sync withoutLiveSettings() {
+            return new Sync(retryInitial, retryMax, maxAttempts, maxAge, resumeThreshold, BandwidthSchedule.OFF, List.of(),
+                    starveAfter, timeZone);
         }
     }
 

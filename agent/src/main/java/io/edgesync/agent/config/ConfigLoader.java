@@ -56,6 +56,9 @@ public final class ConfigLoader {
                         - {name: schema, password: x, home: schema}  # x: too short to be masked in the log as a secret
                     upstreams:
                       - {name: schema, url: "ftp://schema/in", user: schema}
+                    sync:
+                      priorities:
+                        - {glob: "schema/**", priority: 1}
                     mqtt:
                       tls: {ca-file: ""}
                     """, MediaTypes.APPLICATION_X_YAML)).build());
@@ -277,7 +280,11 @@ public final class ConfigLoader {
                 duration("sync.retry-max", Duration.ofMinutes(5)),
                 integer("sync.max-attempts", 0),
                 duration("sync.max-age", Duration.ZERO),
-                size("sync.resume-threshold", 8L << 20)));
+                size("sync.resume-threshold", 8L << 20),
+                schedule(root, "sync.bandwidth"),
+                list("sync.priorities", item -> PriorityRule.of(string(item, "glob", ""), integer(item, "priority", 0))),
+                duration("sync.starve-after", Duration.ofMinutes(15)),
+                zone("sync.time-zone").orElse(java.time.ZoneId.systemDefault())));
         AgentConfig.Disk disk = section("", n -> new AgentConfig.Disk(
                 size("disk.floor-bytes", 256L << 20), integer("disk.floor-percent", 5)));
         AgentConfig.Retention retention = section("", n -> new AgentConfig.Retention(
@@ -383,7 +390,42 @@ public final class ConfigLoader {
                 duration(node, "connect-timeout", Duration.ofSeconds(10)),
                 duration(node, "control-timeout", Duration.ofSeconds(30)),
                 duration(node, "data-timeout", Duration.ofSeconds(60)),
-                strings(node, "include", List.of("**")), caFile(node), bool(node, "implicit-tls", false));
+                strings(node, "include", List.of("**")), caFile(node), bool(node, "implicit-tls", false),
+                schedule(node, "bandwidth"), budget(node), strings(node, "budget-exempt", List.of()));
+    }
+
+    private BandwidthSchedule schedule(Config node, String key) {
+        String text = string(node, key, null);
+        return text == null ? BandwidthSchedule.OFF : BandwidthSchedule.parse(key, text);
+    }
+
+    private BudgetSettings budget(Config node) {
+        String time = string(node, "budget.reset-time", "00:00");
+        java.time.LocalTime resetTime;
+        try {
+            resetTime = java.time.LocalTime.parse(time.trim());
+        } catch (java.time.format.DateTimeParseException e) {
+            throw ConfigException.of("budget.reset-time", time, "allowed: a time of day HH:MM, e.g. 00:00");
+        }
+        return new BudgetSettings(size(node, "budget.daily", 0), size(node, "budget.monthly", 0),
+                integer(node, "budget.reset-day", 1), resetTime, zone(node, "budget.time-zone"));
+    }
+
+    private Optional<java.time.ZoneId> zone(String key) {
+        return zone(root, key);
+    }
+
+    private Optional<java.time.ZoneId> zone(Config node, String key) {
+        String zone = string(node, key, "");
+        if (zone.isBlank()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(java.time.ZoneId.of(zone.trim()));
+        } catch (java.time.DateTimeException e) {
+            throw ConfigException.of(key, zone, "allowed: a time zone such as Europe/Berlin, America/Chicago or UTC"
+                    + " (empty: the system's)");
+        }
     }
 
     private Optional<Path> caFile(Config node) {

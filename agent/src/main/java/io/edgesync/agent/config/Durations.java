@@ -5,13 +5,13 @@ import java.time.format.DateTimeParseException;
 import java.util.Locale;
 
 /** Reads durations as operators write them in YAML: {@code 500ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 7d} or ISO-8601 {@code PT30S}. */
-final class Durations {
-    static final String ALLOWED = "allowed: a number with a unit ms, s, m, h or d (e.g. 30s, 5m) or ISO-8601 (PT30S)";
+public final class Durations {
+    public static final String ALLOWED = "allowed: a number with a unit ms, s, m, h or d (e.g. 30s, 5m) or ISO-8601 (PT30S)";
 
     private Durations() {
     }
 
-    static Duration parse(String text) {
+    public static Duration parse(String text) {
         String t = text.trim().toLowerCase(Locale.ROOT);
         if (t.startsWith("p")) {
             try {

@@ -3,13 +3,13 @@ package io.edgesync.agent.config;
 import java.util.Locale;
 
 /** Reads byte sizes as operators write them: {@code 1048576}, {@code 512KiB}, {@code 256MiB}, {@code 2GiB}, {@code 100MB}. */
-final class Sizes {
-    static final String ALLOWED = "allowed: a number of bytes, optionally with KiB, MiB, GiB, KB, MB or GB (e.g. 256MiB)";
+public final class Sizes {
+    public static final String ALLOWED = "allowed: a number of bytes, optionally with KiB, MiB, GiB, KB, MB or GB (e.g. 256MiB)";
 
     private Sizes() {
     }
 
-    static long parse(String text) {
+    public static long parse(String text) {
         String t = text.trim();
         int split = 0;
         while (split < t.length() && Character.isDigit(t.charAt(split))) {

@@ -20,10 +20,22 @@ import java.util.Locale;
  *               self-signed certificate); empty = the JVM's trust store. The host name is always checked.
  * @param implicitTls for {@code ftps://}: TLS from the connection's first byte (implicit FTPS, port 990 unless
  *                    the URL names one) instead of {@code AUTH TLS}
+ * @param bandwidth this upstream's limit, shared by its workers (and within {@code sync.bandwidth})
+ * @param budget bytes a day or month the link may carry to this upstream
+ * @param budgetExempt globs of files that go even when the budget is spent (alarms)
  */
 public record UpstreamSettings(String name, URI url, String user, Secret password, int workers,
                                Duration connectTimeout, Duration controlTimeout, Duration dataTimeout,
-                               List<String> include, Optional<Path> caFile, boolean implicitTls) {
+                               List<String> include, Optional<Path> caFile, boolean implicitTls,
+                               BandwidthSchedule bandwidth, BudgetSettings budget, List<String> budgetExempt) {
+
+    /** Without limits: no bandwidth limit, no budget. */
+    public UpstreamSettings(String name, URI url, String user, Secret password, int workers, Duration connectTimeout,
+                            Duration controlTimeout, Duration dataTimeout, List<String> include, Optional<Path> caFile,
+                            boolean implicitTls) {
+        this(name, url, user, password, workers, connectTimeout, controlTimeout, dataTimeout, include, caFile,
+                implicitTls, BandwidthSchedule.OFF, BudgetSettings.NONE, List.of());
+    }
 
     public UpstreamSettings {
         if (name == null || !name.matches("[a-z0-9][a-z0-9_-]{0,31}")) {
@@ -62,6 +74,18 @@ public record UpstreamSettings(String name, URI url, String user, Secret passwor
                 throw ConfigException.of("include." + i, include.get(i), "allowed: a glob such as cameras/**");
             }
         }
+        budgetExempt = List.copyOf(budgetExempt);
+        for (int i = 0; i < budgetExempt.size(); i++) {
+            try {
+                Glob.of(budgetExempt.get(i));
+            } catch (IllegalArgumentException e) {
+                throw ConfigException.of("budget-exempt." + i, budgetExempt.get(i), "allowed: a glob such as alarms/**");
+            }
+        }
+        if (!budgetExempt.isEmpty() && !budget.any()) {
+            throw ConfigException.of("budget-exempt", budgetExempt, "exempts files from a budget, and this upstream"
+                    + " has none: set budget.daily or budget.monthly, or leave budget-exempt out");
+        }
     }
 
 
@@ -99,8 +123,11 @@ public record UpstreamSettings(String name, URI url, String user, Secret passwor
         return url.toString();
     }
 
-    /** The same settings without the login ({@code reload-config} compares what is left). */
-    public UpstreamSettings withoutCredentials() {
+    /**
+     * The same settings without what {@code reload-config} changes while running (the login, the bandwidth
+     * limit, the budget): it compares what is left.
+     */
+    public UpstreamSettings withoutLiveSettings() {
         return new UpstreamSettings(name, url, "-", Secret.of(""), workers, connectTimeout, controlTimeout, dataTimeout,
                 include, caFile, implicitTls);
     }

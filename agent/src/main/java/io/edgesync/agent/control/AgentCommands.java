@@ -90,9 +90,102 @@ public final class AgentCommands {
                         required("logger", STRING, "a logger name, e.g. io.edgesync.agent.sync, or root"),
                         required("level", STRING, "ERROR, WARN, INFO, DEBUG, TRACE, OFF or ALL")),
                         args -> logLevels.set(args.requiredString("logger"), args.requiredString("level"))),
-                new Command("reload-config", "apply changed users and upstream logins without a restart", List.of(),
-                        args -> reloader.reload()),
+                new Command("reload-config", "apply changed users, upstream logins, bandwidth limits, budgets and"
+                        + " priorities without a restart", List.of(), args -> reloader.reload()),
+                new Command("bandwidth", "show the bandwidth limits, or override one for a while", List.of(
+                        optional("upstream", STRING, "an upstream's name; absent: the agent's own limit"),
+                        optional("limit", STRING, "a rate such as 2Mbit or 256KiB, off (no limit), or schedule (end"
+                                + " the override); absent: only show"),
+                        optional("for", STRING, "how long the override lasts, e.g. 2h; default 1h, at most 7d")),
+                        this::bandwidth),
+                new Command("budget", "show the data budgets, or raise one for its current period", List.of(
+                        optional("upstream", STRING, "an upstream's name; required with raise"),
+                        optional("raise", STRING, "bytes to add, e.g. 500MB; absent: only show"),
+                        optional("period", STRING, "day or month; absent: each the upstream has")),
+                        this::budget),
                 new Command("disk", "free space of the data folder and the spool's size", List.of(), args -> disk())));
+    }
+
+    private static final Duration MAX_OVERRIDE = Duration.ofDays(7);
+
+    private Object bandwidth(CommandArgs args) throws CommandException {
+        Optional<String> upstream = knownUpstream(args);
+        Optional<String> limit = args.string("limit");
+        if (limit.isEmpty() && args.string("for").isPresent()) {
+            throw CommandException.badArguments("'for' needs 'limit': the rate to hold for that long");
+        }
+        if (limit.isPresent()) {
+            Duration duration = Duration.ofHours(1);
+            if (args.string("for").isPresent()) {
+                try {
+                    duration = io.edgesync.agent.config.Durations.parse(args.requiredString("for"));
+                } catch (IllegalArgumentException e) {
+                    throw CommandException.badArguments("'for': " + io.edgesync.agent.config.Durations.ALLOWED);
+                }
+                if (duration.isNegative() || duration.isZero() || duration.compareTo(MAX_OVERRIDE) > 0) {
+                    throw CommandException.badArguments("'for' must be between 1s and 7d (an override is temporary;"
+                            + " a lasting limit belongs in the configuration)");
+                }
+            }
+            Optional<Long> rate;
+            if (limit.get().trim().equalsIgnoreCase("schedule")) {
+                rate = Optional.empty();
+            } else {
+                try {
+                    rate = Optional.of(io.edgesync.agent.config.BandwidthSchedule.parseRate("limit", limit.get()));
+                } catch (io.edgesync.agent.config.ConfigException e) {
+                    throw CommandException.badArguments(String.join("; ", e.problems())
+                            + "; or 'schedule' to end an override");
+                }
+            }
+            sync.overrideBandwidth(upstream, rate, duration);
+        }
+        Map<String, Object> reply = new LinkedHashMap<>();
+        reply.put("agent", sync.agentBandwidth());
+        Map<String, Object> upstreams = new LinkedHashMap<>();
+        sync.status().forEach(u -> upstreams.put(u.name(), u.bandwidth()));
+        reply.put("upstreams", upstreams);
+        return reply;
+    }
+
+    private Object budget(CommandArgs args) throws Exception {
+        Optional<String> upstream = knownUpstream(args);
+        Optional<String> raise = args.string("raise");
+        Optional<String> period = args.string("period");
+        if (period.isPresent() && !List.of("day", "month").contains(period.get())) {
+            throw CommandException.badArguments("'period' is day or month");
+        }
+        if (raise.isEmpty() && period.isPresent()) {
+            throw CommandException.badArguments("'period' needs 'raise': the bytes to add to it");
+        }
+        if (raise.isPresent()) {
+            if (upstream.isEmpty()) {
+                throw CommandException.badArguments("'raise' needs 'upstream': whose budget to raise");
+            }
+            long bytes;
+            try {
+                bytes = io.edgesync.agent.config.Sizes.parse(raise.get());
+            } catch (IllegalArgumentException | ArithmeticException e) {
+                throw CommandException.badArguments("'raise': " + io.edgesync.agent.config.Sizes.ALLOWED);
+            }
+            if (bytes <= 0 || bytes > (1L << 50)) {
+                throw CommandException.badArguments("'raise' must be between 1 byte and 1 PiB");
+            }
+            List<String> periods = period.map(List::of).orElseGet(() -> sync.budgets(upstream)
+                    .getOrDefault(upstream.get(), List.of()).stream().map(io.edgesync.agent.sync.BudgetState::period)
+                    .toList());
+            if (periods.isEmpty()) {
+                throw CommandException.conflict("upstream " + upstream.get() + " has no budget (upstreams[].budget)");
+            }
+            for (String p : periods) {
+                try {
+                    sync.raiseBudget(upstream.get(), p, bytes);
+                } catch (IllegalArgumentException e) {
+                    throw CommandException.conflict(e.getMessage());
+                }
+            }
+        }
+        return Map.of("budgets", sync.budgets(upstream));
     }
 
     private Optional<String> knownUpstream(CommandArgs args) throws CommandException {

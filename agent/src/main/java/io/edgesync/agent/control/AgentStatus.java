@@ -8,7 +8,7 @@ import java.util.List;
  */
 public record AgentStatus(String agent, String version, boolean online, String startedAt, long uptimeSeconds,
                           Ingest ingest, List<Upstream> upstreams, Mqtt mqtt, Disk disk,
-                          List<SilenceWatch.Silent> silentDevices, List<RecentTransfer> recentTransfers) {
+                          List<SilenceWatch.Silent> silentDevices, List<RecentTransfer> recentTransfers, Uplink uplink) {
 
     public AgentStatus {
         upstreams = List.copyOf(upstreams);
@@ -19,7 +19,7 @@ public record AgentStatus(String agent, String version, boolean online, String s
     /** The same without the transfer history, for the retained MQTT status. */
     public AgentStatus withoutHistory() {
         return new AgentStatus(agent, version, online, startedAt, uptimeSeconds, ingest, upstreams, mqtt, disk,
-                silentDevices, List.of());
+                silentDevices, List.of(), uplink);
     }
 
     public record Ingest(boolean running, int port, long filesReceived, long bytesReceived) {
@@ -32,10 +32,26 @@ public record AgentStatus(String agent, String version, boolean online, String s
     public record Upstream(String name, String url, String state, boolean paused, long backlog, long parked,
                            long delivered, Long oldestPendingAgeSeconds, int inFlight, int consecutiveFailures,
                            String lastSuccess, String lastFailure, String lastError, String retryAt,
-                           List<Transfer> transfers) {
+                           List<Transfer> transfers, io.edgesync.agent.sync.BandwidthState bandwidth,
+                           List<io.edgesync.agent.sync.BudgetState> budget) {
         public Upstream {
             transfers = List.copyOf(transfers);
+            budget = List.copyOf(budget);
         }
+    }
+
+    /**
+     * The agent's uplink controls: its own bandwidth limit ({@code sync.bandwidth} or an override), the
+     * priorities in force, and how long a file waits before it takes every fourth start whatever its priority.
+     */
+    public record Uplink(io.edgesync.agent.sync.BandwidthState bandwidth, List<Priority> priorities,
+                         long starveAfterSeconds) {
+        public Uplink {
+            priorities = List.copyOf(priorities);
+        }
+    }
+
+    public record Priority(String glob, int priority) {
     }
 
     /** A transfer in flight: bytes of the file upstream so far, of how many, and this attempt's speed. */

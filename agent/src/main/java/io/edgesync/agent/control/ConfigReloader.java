@@ -18,8 +18,10 @@ import java.util.stream.Collectors;
 /**
  * The {@code reload-config} command: reads the configuration file again and applies, without a restart,
  * what can change while running: the device accounts ({@code ftp.users}: passwords, permissions, homes,
- * limits, TLS and address rules, silence alarms) and the upstreams' logins ({@code upstreams[].user},
- * {@code password}). A file with errors changes nothing and the reply names them; a file that also changes
+ * limits, TLS and address rules, silence alarms), the upstreams' logins ({@code upstreams[].user},
+ * {@code password}), and the uplink's controls: bandwidth limits ({@code sync.bandwidth},
+ * {@code upstreams[].bandwidth}), budgets ({@code upstreams[].budget}, {@code budget-exempt}) and
+ * {@code sync.priorities}. A file with errors changes nothing and the reply names them; a file that also changes
  * anything else changes nothing and the reply names the keys that need a restart. Thread-safe.
  */
 final class ConfigReloader {
@@ -70,6 +72,12 @@ final class ConfigReloader {
             silence.replaceUsers(next.ftp().users());
             applied.add("ftp.users");
         }
+        try {
+            applied.addAll(sync.useSettings(current, next));
+        } catch (io.edgesync.agent.ledger.LedgerException e) {
+            throw new CommandException("unavailable", "the ledger cannot rank the owed deliveries again; the new"
+                    + " limits apply, the new priorities from the next reload: " + e.getMessage());
+        }
         Map<String, UpstreamSettings> before = current.upstreams().stream()
                 .collect(Collectors.toMap(UpstreamSettings::name, Function.identity()));
         for (UpstreamSettings u : next.upstreams()) {
@@ -89,9 +97,10 @@ final class ConfigReloader {
         differs(keys, "agent", a.agent(), b.agent());
         differs(keys, "ftp (besides ftp.users)", a.ftp().withUsers(List.of()), b.ftp().withUsers(List.of()));
         differs(keys, "upstreams (besides user and password)",
-                a.upstreams().stream().map(UpstreamSettings::withoutCredentials).toList(),
-                b.upstreams().stream().map(UpstreamSettings::withoutCredentials).toList());
-        differs(keys, "sync", a.sync(), b.sync());
+                a.upstreams().stream().map(UpstreamSettings::withoutLiveSettings).toList(),
+                b.upstreams().stream().map(UpstreamSettings::withoutLiveSettings).toList());
+        differs(keys, "sync (besides bandwidth and priorities)", a.sync().withoutLiveSettings(),
+                b.sync().withoutLiveSettings());
         differs(keys, "disk", a.disk(), b.disk());
         differs(keys, "retention", a.retention(), b.retention());
         differs(keys, "http", a.http(), b.http());

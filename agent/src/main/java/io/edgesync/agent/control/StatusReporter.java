@@ -81,7 +81,7 @@ public final class StatusReporter {
                     u.inFlight(), u.consecutiveFailures(), text(u.lastSuccess()), text(u.lastFailure()),
                     u.lastError().orElse(null), text(u.retryAt()), u.transfers().stream()
                     .map(t -> new AgentStatus.Transfer(t.deliveryId(), t.path(), t.bytesDone(), t.bytesTotal(),
-                            t.bytesPerSecond(), t.startedAt().toString())).toList()));
+                            t.bytesPerSecond(), t.startedAt().toString())).toList(), u.bandwidth(), u.budget()));
         }
         List<AgentStatus.RecentTransfer> history = new ArrayList<>();
         for (Transfer t : ledger.reports().recentTransfers(HISTORY)) {
@@ -92,7 +92,10 @@ public final class StatusReporter {
                 Duration.ofNanos(System.nanoTime() - startedNanos).toSeconds(), // monotonic: never negative
                 new AgentStatus.Ingest(ingest.running(), ingest.port(), received.files(), received.bytes()),
                 upstreams, new AgentStatus.Mqtt(mqttEnabled, mqttEnabled && mqttConnected.getAsBoolean()),
-                disk(), silence.map(SilenceWatch::silent).orElse(List.of()), history);
+                disk(), silence.map(SilenceWatch::silent).orElse(List.of()), history, new AgentStatus.Uplink(
+                        sync.agentBandwidth(), sync.settings().priorities().stream()
+                        .map(p -> new AgentStatus.Priority(p.glob(), p.priority())).toList(),
+                        sync.settings().starveAfter().toSeconds()));
     }
 
     private AgentStatus.Disk disk() {

@@ -25,20 +25,48 @@ public final class Deliveries {
     }
 
     /**
-     * The oldest due delivery of an upstream whose path has none in flight. The unary {@code +} keeps SQLite
-     * off the due-time index: with it, the planner took every due row and sorted them for the
-     * {@code ORDER BY} (0.74 ms a claim with 2,000 owed); walking the claim index in id order stops at the
-     * first due row (8.5 µs).
+     * The first due delivery of an upstream whose path has none in flight, highest priority first, oldest
+     * first within a priority. The unary {@code +} keeps SQLite off the due-time index: with it, the planner
+     * took every due row and sorted them for the {@code ORDER BY} (0.74 ms a claim with 2,000 owed); walking
+     * the priority index in order stops at the first due row (8.5 µs). Parameters: upstream, now, size below
+     * (large-file admission), size below unless exempt (the budget left).
      */
-    static final String CLAIM = """
-                    SELECT d.id, d.file_id, f.path, f.size, f.sha256, d.attempts, f.received_at, d.temp_path,
-                           f.file_key, f.mtime_ns
-                    FROM deliveries d JOIN files f ON f.id = d.file_id
-                    WHERE d.upstream = ? AND d.state = 'pending' AND +d.next_attempt_at <= ? AND f.size < ?
-                      AND f.published = 1
-                      AND NOT EXISTS (SELECT 1 FROM deliveries a JOIN files af ON af.id = a.file_id
-                                      WHERE a.upstream = d.upstream AND a.state = 'active' AND af.path = f.path)
-                    ORDER BY d.id LIMIT 1""";
+    static final String CLAIM = claim("ORDER BY d.priority DESC, d.id");
+    /** As {@link #CLAIM}, oldest first whatever the priority, among deliveries queued before the last parameter. */
+    static final String CLAIM_STARVED = claim("AND +d.created_at <= ? ORDER BY d.id");
+
+    private static String claim(String order) {
+        return """
+                SELECT d.id, d.file_id, f.path, f.size, f.sha256, d.attempts, f.received_at, d.temp_path,
+                       f.file_key, f.mtime_ns, d.priority, d.exempt
+                FROM deliveries d JOIN files f ON f.id = d.file_id
+                WHERE d.upstream = ? AND d.state = 'pending' AND +d.next_attempt_at <= ? AND f.size < ?
+                  AND (d.exempt = 1 OR f.size < ?) AND f.published = 1
+                  AND NOT EXISTS (SELECT 1 FROM deliveries a JOIN files af ON af.id = a.file_id
+                                  WHERE a.upstream = d.upstream AND a.state = 'active' AND af.path = f.path)
+                """ + order + " LIMIT 1";
+    }
+
+    /** How a delivery ranks: its priority ({@code sync.priorities}) and whether it goes beyond the budget. */
+    public record Classification(int priority, boolean exempt) {
+        public static final Classification USUAL = new Classification(0, false);
+    }
+
+    /**
+     * What a worker may claim.
+     *
+     * @param sizeBelow only files smaller than this (large-file admission)
+     * @param budgetBelow only files smaller than this unless exempt from the budget (the budget left)
+     * @param starvedBefore when present: the oldest due delivery queued before this instant, whatever its
+     *                      priority, if there is one (else as usual)
+     * @param classifier ranks deliveries not yet ranked, by their spool path
+     */
+    public record Claim(String upstream, Instant now, long sizeBelow, long budgetBelow, Optional<Instant> starvedBefore,
+                        java.util.function.Function<String, Classification> classifier) {
+        public Claim(String upstream, Instant now) {
+            this(upstream, now, Long.MAX_VALUE, Long.MAX_VALUE, Optional.empty(), path -> Classification.USUAL);
+        }
+    }
 
     /**
      * At start: deliveries a crash left {@code active} go back to {@code pending}. They were due when claimed,
@@ -60,33 +88,107 @@ public final class Deliveries {
      * never race to the same final name.
      */
     public Optional<Delivery> claimNext(String upstream, Instant now) throws LedgerException {
-        return claimNext(upstream, now, Long.MAX_VALUE);
+        return claimNext(new Claim(upstream, now));
     }
 
     /** As {@link #claimNext(String, Instant)}, among files smaller than {@code sizeBelow} bytes. */
     public Optional<Delivery> claimNext(String upstream, Instant now, long sizeBelow) throws LedgerException {
-        return database.writeRelaxed("claim for " + upstream, db -> {
-            Delivery found;
-            try (PreparedStatement q = db.prepareStatement(CLAIM)) {
-                q.setString(1, upstream);
-                q.setLong(2, now.toEpochMilli());
-                q.setLong(3, sizeBelow);
-                try (ResultSet rs = q.executeQuery()) {
-                    if (!rs.next()) {
-                        return Optional.empty();
-                    }
-                    found = new Delivery(rs.getLong(1), rs.getLong(2), upstream, rs.getString(3), rs.getLong(4),
-                            rs.getString(5), rs.getInt(6) + 1, Instant.ofEpochMilli(rs.getLong(7)),
-                            Optional.ofNullable(rs.getString(8)), Rows.stamp(rs, 9, rs.getLong(4)));
-                }
+        return claimNext(new Claim(upstream, now, sizeBelow, Long.MAX_VALUE, Optional.empty(),
+                path -> Classification.USUAL));
+    }
+
+    /**
+     * Ranks the upstream's deliveries queued since its last claim, then claims the first due one as
+     * {@link #CLAIM} orders them (or {@link #CLAIM_STARVED}), marking it {@code active} and counting the
+     * attempt, in one transaction. A path that already has a delivery in flight to this upstream is skipped,
+     * so two versions of one file never race to the same final name.
+     */
+    public Optional<Delivery> claimNext(Claim claim) throws LedgerException {
+        return database.writeRelaxed("claim for " + claim.upstream(), db -> {
+            classify(db, claim);
+            Optional<Delivery> found = Optional.empty();
+            if (claim.starvedBefore().isPresent()) {
+                found = claimQuery(db, CLAIM_STARVED, claim, claim.starvedBefore().get().toEpochMilli());
+            }
+            if (found.isEmpty()) {
+                found = claimQuery(db, CLAIM, claim);
+            }
+            if (found.isEmpty()) {
+                return found;
             }
             try (PreparedStatement up = db.prepareStatement(
                     "UPDATE deliveries SET state = 'active', attempts = attempts + 1, updated_at = ? WHERE id = ?")) {
-                up.setLong(1, now.toEpochMilli());
-                up.setLong(2, found.id());
+                up.setLong(1, claim.now().toEpochMilli());
+                up.setLong(2, found.get().id());
                 up.executeUpdate();
             }
-            return Optional.of(found);
+            return found;
+        });
+    }
+
+    /** How many deliveries one claim ranks at most (the rest by the next claims; a resync may queue thousands). */
+    private static final int CLASSIFY_BATCH = 2_000;
+
+    private static void classify(java.sql.Connection db, Claim claim) throws SQLException {
+        List<Object[]> ranked = new java.util.ArrayList<>();
+        try (PreparedStatement q = db.prepareStatement("""
+                SELECT d.id, f.path FROM deliveries d JOIN files f ON f.id = d.file_id
+                WHERE d.upstream = ? AND d.classified = 0 ORDER BY d.id LIMIT ?""")) {
+            Rows.bind(q, claim.upstream(), CLASSIFY_BATCH);
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    Classification c = claim.classifier().apply(rs.getString(2));
+                    ranked.add(new Object[] {c.priority(), c.exempt() ? 1 : 0, rs.getLong(1)});
+                }
+            }
+        }
+        if (ranked.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement up = db.prepareStatement(
+                "UPDATE deliveries SET priority = ?, exempt = ?, classified = 1 WHERE id = ?")) {
+            for (Object[] row : ranked) {
+                Rows.bind(up, row);
+                up.addBatch();
+            }
+            up.executeBatch();
+        }
+    }
+
+    private static Optional<Delivery> claimQuery(java.sql.Connection db, String sql, Claim claim, Object... more)
+            throws SQLException {
+        try (PreparedStatement q = db.prepareStatement(sql)) {
+            Object[] values = new Object[4 + more.length];
+            values[0] = claim.upstream();
+            values[1] = claim.now().toEpochMilli();
+            values[2] = claim.sizeBelow();
+            values[3] = claim.budgetBelow();
+            System.arraycopy(more, 0, values, 4, more.length);
+            Rows.bind(q, values);
+            try (ResultSet rs = q.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                return Optional.of(new Delivery(rs.getLong(1), rs.getLong(2), claim.upstream(), rs.getString(3),
+                        rs.getLong(4), rs.getString(5), rs.getInt(6) + 1, Instant.ofEpochMilli(rs.getLong(7)),
+                        Optional.ofNullable(rs.getString(8)), Rows.stamp(rs, 9, rs.getLong(4)), rs.getInt(11),
+                        rs.getInt(12) == 1));
+            }
+        }
+    }
+
+    /**
+     * {@code sync.priorities} or {@code budget-exempt} changed: the upstream's deliveries still owed are ranked
+     * again by its next claim.
+     */
+    public int reclassify(String upstream) throws LedgerException {
+        return database.writeRelaxed("rank " + upstream + "'s deliveries again", db -> {
+            try (PreparedStatement st = db.prepareStatement("""
+                    UPDATE deliveries SET classified = 0
+                    WHERE upstream = ? AND state IN ('pending', 'active', 'parked') AND classified = 1""")) {
+                Rows.bind(st, upstream);
+                return st.executeUpdate();
+            }
         });
     }
 
@@ -109,10 +211,25 @@ public final class Deliveries {
 
     /** When the next pending delivery for {@code upstream} falls due, if there is one. */
     public Optional<Instant> nextDue(String upstream) throws LedgerException {
+        return nextDue(upstream, Long.MAX_VALUE);
+    }
+
+    /**
+     * When the next pending delivery for {@code upstream} that fits the budget left falls due: one smaller
+     * than {@code budgetBelow} bytes, exempt from the budget, or not ranked yet (its claim will tell).
+     */
+    public Optional<Instant> nextDue(String upstream, long budgetBelow) throws LedgerException {
         return database.read("next due for " + upstream, db -> {
-            try (PreparedStatement q = db.prepareStatement(
-                    "SELECT MIN(next_attempt_at) FROM deliveries WHERE upstream = ? AND state = 'pending'")) {
+            try (PreparedStatement q = db.prepareStatement(budgetBelow == Long.MAX_VALUE
+                    ? "SELECT MIN(next_attempt_at) FROM deliveries WHERE upstream = ? AND state = 'pending'"
+                    : """
+                    SELECT MIN(d.next_attempt_at) FROM deliveries d JOIN files f ON f.id = d.file_id
+                    WHERE d.upstream = ? AND d.state = 'pending'
+                      AND (d.exempt = 1 OR d.classified = 0 OR f.size < ?)""")) {
                 q.setString(1, upstream);
+                if (budgetBelow != Long.MAX_VALUE) {
+                    q.setLong(2, budgetBelow);
+                }
                 try (ResultSet rs = q.executeQuery()) {
                     long v = rs.next() ? rs.getLong(1) : 0;
                     return rs.wasNull() ? Optional.<Instant>empty() : Optional.of(Instant.ofEpochMilli(v));

@@ -10,7 +10,16 @@ import java.util.Optional;
  * @param tempPath the upstream temporary an earlier attempt started writing, if any: only such a
  *                 temporary may be resumed
  * @param stamp the spool file's version as recorded at ingest, if known: a delivery sends only that version
+ * @param priority its rank ({@code sync.priorities}; 0 when none matches)
+ * @param exempt it goes even when the upstream's budget is spent ({@code budget-exempt})
  */
 public record Delivery(long id, long fileId, String upstream, String path, long size, String sha256, int attempt,
-                       Instant receivedAt, Optional<String> tempPath, Optional<SpoolStamp> stamp) {
+                       Instant receivedAt, Optional<String> tempPath, Optional<SpoolStamp> stamp, int priority,
+                       boolean exempt) {
+
+    /** Of priority 0, within the budget. */
+    public Delivery(long id, long fileId, String upstream, String path, long size, String sha256, int attempt,
+                    Instant receivedAt, Optional<String> tempPath, Optional<SpoolStamp> stamp) {
+        this(id, fileId, upstream, path, size, sha256, attempt, receivedAt, tempPath, stamp, 0, false);
+    }
 }

@@ -25,6 +25,7 @@ public final class Ledger implements AutoCloseable {
     private final Database database;
     private final Intake intake;
     private final Deliveries deliveries;
+    private final Budgets budgets;
     private final OperatorQueue queue;
     private final Deletions deletions;
     private final Reports reports;
@@ -34,6 +35,7 @@ public final class Ledger implements AutoCloseable {
         this.database = database;
         this.intake = new Intake(database);
         this.deliveries = new Deliveries(database);
+        this.budgets = new Budgets(database);
         this.queue = new OperatorQueue(database);
         this.deletions = new Deletions(database);
         this.reports = new Reports(database);
@@ -57,6 +59,11 @@ public final class Ledger implements AutoCloseable {
     /** The delivery state machine as the sync workers drive it. */
     public Deliveries deliveries() {
         return deliveries;
+    }
+
+    /** The upstreams' data budgets. */
+    public Budgets budgets() {
+        return budgets;
     }
 
     /** What operators do with deliveries: retry, cancel, page through, queue again. */

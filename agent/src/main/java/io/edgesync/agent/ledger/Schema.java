@@ -85,6 +85,28 @@ final class Schema {
             // an operator's pause of an upstream outlives a restart
             "CREATE TABLE upstream_state (upstream TEXT PRIMARY KEY, paused INTEGER NOT NULL) WITHOUT ROWID",
         },
+        {
+            // sync.priorities and budget-exempt, as they were when the delivery was classified: by the first claim
+            // of its upstream after it was queued, or after reload-config changed them (classified = 0 again)
+            "ALTER TABLE deliveries ADD COLUMN priority INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE deliveries ADD COLUMN exempt INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE deliveries ADD COLUMN classified INTEGER NOT NULL DEFAULT 0",
+            "UPDATE deliveries SET classified = 1 WHERE state NOT IN ('pending', 'active', 'parked')",
+            "CREATE INDEX deliveries_unclassified ON deliveries(upstream, id) WHERE classified = 0",
+            // the claim walks one upstream's pending deliveries highest priority first, oldest first within one
+            "CREATE INDEX deliveries_priority ON deliveries(upstream, state, priority DESC, id)",
+            // data budgets: bytes sent to an upstream in each period, and what an operator added for it
+            """
+            CREATE TABLE budget_usage (
+              upstream TEXT NOT NULL,
+              period TEXT NOT NULL,
+              starts_at INTEGER NOT NULL,
+              used INTEGER NOT NULL DEFAULT 0,
+              raised INTEGER NOT NULL DEFAULT 0,
+              alerted INTEGER NOT NULL DEFAULT 0,
+              PRIMARY KEY (upstream, period, starts_at)
+            ) WITHOUT ROWID""",
+        },
     };
 
     private Schema() {

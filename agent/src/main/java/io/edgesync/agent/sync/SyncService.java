@@ -38,8 +38,14 @@ public final class SyncService implements Arrivals.Listener {
     private final Path spool;
     private final Routing routing;
     private final ClockWatch clockWatch;
+    private final Bandwidth agentBandwidth;
+    private volatile Metrics metrics;
+    private volatile AgentConfig.Sync settings;
 
     public SyncService(AgentConfig config, Routing routing, Ledger ledger, EventSink events, Clock clock) {
+        this.settings = config.sync();
+        this.agentBandwidth = new Bandwidth(config.sync().bandwidth(), config.sync().timeZone(), clock, System::nanoTime);
+        Throttle agentLimit = new Throttle(agentBandwidth::rate, System::nanoTime);
         this.routing = routing;
         this.ledger = ledger;
         this.events = events;
@@ -48,8 +54,110 @@ public final class SyncService implements Arrivals.Listener {
         this.clockWatch = new ClockWatch(clock, this::clockJumped);
         this.upstreams = config.upstreams().stream()
                 .map(u -> new UpstreamSync(u, config.sync(), new FtpUploader(u), ledger, spool, events, clock,
-                        clockWatch::jumpedForwardSince, RandomGenerator.getDefault()))
+                        clockWatch::jumpedForwardSince, RandomGenerator.getDefault(), agentLimit))
                 .toList();
+    }
+
+    /**
+     * {@code reload-config}: the bandwidth limits and schedules, the budgets, {@code budget-exempt} and
+     * {@code sync.priorities} of {@code next} take effect now (deliveries still owed are ranked again when
+     * the ranking changed). Upstreams are matched by name; the caller made sure they are the same ones.
+     *
+     * @return the keys that changed
+     */
+    public List<String> useSettings(AgentConfig current, AgentConfig next) throws LedgerException {
+        List<String> applied = new java.util.ArrayList<>();
+        if (!next.sync().bandwidth().equals(current.sync().bandwidth())) {
+            applied.add("sync.bandwidth");
+        }
+        if (!next.sync().priorities().equals(current.sync().priorities())) {
+            applied.add("sync.priorities");
+        }
+        agentBandwidth.useSchedule(next.sync().bandwidth(), next.sync().timeZone());
+        for (UpstreamSync u : upstreams) {
+            io.edgesync.agent.config.UpstreamSettings was = current.upstreams().stream()
+                    .filter(c -> c.name().equals(u.name())).findFirst().orElseThrow();
+            io.edgesync.agent.config.UpstreamSettings now = next.upstreams().stream()
+                    .filter(c -> c.name().equals(u.name())).findFirst().orElseThrow();
+            if (!now.bandwidth().equals(was.bandwidth())) {
+                applied.add("upstreams." + u.name() + ".bandwidth");
+            }
+            if (!now.budget().equals(was.budget())) {
+                applied.add("upstreams." + u.name() + ".budget");
+            }
+            if (!now.budgetExempt().equals(was.budgetExempt())) {
+                applied.add("upstreams." + u.name() + ".budget-exempt");
+            }
+            if (u.useSettings(now, next.sync())) {
+                int ranked = ledger.deliveries().reclassify(u.name());
+                LOG.log(System.Logger.Level.INFO, "upstream {0}: {1} owed delivery(ies) ranked again (priorities or"
+                        + " budget-exempt changed)", u.name(), ranked);
+                u.wake();
+            }
+        }
+        Metrics m = metrics;
+        if (m != null) {
+            registerBudgetGauges(m);
+        }
+        settings = next.sync();
+        return applied;
+    }
+
+    /**
+     * The {@code bandwidth} command: sets (or with an empty rate ends) an override of the agent's limit, or of
+     * one upstream's, for {@code duration}.
+     *
+     * @return false when {@code upstream} names none
+     */
+    public boolean overrideBandwidth(Optional<String> upstream, Optional<Long> bytesPerSecond, Duration duration) {
+        if (upstream.isEmpty()) {
+            agentBandwidth.override(bytesPerSecond, duration);
+            LOG.log(System.Logger.Level.INFO, "agent bandwidth limit {0} by operator", bytesPerSecond
+                    .map(r -> io.edgesync.agent.config.BandwidthSchedule.show(r) + " for " + duration)
+                    .orElse("back to the schedule"));
+            return true;
+        }
+        List<UpstreamSync> named = select(upstream);
+        named.forEach(u -> u.overrideBandwidth(bytesPerSecond, duration));
+        named.forEach(u -> LOG.log(System.Logger.Level.INFO, "upstream {0}: bandwidth limit {1} by operator", u.name(),
+                bytesPerSecond.map(r -> io.edgesync.agent.config.BandwidthSchedule.show(r) + " for " + duration)
+                        .orElse("back to the schedule")));
+        return !named.isEmpty();
+    }
+
+    /** {@code sync.*} as in force (after the last {@code reload-config}). */
+    public AgentConfig.Sync settings() {
+        return settings;
+    }
+
+    /** The agent's own limit ({@code sync.bandwidth}, or an override). */
+    public BandwidthState agentBandwidth() {
+        return agentBandwidth.state();
+    }
+
+    /** The budgets of every upstream that has one (or of the one named). */
+    public java.util.Map<String, List<BudgetState>> budgets(Optional<String> upstream) {
+        java.util.Map<String, List<BudgetState>> out = new java.util.LinkedHashMap<>();
+        for (UpstreamSync u : select(upstream)) {
+            if (u.hasBudget()) {
+                out.put(u.name(), u.budget());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The {@code budget} command's raise: {@code bytes} more for the current {@code period} of {@code upstream}.
+     *
+     * @throws IllegalArgumentException when the upstream or its budget for that period does not exist
+     */
+    public BudgetState raiseBudget(String upstream, String period, long bytes) throws LedgerException {
+        UpstreamSync u = select(Optional.of(upstream)).stream().findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no upstream named " + upstream));
+        BudgetState state = u.raiseBudget(period, bytes);
+        LOG.log(System.Logger.Level.INFO, "upstream {0}: {1} budget raised by {2} bytes by operator (used {3} of {4})",
+                upstream, period, bytes, state.usedBytes(), state.limitBytes() + state.raisedBytes());
+        return state;
     }
 
     /**
@@ -251,9 +359,15 @@ public final class SyncService implements Arrivals.Listener {
         return ledger.reports().backlog(upstream);
     }
 
-    /** Registers each upstream's backlog gauges, read from the ledger at each scrape. */
+    /** Registers each upstream's backlog gauges, read from the ledger at each scrape, and the limits' gauges. */
     public void registerGauges(Metrics metrics) {
+        this.metrics = metrics;
+        metrics.gauge("edgesync.agent.bandwidth.limit.bytes.per.second", "The agent's bandwidth limit now (0 = none)",
+                agentBandwidth, b -> b.rate());
+        registerBudgetGauges(metrics);
         for (UpstreamSync upstream : upstreams) {
+            metrics.gauge("edgesync.bandwidth.limit.bytes.per.second", "The upstream's bandwidth limit now (0 = none)",
+                    upstream, u -> u.bandwidth().bytesPerSecond(), "upstream", upstream.name());
             String name = upstream.name();
             metrics.gauge("edgesync.backlog.files", "Deliveries still owed to the upstream", ledger,
                     l -> backlogOrNaN(name).pending(), "upstream", name);
@@ -264,6 +378,25 @@ public final class SyncService implements Arrivals.Listener {
                             .map(t -> (double) Duration.between(t, clock.instant()).toSeconds()).orElse(0.0),
                     "upstream", name);
         }
+    }
+
+    /** Each budget's gauges (registering one twice is harmless); a budget removed by a reload reads NaN. */
+    private void registerBudgetGauges(Metrics metrics) {
+        for (UpstreamSync upstream : upstreams) {
+            for (BudgetState period : upstream.budget()) {
+                String p = period.period();
+                metrics.gauge("edgesync.budget.used.bytes", "Bytes sent to the upstream in the budget's current period",
+                        upstream, u -> budgetOf(u, p).map(b -> (double) b.usedBytes()).orElse(Double.NaN),
+                        "upstream", upstream.name(), "period", p);
+                metrics.gauge("edgesync.budget.limit.bytes", "The upstream's budget for the period (raises included)",
+                        upstream, u -> budgetOf(u, p).map(b -> (double) b.limitBytes() + b.raisedBytes()).orElse(Double.NaN),
+                        "upstream", upstream.name(), "period", p);
+            }
+        }
+    }
+
+    private static Optional<BudgetState> budgetOf(UpstreamSync upstream, String period) {
+        return upstream.budget().stream().filter(b -> b.period().equals(period)).findFirst();
     }
 
     private Backlog backlogOrNaN(String upstream) {

@@ -12,13 +12,17 @@ import java.util.Optional;
  * @param paused an operator paused it: no new transfer starts until resumed
  * @param inFlight transfers running now
  * @param transfers the transfers running now, with their progress
+ * @param bandwidth its bandwidth limit now
+ * @param budget its data budget's periods (none without a budget)
  */
 public record UpstreamStatus(String name, String url, String state, boolean paused, int inFlight,
                              int consecutiveFailures, Optional<Instant> lastSuccess, Optional<Instant> lastFailure,
-                             Optional<String> lastError, Optional<Instant> retryAt, List<TransferProgress> transfers) {
+                             Optional<String> lastError, Optional<Instant> retryAt, List<TransferProgress> transfers,
+                             BandwidthState bandwidth, List<BudgetState> budget) {
 
     public UpstreamStatus {
         transfers = List.copyOf(transfers);
+        budget = List.copyOf(budget);
     }
 
     /**

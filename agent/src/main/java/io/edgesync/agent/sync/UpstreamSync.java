@@ -2,6 +2,7 @@ package io.edgesync.agent.sync;
 
 import io.edgesync.agent.config.AgentConfig;
 import io.edgesync.agent.config.UpstreamSettings;
+import io.edgesync.agent.ledger.Deliveries;
 import io.edgesync.agent.ledger.Delivery;
 import io.edgesync.agent.ledger.DeliveryStatus;
 import io.edgesync.agent.ledger.Ledger;
@@ -76,6 +77,48 @@ final class UpstreamSync {
      */
     private final Map<String, AtomicLong> pulses = new ConcurrentHashMap<>();
     private final ThreadLocal<AtomicLong> pulse = new ThreadLocal<>();
+    private final Bandwidth bandwidth;
+    private final Throttle throttle;
+    private final DataBudget budget;
+    private final LinkPace pace;
+    private volatile Ranking ranking;
+    private final AtomicLong claims = new AtomicLong();
+
+    /**
+     * How this upstream's deliveries rank: {@code sync.priorities}, its {@code budget-exempt} globs, and when a
+     * waiting delivery goes first whatever its priority ({@code sync.starve-after}).
+     */
+    record Ranking(List<io.edgesync.agent.config.PriorityRule> priorities, List<io.edgesync.agent.config.Glob> exempt,
+                   Duration starveAfter) {
+        static Ranking of(AgentConfig.Sync sync, UpstreamSettings upstream) {
+            return new Ranking(sync.priorities(), upstream.budgetExempt().stream()
+                    .map(io.edgesync.agent.config.Glob::of).toList(), sync.starveAfter());
+        }
+
+        Deliveries.Classification classify(String path) {
+            int priority = 0;
+            for (io.edgesync.agent.config.PriorityRule rule : priorities) {
+                if (rule.matcher().matches(path)) {
+                    priority = rule.priority();
+                    break;
+                }
+            }
+            boolean exempted = false;
+            for (io.edgesync.agent.config.Glob glob : exempt) {
+                if (glob.matches(path)) {
+                    exempted = true;
+                    break;
+                }
+            }
+            return new Deliveries.Classification(priority, exempted);
+        }
+
+        /** Whether it ranks anything differently from the same as another (then the owed deliveries are ranked again). */
+        boolean ranksLike(Ranking other) {
+            return priorities.equals(other.priorities) && exempt.stream().map(Object::toString).toList()
+                    .equals(other.exempt.stream().map(Object::toString).toList());
+        }
+    }
 
     /**
      * @param jumpedForward how much the wall clock jumped forward since an instant (ages are measured without it)
@@ -83,7 +126,21 @@ final class UpstreamSync {
     UpstreamSync(UpstreamSettings settings, AgentConfig.Sync limits, Uploader uploader, Ledger ledger, Path spool,
                  EventSink events, Clock clock, java.util.function.Function<Instant, Duration> jumpedForward,
                  RandomGenerator random) {
+        this(settings, limits, uploader, ledger, spool, events, clock, jumpedForward, random,
+                new Throttle(() -> 0, System::nanoTime));
+    }
+
+    /** @param agentLimit the agent's bandwidth limit ({@code sync.bandwidth}), shared with the other upstreams */
+    UpstreamSync(UpstreamSettings settings, AgentConfig.Sync limits, Uploader uploader, Ledger ledger, Path spool,
+                 EventSink events, Clock clock, java.util.function.Function<Instant, Duration> jumpedForward,
+                 RandomGenerator random, Throttle agentLimit) {
         this.jumpedForward = jumpedForward;
+        this.bandwidth = new Bandwidth(settings.bandwidth(), limits.timeZone(), clock, System::nanoTime);
+        this.throttle = new Throttle(bandwidth::rate, System::nanoTime);
+        this.budget = new DataBudget(settings.name(), settings.budget(), limits.timeZone(), ledger, events, clock,
+                System::nanoTime);
+        this.pace = new LinkPace(throttle, agentLimit, budget);
+        this.ranking = Ranking.of(limits, settings);
         this.settings = settings;
         this.limits = limits;
         this.uploader = uploader;
@@ -206,6 +263,8 @@ final class UpstreamSync {
     }
 
     UpstreamStatus status() {
+        BandwidthState limit = bandwidth.state();
+        List<BudgetState> spent = budget.state(); // before the lock: a claim holds the budget's while it claims
         lock.lock();
         try {
             return new UpstreamStatus(settings.name(), settings.displayUrl(), gate.state(), gate.paused(), inFlight,
@@ -213,7 +272,7 @@ final class UpstreamSync {
                     gate.retryAt(clock.instant()),
                     running.values().stream().map(Running::progress)
                             .sorted(java.util.Comparator.comparingLong(UpstreamStatus.TransferProgress::deliveryId))
-                            .toList());
+                            .toList(), limit, spent);
         } finally {
             lock.unlock();
         }
@@ -256,6 +315,7 @@ final class UpstreamSync {
                     continue;
                 }
                 if (next.isEmpty()) {
+                    budgetBlocks();
                     deliveries.drained();
                     if (session != null && !drainedOnce) {
                         removeStaleTemps(session); // a long-lived session would otherwise leave them until it ends
@@ -302,6 +362,7 @@ final class UpstreamSync {
         } finally {
             closed(session);
             deliveries.close();
+            budget.save();
             pulses.remove(Thread.currentThread().getName());
         }
     }
@@ -353,17 +414,30 @@ final class UpstreamSync {
 
     private Uploader.Session open() throws UpstreamException {
         Runnable sign = this::busy;
-        Uploader.Session session = uploader.open(sign);
+        Uploader.Session session = uploader.open(sign, budget::sentControl);
         removeStaleTemps(session);
         return session;
     }
 
-    /** The oldest due delivery, claimed (a large one only while fewer than {@code workers - 1} are in flight). */
+    /**
+     * The first due delivery by priority, then age, claimed: a large one only while fewer than {@code workers - 1}
+     * are in flight; one that does not fit in the budget left only if it is exempt. Every fourth claim, when
+     * priorities are set, takes the oldest delivery that has waited longer than {@code sync.starve-after},
+     * whatever its priority: the lowest priority still gets a quarter of the transfer starts.
+     */
     private Optional<Delivery> claim() throws LedgerException {
         boolean mayTakeLarge = reserveLarge();
         try {
-            Optional<Delivery> next = ledger.deliveries().claimNext(settings.name(), clock.instant(),
-                    mayTakeLarge ? Long.MAX_VALUE : largeFrom());
+            Optional<Delivery> next;
+            Ranking rank = ranking;
+            synchronized (budget) { // what is left and its reservation together: two workers never spend the same bytes
+                Instant now = clock.instant();
+                boolean fairTurn = !rank.priorities().isEmpty() && claims.incrementAndGet() % 4 == 0;
+                next = ledger.deliveries().claimNext(new Deliveries.Claim(settings.name(), now,
+                        mayTakeLarge ? Long.MAX_VALUE : largeFrom(), budget.left(),
+                        fairTurn ? Optional.of(now.minus(rank.starveAfter())) : Optional.empty(), rank::classify));
+                next.filter(d -> !d.exempt()).ifPresent(d -> budget.reserve(d.size()));
+            }
             if (mayTakeLarge && (next.isEmpty() || next.get().size() < largeFrom())) {
                 releaseLarge();
             }
@@ -442,7 +516,7 @@ final class UpstreamSync {
                         run.progressed(bytes);
                         beat.set(System.nanoTime());
                     },
-                    version::stillCurrent));
+                    version::stillCurrent, pace));
             return new Outcome.Delivered(Duration.between(start, clock.instant()), how);
         } catch (UpstreamException e) {
             return failed(delivery, e, e.reason().touchesTemp() ? Optional.of(temp) : Optional.empty());
@@ -497,6 +571,10 @@ final class UpstreamSync {
         if (d.size() >= largeFrom()) {
             releaseLarge(); // its place was taken at the claim
         }
+        if (!d.exempt()) {
+            budget.release(d.size());
+        }
+        budget.save();
         try {
             switch (outcome) {
                 case Outcome.Delivered ok -> {
@@ -565,12 +643,72 @@ final class UpstreamSync {
         }
     }
 
+    /**
+     * When the next delivery that may go falls due; with a budget, one that fits in what is left (or is exempt),
+     * and at the latest when the next budget period begins.
+     */
     private Optional<Instant> nextDue() {
         try {
-            return ledger.deliveries().nextDue(settings.name());
+            long left = budget.left();
+            Optional<Instant> due = ledger.deliveries().nextDue(settings.name(), left);
+            return left == Long.MAX_VALUE ? due : earliest(due, budget.nextReset());
         } catch (LedgerException e) {
             return Optional.of(ledgerFailed(e));
         }
+    }
+
+    /** Tells the budget when a due delivery waits only because it does not fit in what is left. */
+    private void budgetBlocks() {
+        if (!budget.any()) {
+            return;
+        }
+        try {
+            Instant now = clock.instant();
+            long left = budget.left();
+            boolean due = ledger.deliveries().nextDue(settings.name()).filter(t -> !t.isAfter(now)).isPresent();
+            boolean fits = ledger.deliveries().nextDue(settings.name(), left).filter(t -> !t.isAfter(now)).isPresent();
+            if (due && !fits) {
+                budget.blocked();
+            }
+        } catch (LedgerException e) {
+            LOG.log(System.Logger.Level.WARNING, "upstream {0}: cannot read the ledger: {1}", settings.name(),
+                    e.getMessage());
+        }
+    }
+
+    /** {@code reload-config}: the limit, the budget and the ranking of deliveries. @return whether the ranking changed */
+    boolean useSettings(UpstreamSettings next, AgentConfig.Sync sync) {
+        bandwidth.useSchedule(next.bandwidth(), sync.timeZone());
+        budget.useSettings(next.budget(), sync.timeZone());
+        Ranking now = Ranking.of(sync, next);
+        boolean changed = !now.ranksLike(ranking);
+        ranking = now;
+        wake();
+        return changed;
+    }
+
+    /** The {@code bandwidth} command: an override of this upstream's limit (empty: back to the schedule). */
+    void overrideBandwidth(Optional<Long> bytesPerSecond, Duration duration) {
+        bandwidth.override(bytesPerSecond, duration);
+    }
+
+    BandwidthState bandwidth() {
+        return bandwidth.state();
+    }
+
+    /** The {@code budget} command's raise; wakes the workers, which may have waited for it. */
+    BudgetState raiseBudget(String period, long bytes) throws LedgerException {
+        BudgetState state = budget.raise(period, bytes);
+        wake();
+        return state;
+    }
+
+    List<BudgetState> budget() {
+        return budget.state();
+    }
+
+    boolean hasBudget() {
+        return budget.any();
     }
 
     /** Logs a ledger that cannot be read; @return when to look again */

@@ -84,4 +84,14 @@ public sealed interface AgentEvent {
      */
     record DeliveryWithdrawn(String path, String upstream, String cause, Instant at) implements AgentEvent {
     }
+
+    /**
+     * An upstream's data budget for a period ({@code day} or {@code month}) reached 80% ({@code level}
+     * {@code warning}) or all of it ({@code exhausted}: deliveries wait, except {@code budget-exempt} files,
+     * until {@code resetsAt} or the {@code budget} command raises it). Once per level and period. {@code path}
+     * is empty (no file).
+     */
+    record BudgetAlarm(String path, String upstream, String period, String level, long usedBytes, long limitBytes,
+                       Instant resetsAt, Instant at) implements AgentEvent {
+    }
 }

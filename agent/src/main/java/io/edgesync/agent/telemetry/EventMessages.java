@@ -98,6 +98,14 @@ final class EventMessages {
                 m.put("path", r.path());
                 m.put("failedSeconds", r.failedFor().toSeconds());
             }
+            case AgentEvent.BudgetAlarm b -> {
+                m.put("type", "budget-" + b.level());
+                m.put("upstream", b.upstream());
+                m.put("period", b.period());
+                m.put("usedBytes", b.usedBytes());
+                m.put("limitBytes", b.limitBytes());
+                m.put("resetsAt", b.resetsAt().toString());
+            }
             case AgentEvent.DeliveryWithdrawn w -> {
                 m.put("type", "withdrawn");
                 m.put("path", w.path());

@@ -101,6 +101,10 @@ public final class Metrics implements EventSink, AutoCloseable {
             case AgentEvent.StorageRecovered r -> {
                 // edgesync_storage_failed (a gauge) tells the state; failures are counted when they start
             }
+            case AgentEvent.BudgetAlarm b -> Counter.builder("edgesync.budget.alarms")
+                    .description("Data budget alarms: 80% of a period's budget used (warning), all of it (exhausted)")
+                    .tags("upstream", b.upstream(), "period", b.period(), "level", b.level()).register(registry)
+                    .increment();
             case AgentEvent.DeliveryWithdrawn w -> counter("edgesync.deliveries.withdrawn",
                     "Deliveries given up because the device deleted or replaced the file", "upstream", w.upstream())
                     .increment();

@@ -52,6 +52,9 @@ class HttpRoutesTest {
                 HttpRoutesTest::status, COMMANDS);
     }
 
+    private static final io.edgesync.agent.sync.BandwidthState NO_LIMIT = new io.edgesync.agent.sync.BandwidthState(0,
+            "off", "none", "off", null, null);
+
     private static AgentStatus status() throws LedgerException {
         if (LEDGER_DOWN.get()) {
             throw new LedgerException("disk I/O error", new SQLException("SQLITE_IOERR"));
@@ -59,9 +62,9 @@ class HttpRoutesTest {
         return new AgentStatus("agent-7", "0.1.0", true, "2026-12-03T10:00:00Z", 42,
                 new AgentStatus.Ingest(true, 2121, 3, 300),
                 List.of(new AgentStatus.Upstream("hq", "ftp://hq.example:21/in", "up", false, 1, 0, 2, 5L, 0, 0,
-                        "2026-12-03T10:00:40Z", null, null, null, List.of())),
+                        "2026-12-03T10:00:40Z", null, null, null, List.of(), NO_LIMIT, List.of())),
                 new AgentStatus.Mqtt(true, false), new AgentStatus.Disk("/var/lib/edgesync", 1000, 2000, 100, false),
-                List.of(), List.of());
+                List.of(), List.of(), new AgentStatus.Uplink(NO_LIMIT, List.of(), 900));
     }
 
     private static JsonNode json(Http1ClientResponse response) throws IOException {

@@ -59,25 +59,30 @@ interface DataPath {
      * mode, waiting for room with a timed select; through TLS, pieces of {@value #TLS_PIECE} bytes under a
      * {@link Watchdog} that closes the socket when one takes longer.
      *
+     * Each write is first allowed by {@code pace} (a bandwidth limit makes the writes smaller and waits between
+     * them; without one, they are as large as before).
+     *
      * @throws SocketTimeoutException when the server took nothing for {@code timeout}
      */
-    static void send(FileChannel file, long from, long to, Socket data, Duration timeout, LongConsumer progress)
-            throws IOException {
+    static void send(FileChannel file, long from, long to, Socket data, Duration timeout, LongConsumer progress,
+                     Pace pace) throws IOException {
         SocketChannel channel = data.getChannel();
         if (channel != null) {
-            sendFile(file, from, to, channel, timeout, progress);
+            sendFile(file, from, to, channel, timeout, progress, pace);
         } else {
-            sendCopy(file, from, to, data, timeout, progress);
+            sendCopy(file, from, to, data, timeout, progress, pace);
         }
     }
 
     private static void sendFile(FileChannel file, long from, long to, SocketChannel channel, Duration timeout,
-                                 LongConsumer progress) throws IOException {
+                                 LongConsumer progress, Pace pace) throws IOException {
         channel.configureBlocking(false);
         Selector selector = null;
         try {
             for (long pos = from; pos < to; ) {
-                long n = file.transferTo(pos, Math.min(CHUNK, to - pos), channel);
+                long allowed = pace.take(Math.min(CHUNK, to - pos));
+                long n = file.transferTo(pos, allowed, channel);
+                pace.sent(allowed, Math.max(0, n));
                 if (n > 0) {
                     pos += n;
                     progress.accept(pos);
@@ -107,18 +112,22 @@ interface DataPath {
     }
 
     private static void sendCopy(FileChannel file, long from, long to, Socket data, Duration timeout,
-                                 LongConsumer progress) throws IOException {
+                                 LongConsumer progress, Pace pace) throws IOException {
         ByteBuffer buffer = ByteBuffer.allocate(Math.clamp(to - from, 1, TLS_PIECE));
         OutputStream out = data.getOutputStream();
         try (Watchdog.Guard guard = Watchdog.guard(data, timeout)) {
             try {
                 for (long pos = from; pos < to; ) {
-                    buffer.clear().limit((int) Math.min(buffer.capacity(), to - pos));
+                    int allowed = (int) pace.take(Math.min(buffer.capacity(), to - pos));
+                    guard.progressed(); // a wait for the bandwidth limit is not the server's stall
+                    buffer.clear().limit(allowed);
                     int n = file.read(buffer, pos);
                     if (n <= 0) {
+                        pace.sent(allowed, 0);
                         throw new IOException("the spool file shrank to " + file.size() + " bytes while being sent");
                     }
                     out.write(buffer.array(), 0, n);
+                    pace.sent(allowed, n);
                     pos += n;
                     guard.progressed();
                     progress.accept(pos);

@@ -180,7 +180,7 @@ final class FtpSession implements Uploader.Session {
             return pipelining.storeEarly(client, upload, temp, socket, upstream.dataTimeout());
         }
         try (Socket usual = socket) {
-            DataPath.send(file, offset, upload.size(), usual, upstream.dataTimeout(), upload.progress());
+            DataPath.send(file, offset, upload.size(), usual, upstream.dataTimeout(), upload.progress(), upload.pace());
         }
         if (!pipelining.sizeWithEnd(features)) {
             if (!client.completePendingCommand()) {

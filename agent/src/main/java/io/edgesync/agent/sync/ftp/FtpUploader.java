@@ -67,16 +67,23 @@ public final class FtpUploader implements Uploader {
 
     @Override
     public Session open(Runnable sign) throws UpstreamException {
+        return open(sign, bytes -> { });
+    }
+
+    @Override
+    public Session open(Runnable sign, java.util.function.LongConsumer control) throws UpstreamException {
         FTPClient client = DataPath.client(tls, upstream.implicitTls());
         client.addProtocolCommandListener(new ProtocolCommandListener() {
             @Override
             public void protocolCommandSent(ProtocolCommandEvent event) {
                 // a command sent is no sign the server lives
+                control.accept(event.getMessage().length());
             }
 
             @Override
             public void protocolReplyReceived(ProtocolCommandEvent event) {
                 sign.run();
+                control.accept(event.getMessage().length());
             }
         });
         client.setConnectTimeout((int) upstream.connectTimeout().toMillis());

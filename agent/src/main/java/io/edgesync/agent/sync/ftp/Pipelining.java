@@ -115,7 +115,7 @@ final class Pipelining {
         FileChannel file = upload.file();
         try {
             try (socket) {
-                DataPath.send(file, 0, upload.size(), socket, dataTimeout, upload.progress());
+                DataPath.send(file, 0, upload.size(), socket, dataTimeout, upload.progress(), upload.pace());
             } catch (IOException e) {
                 // a server that refused the STOR may have closed the data connection: its reply says why
                 int code = client.getReply();

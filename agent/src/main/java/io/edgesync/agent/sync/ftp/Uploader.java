@@ -20,6 +20,14 @@ public interface Uploader {
         return open();
     }
 
+    /**
+     * As {@link #open(Runnable)}, with {@code control} told the bytes of each command sent and reply received
+     * on the control connection (a data budget counts them).
+     */
+    default Session open(Runnable sign, LongConsumer control) throws UpstreamException {
+        return open(sign);
+    }
+
     /** Sessions opened from now on log in with these ({@code reload-config}); open ones keep theirs. */
     void useCredentials(String user, Secret password);
 
@@ -37,9 +45,16 @@ public interface Uploader {
      * @param progress told the bytes of the file upstream so far (resumed bytes included) as they go
      * @param beforePublish asked once the temporary is complete and verified, right before the rename: throws
      *                      when the file must not be published after all (a newer version, or withdrawn)
+     * @param pace the bandwidth limits the data shares, and the budget it is counted in
      */
     record Upload(FileChannel file, Path local, String relativePath, long size, String sha256, String tag,
-                  boolean mayResume, LongConsumer progress, Check beforePublish) {
+                  boolean mayResume, LongConsumer progress, Check beforePublish, Pace pace) {
+
+        /** Without a limit. */
+        public Upload(FileChannel file, Path local, String relativePath, long size, String sha256, String tag,
+                      boolean mayResume, LongConsumer progress, Check beforePublish) {
+            this(file, local, relativePath, size, sha256, tag, mayResume, progress, beforePublish, Pace.NONE);
+        }
     }
 
     /** A last look before the rename that makes a file visible upstream. */
