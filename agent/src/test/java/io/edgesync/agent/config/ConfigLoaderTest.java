@@ -130,6 +130,56 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void uplinkControlsAreReadAndEveryMistakeNamesItsKey() throws IOException {
+        AgentConfig config = load("""
+                sync:
+                  bandwidth: "Mon-Fri 08:00-18:00 2Mbit, else off"
+                  time-zone: Europe/Berlin
+                  starve-after: 10m
+                  priorities:
+                    - {glob: "alarms/**", priority: 100}
+                    - {glob: "logs/**", priority: -10}
+                upstreams:
+                  - name: hq
+                    url: ftp://hq.example/in
+                    user: u
+                    bandwidth: 512kbit
+                    budget: {daily: 500MB, monthly: 10GB, reset-day: 15, reset-time: "06:00", time-zone: UTC}
+                    budget-exempt: ["alarms/**"]
+                """);
+        assertThat(config.sync().bandwidth().text()).isEqualTo("Mon-Fri 08:00-18:00 2Mbit, else off");
+        assertThat(config.sync().timeZone()).isEqualTo(java.time.ZoneId.of("Europe/Berlin"));
+        assertThat(config.sync().priorities()).extracting(PriorityRule::glob, PriorityRule::priority)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("alarms/**", 100),
+                        org.assertj.core.groups.Tuple.tuple("logs/**", -10));
+        UpstreamSettings hq = config.upstreams().getFirst();
+        assertThat(hq.bandwidth().rateAt(java.time.ZonedDateTime.now())).isEqualTo(64_000);
+        assertThat(hq.budget()).isEqualTo(new BudgetSettings(500_000_000, 10_000_000_000L, 15,
+                java.time.LocalTime.of(6, 0), Optional.of(java.time.ZoneId.of("UTC"))));
+        assertThat(hq.budgetExempt()).containsExactly("alarms/**");
+
+        String upstream = "upstreams:\n  - {name: hq, url: ftp://hq.example/in, user: u%s}\n";
+        assertThat(problems("sync: {bandwidth: Mon-Fri 2 Mbit}").problems())
+                .anySatisfy(p -> assertThat(p).startsWith("sync.bandwidth: 'Mon-Fri 2 Mbit'").contains("[DAYS]"));
+        assertThat(problems("sync: {time-zone: Mars/Olympus}").problems())
+                .anySatisfy(p -> assertThat(p).startsWith("sync.time-zone: 'Mars/Olympus'").contains("Europe/Berlin"));
+        assertThat(problems("sync: {priorities: [{glob: \"alarms/[\", priority: 5}]}").problems())
+                .anySatisfy(p -> assertThat(p).startsWith("sync.priorities.0.glob: 'alarms/['"));
+        assertThat(problems("sync: {priorities: [{glob: \"a/**\"}, {glob: \"b/**\", priority: 5000}]}").problems())
+                .anySatisfy(p -> assertThat(p).startsWith("sync.priorities.1.priority: '5000'"));
+        assertThat(problems(upstream.formatted(", budget: {daily: lots}")).problems())
+                .anySatisfy(p -> assertThat(p).startsWith("upstreams.0.budget.daily: 'lots'"));
+        assertThat(problems(upstream.formatted(", budget: {daily: 1MB, reset-time: \"25:00\"}")).problems())
+                .anySatisfy(p -> assertThat(p).startsWith("upstreams.0.budget.reset-time: '25:00'"));
+        assertThat(problems(upstream.formatted(", budget: {daily: 1MB, reset-day: 31}")).problems())
+                .anySatisfy(p -> assertThat(p).startsWith("upstreams.0.budget.reset-day: '31'"));
+        assertThat(problems(upstream.formatted(", budget-exempt: [\"alarms/**\"]")).problems())
+                .anySatisfy(p -> assertThat(p).startsWith("upstreams.0.budget-exempt:").contains("has none"));
+        assertThat(problems(upstream.formatted(", bandwidth: 2Mb")).problems())
+                .anySatisfy(p -> assertThat(p).startsWith("upstreams.0.bandwidth: '2Mb'").contains("ambiguous"));
+    }
+
+    @Test
     void permissionLettersAreChecked() {
         assertThat(problems("""
                 ftp:

@@ -262,6 +262,65 @@ class LedgerTest {
         assertThat(ledger.deliveries().claimNext("hq", T0.plusSeconds(1))).get().extracting(Delivery::path).isEqualTo("cam/0");
     }
 
+    private static Deliveries.Claim claim(Instant now, long budgetBelow, java.util.Optional<Instant> starvedBefore) {
+        return new Deliveries.Claim("hq", now, Long.MAX_VALUE, budgetBelow, starvedBefore,
+                path -> new Deliveries.Classification(path.startsWith("alarms/") ? 10 : path.startsWith("logs/") ? -5 : 0,
+                        path.startsWith("alarms/")));
+    }
+
+    @Test
+    void higherPriorityGoesFirstOldestFirstWithinOneAndAStarvedFileTakesItsTurn() throws LedgerException {
+        ledger.intake().recordReceived(file("logs/old.txt", 10, T0), List.of("hq"));
+        ledger.intake().recordReceived(file("cam/a.jpg", 10, T0.plusSeconds(1)), List.of("hq"));
+        ledger.intake().recordReceived(file("alarms/1.json", 10, T0.plusSeconds(2)), List.of("hq"));
+        ledger.intake().recordReceived(file("alarms/2.json", 10, T0.plusSeconds(3)), List.of("hq"));
+        ledger.intake().recordReceived(file("cam/b.jpg", 10, T0.plusSeconds(4)), List.of("hq"));
+        Instant now = T0.plusSeconds(60);
+        List<String> order = new java.util.ArrayList<>();
+        order.add(ledger.deliveries().claimNext(claim(now, Long.MAX_VALUE, java.util.Optional.empty())).orElseThrow().path());
+        order.add(ledger.deliveries().claimNext(claim(now, Long.MAX_VALUE, java.util.Optional.empty())).orElseThrow().path());
+        // the starvation turn: the oldest queued before the limit goes, whatever its priority
+        order.add(ledger.deliveries().claimNext(claim(now, Long.MAX_VALUE, java.util.Optional.of(T0.plusMillis(500))))
+                .orElseThrow().path());
+        // a starvation turn with nothing that old: as usual
+        order.add(ledger.deliveries().claimNext(claim(now, Long.MAX_VALUE, java.util.Optional.of(T0.minusSeconds(1))))
+                .orElseThrow().path());
+        order.add(ledger.deliveries().claimNext(claim(now, Long.MAX_VALUE, java.util.Optional.empty())).orElseThrow().path());
+        assertThat(order).containsExactly("alarms/1.json", "alarms/2.json", "logs/old.txt", "cam/a.jpg", "cam/b.jpg");
+    }
+
+    @Test
+    void aFileThatDoesNotFitTheBudgetWaitsUnlessItIsExemptAndNextDueSaysSo() throws LedgerException {
+        ledger.intake().recordReceived(file("cam/big.jpg", 5_000, T0), List.of("hq"));
+        ledger.intake().recordReceived(file("alarms/big.json", 5_000, T0.plusSeconds(1)), List.of("hq"));
+        Instant now = T0.plusSeconds(60);
+        assertThat(ledger.deliveries().nextDue("hq", 1_000)).as("not ranked yet: its claim will tell").isPresent();
+        Delivery exempt = ledger.deliveries().claimNext(claim(now, 1_000, java.util.Optional.empty())).orElseThrow();
+        assertThat(exempt.path()).isEqualTo("alarms/big.json");
+        assertThat(exempt.exempt()).isTrue();
+        assertThat(exempt.priority()).isEqualTo(10);
+        assertThat(ledger.deliveries().claimNext(claim(now, 1_000, java.util.Optional.empty()))).isEmpty();
+        assertThat(ledger.deliveries().nextDue("hq", 1_000)).isEmpty();
+        assertThat(ledger.deliveries().nextDue("hq", 5_001)).contains(T0);
+        assertThat(ledger.deliveries().claimNext(claim(now, 5_001, java.util.Optional.empty()))).get()
+                .extracting(Delivery::path).isEqualTo("cam/big.jpg");
+    }
+
+    @Test
+    void changedPrioritiesRankWhatIsStillOwedAgain() throws LedgerException {
+        ledger.intake().recordReceived(file("cam/a.jpg", 10, T0), List.of("hq"));
+        ledger.intake().recordReceived(file("alarms/x.json", 10, T0.plusSeconds(1)), List.of("hq"));
+        ledger.intake().recordReceived(file("cam/c.jpg", 10, T0.plusSeconds(2)), List.of("hq"));
+        Instant now = T0.plusSeconds(60);
+        Delivery first = ledger.deliveries().claimNext(claim(now, Long.MAX_VALUE, java.util.Optional.empty())).orElseThrow();
+        assertThat(first.path()).isEqualTo("alarms/x.json");
+        assertThat(ledger.deliveries().reclassify("hq")).as("the two still owed, and the one in flight").isEqualTo(3);
+        Delivery next = ledger.deliveries().claimNext(new Deliveries.Claim("hq", now, Long.MAX_VALUE, Long.MAX_VALUE,
+                java.util.Optional.empty(), path -> new Deliveries.Classification(path.equals("cam/c.jpg") ? 1 : 0,
+                false))).orElseThrow();
+        assertThat(next.path()).isEqualTo("cam/c.jpg");
+    }
+
     private String plan(String claim) throws SQLException {
         StringBuilder plan = new StringBuilder();
         try (var db = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("ledger.db"));

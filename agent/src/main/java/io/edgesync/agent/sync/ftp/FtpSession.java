@@ -162,10 +162,20 @@ final class FtpSession implements Uploader.Session {
         InetSocketAddress ahead = passiveAhead != null
                 && System.nanoTime() - passiveAheadAt < Pipelining.PASSIVE_AHEAD_KEPT.toNanos() ? passiveAhead : null;
         passiveAhead = null; // any other transfer asks for its own PASV, which replaces that one
-        Optional<DataPath.Plain> plain = offset == 0 && upload.size() <= Pipelining.EARLY_DATA_MAX
-                ? pipelining.earlyPath(client, features) : Optional.empty();
-        Socket socket = plain.isEmpty() ? null : plain.get().openDataEarly(FTPCmd.STOR.getCommand(), temp, ahead);
-        boolean early = socket != null;
+        Optional<DataPath.Plain> plain = offset == 0 ? pipelining.earlyPath(client, features) : Optional.empty();
+        boolean small = upload.size() <= Pipelining.EARLY_DATA_MAX;
+        Socket socket = plain.isEmpty() || !small && ahead == null ? null
+                : plain.get().openDataEarly(FTPCmd.STOR.getCommand(), temp, ahead);
+        boolean early = socket != null && small;
+        if (socket != null && !small) {
+            // a larger file: the PASV answered with the last rename saves a round trip, but its bytes wait for
+            // the 150 (a refused STOR must not leave more in flight than the sockets' buffers hold)
+            int code = client.getReply();
+            if (!FTPReply.isPositivePreliminary(code)) {
+                socket.close();
+                throw Replies.storRefused(where, client, code, "STOR " + temp);
+            }
+        }
         if (socket == null) {
             if (offset > 0) {
                 client.setRestartOffset(offset);
