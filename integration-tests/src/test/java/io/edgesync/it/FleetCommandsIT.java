@@ -331,6 +331,69 @@ class FleetCommandsIT {
     }
 
     @Test
+    void theUplinkIsShownAndChangedLiveByBandwidthBudgetAndReloadConfig() throws Exception {
+        try (PyFtpd upstream = PyFtpd.start(dir.resolve("upstream"));
+             Mosquitto broker = Mosquitto.start(dir.resolve("broker"));
+             AgentProcess agent = agent("broker: " + broker.url(), upstream.port(), yaml -> yaml.replace(
+                     "    data-timeout: 5s\n", "    data-timeout: 5s\n    budget: {daily: 100KB}\n"
+                             + "    budget-exempt: [\"cams/cam/alarms/**\"]\n"))) {
+            Operator ops = new Operator(broker.port());
+            await().atMost(Duration.ofSeconds(20)).until(() -> agent.get("/health").statusCode() == 200);
+            JsonNode status = JSON.readTree(agent.get("/api/v1/status").body());
+            assertThat(status.path("uplink").path("bandwidth").path("limit").asText()).isEqualTo("off");
+            JsonNode day = status.path("upstreams").get(0).path("budget").get(0);
+            assertThat(day.path("period").asText()).isEqualTo("day");
+            assertThat(day.path("limitBytes").asLong()).isEqualTo(100_000);
+
+            JsonNode limited = ok(ops.request(A + "/cmd/bandwidth", "{\"limit\": \"1Mbit\", \"for\": \"10m\"}"));
+            assertThat(limited.path("agent").path("source").asText()).isEqualTo("override");
+            assertThat(limited.path("agent").path("limit").asText()).isEqualTo("1 Mbit/s");
+            error(ops.request(A + "/cmd/bandwidth", "{\"limit\": \"2Mb\"}"), "bad-arguments", "ambiguous");
+            error(ops.request(A + "/cmd/bandwidth", "{\"for\": \"1h\"}"), "bad-arguments", "'for' needs 'limit'");
+            error(ops.request(A + "/cmd/bandwidth", "{\"limit\": \"off\", \"for\": \"30d\"}"), "bad-arguments",
+                    "between 1s and 7d");
+            error(ops.request(A + "/cmd/budget", "{\"raise\": \"1MB\"}"), "bad-arguments", "'raise' needs 'upstream'");
+
+            for (int i = 0; i < 3; i++) {
+                assertThat(Devices.upload(agent.ftpPort, "cam", "cam-pw-secret", "", "f" + i + ".bin",
+                        Devices.randomBytes(40_000, i))).isEqualTo(226);
+            }
+            await().atMost(Duration.ofSeconds(20)).until(() -> JSON.readTree(agent.get("/api/v1/status").body())
+                    .path("upstreams").get(0).path("budget").get(0).path("state").asText().equals("exhausted"));
+            JsonNode hq = JSON.readTree(agent.get("/api/v1/status").body()).path("upstreams").get(0);
+            assertThat(hq.path("backlog").asLong()).as("the third waits for the budget").isEqualTo(1);
+            assertThat(Devices.upload(agent.ftpPort, "cam", "cam-pw-secret", "alarms", "door.json",
+                    Devices.randomBytes(40_000, 9))).isEqualTo(226);
+            await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(upstream.root()
+                    .resolve("in/cams/cam/alarms/door.json")));
+            assertThat(agent.get("/metrics").body())
+                    .contains("edgesync_budget_used_bytes{period=\"day\",upstream=\"hq\"}")
+                    .contains("edgesync_budget_alarms_total{level=\"exhausted\",period=\"day\",upstream=\"hq\"} 1.0");
+
+            JsonNode raised = ok(ops.request(A + "/cmd/budget", "{\"upstream\": \"hq\", \"raise\": \"100KB\"}"));
+            assertThat(raised.path("budgets").path("hq").get(0).path("raisedBytes").asLong()).isEqualTo(100_000);
+            await().atMost(Duration.ofSeconds(20)).until(() -> JSON.readTree(agent.get("/api/v1/status").body())
+                    .path("upstreams").get(0).path("backlog").asLong() == 0);
+
+            HttpResponse<String> back = agent.post("/api/v1/commands/bandwidth", "{\"limit\": \"schedule\"}");
+            assertThat(back.statusCode()).as(back.body()).isEqualTo(200);
+            assertThat(JSON.readTree(back.body()).path("result").path("agent").path("source").asText()).isEqualTo("none");
+
+            String original = Files.readString(agent.config);
+            Files.writeString(agent.config, original.replace("  retry-max: 2s\n", "  retry-max: 2s\n"
+                    + "  priorities: [{glob: \"cams/cam/alarms/**\", priority: 10}]\n")
+                    .replace("    budget: {daily: 100KB}\n", "    budget: {daily: 100KB}\n    bandwidth: 256KiB\n"));
+            JsonNode applied = ok(ops.request(A + "/cmd/reload-config", "{}"));
+            assertThat(applied.path("applied").toString()).contains("sync.priorities").contains("upstreams.hq.bandwidth");
+            status = JSON.readTree(agent.get("/api/v1/status").body());
+            assertThat(status.path("uplink").path("priorities").get(0).path("priority").asInt()).isEqualTo(10);
+            assertThat(status.path("upstreams").get(0).path("bandwidth").path("limit").asText())
+                    .isEqualTo("2.10 Mbit/s");
+            assertThat(status.toString()).doesNotContain(PyFtpd.PASSWORD);
+        }
+    }
+
+    @Test
     void withTokenForReadsTheStatusAndMetricsNeedTheTokenAndHealthDoesNot() throws Exception {
         String token = "  token: " + AgentProcess.TOKEN + "\n";
         try (AgentProcess agent = agent("broker: \"\"", PeerProcess.freePort(),
