@@ -5,9 +5,12 @@ in the same run on this machine, over loopback. Not a test: it asserts nothing a
     export JAVA_HOME=$(src/build/jdk-home) && ./mvnw -q -B package -DskipTests
     python3 integration-tests/bench/bench.py            # 3 runs per case (about 5 minutes)
     python3 integration-tests/bench/bench.py --quick    # 1 run, smaller sizes (about 2 minutes)
+    python3 integration-tests/bench/bench.py --cases B6 # the WAN-shaped link alone (about 17 minutes; --runs 1: 6)
 
 EDGESYNC_BENCH_JAVA_OPTS adds JVM flags to the agent's ({name} is the agent's name), e.g.
 "-XX:StartFlightRecording=filename=/tmp/{name}.jfr,settings=profile" to profile a case with JFR.
+EDGESYNC_BENCH_JAR runs another build of the agent than agent/target/edgesync-agent.jar (its lib/ folder
+must be beside it), e.g. a copy that a rebuild in progress cannot take away.
 EDGESYNC_BENCH_DIR moves the peers' and agents' files from /tmp/edgesync-bench (it must be on a disk, not
 tmpfs, and readable by edgesync-up); both sides always share it. On this project's CI-class machine
 creating a file under /tmp took 0.85 ms and 10 us under /work (ext4 without a journal skips every inode freed
@@ -28,15 +31,25 @@ Cases (each a median over the runs, with min-max):
      name upstream (vsftpd): p50, p99, max.
   B5 footprint: the agent with the systemd unit's JVM flags: time from process start to /health/ready, RSS
      and heap idle, RSS peak during B2 and B3.
+  B6 WAN-shaped link (only when named in --cases: it takes several minutes): a 40 ms round trip and 20 Mbit/s
+     up, made on loopback by wan.py (a relay: this kernel has no netem). 400 x 256 KiB + 2 x 32 MiB pushed
+     through it to vsftpd by edgesync (a backlog in the spool, as B3's, unwarmed: the link, not the CPU, is
+     the limit) vs lftp mirror -R --parallel=4 and rclone copy --transfers 4; and how busy the up-link was
+     while the 32 MiB files went. "B6 small": 1,000 x 4 KiB in 20 folders the same way, where round trips,
+     not the link's rate, set the time. "B6 limit": sync.bandwidth 2Mbit, 16 x 256 KiB + 8 MiB (about 50 s):
+     the throughput reached and the agent's CPU meanwhile.
   B7 ledger history: record, claim and status with 1,000 and with 1,000,000 delivered files in the ledger
      (synthetic rows, 40 days old), and the ledger file's size before and after ledger.history-keep prunes
      them (io.edgesync.agent.ledger.LedgerScaleBench, from the agent's test classes).
 
 The floors accepted for this machine (see README, Benchmark): B1 >= 0.9x vsftpd, B2 >= 0.45x vsftpd,
-B3 <= 1.3x lftp, B4 p99 < 50 ms, B5 idle RSS <= 96 MiB.
+B3 <= 1.3x lftp, B4 p99 < 50 ms, B5 idle RSS <= 96 MiB. B6's targets: <= 0.8x of the faster peer, link
+>= 90% busy, the limit within 5% at < 5% of a core.
 """
 import argparse, ftplib, io, json, os, pathlib, pwd, re, shutil, signal, socket, statistics, subprocess, sys
 import threading, time, urllib.request
+
+import wan  # beside this file
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 WORK = pathlib.Path(os.environ.get("EDGESYNC_BENCH_DIR", "/tmp/edgesync-bench"))
@@ -44,6 +57,7 @@ OUT = ROOT / "integration-tests/target/bench"
 UP_USER, UP_PASS = "edgesync-up", "up-secret"
 TOKEN = "bench-token-0123456789abcdef"
 WORKERS = 4
+JAR = pathlib.Path(os.environ.get("EDGESYNC_BENCH_JAR", ROOT / "agent/target/edgesync-agent.jar"))
 
 
 def free_port():
@@ -154,7 +168,7 @@ def unit_flags():
 class Agent:
     """The packaged agent with the systemd unit's JVM flags; upstream hq is vsftpd (or a closed port)."""
 
-    def __init__(self, name, upstream_port):
+    def __init__(self, name, upstream_port, sync=""):
         self.dir = WORK / name
         self.dir.mkdir(parents=True)
         self.ftp, self.http = free_port(), free_port()
@@ -169,7 +183,7 @@ ftp:
   users: [{{name: cam, password: cam-pw-bench, home: cam, perm: elradfmw}}]
 upstreams:
   - {{name: hq, url: "ftp://127.0.0.1:{upstream_port}/in", user: {UP_USER}, password: {UP_PASS}, workers: {WORKERS}}}
-sync: {{retry-initial: 200ms, retry-max: 1s}}
+sync: {{retry-initial: 200ms, retry-max: 1s{sync}}}
 disk: {{floor-bytes: 64MiB, floor-percent: 0}}
 retention: {{policy: until-floor}}
 http: {{bind: 127.0.0.1, port: {self.http}, token: {TOKEN}}}
@@ -178,10 +192,13 @@ http: {{bind: 127.0.0.1, port: {self.http}, token: {TOKEN}}}
         # EDGESYNC_BENCH_JAVA_OPTS adds flags after the unit's, e.g. a JFR recording for profiling
         extra = os.environ.get("EDGESYNC_BENCH_JAVA_OPTS", "").replace("{name}", name).split()
         self.proc = subprocess.Popen([java(), *unit_flags(), *extra, "--enable-native-access=ALL-UNNAMED", "-jar",
-                                      str(ROOT / "agent/target/edgesync-agent.jar"), "--config",
-                                      str(self.dir / "edgesync.yaml")],
+                                      str(JAR), "--config", str(self.dir / "edgesync.yaml")],
                                      stdout=open(self.dir / "agent.log", "w"), stderr=subprocess.STDOUT)
-        wait_until("agent /health/live", lambda: self.get("/health/live").status == 200, 60, 0.01)
+        wait_until("agent /health/live", lambda: self.proc.poll() is not None or self.get("/health/live").status == 200,
+                   60, 0.01)
+        if self.proc.poll() is not None:  # e.g. a setting this build does not know
+            self.stop()
+            raise AgentExited((self.dir / "agent.log").read_text())
         self.ready_s = time.time() - self.t0
 
     def get(self, path):
@@ -229,6 +246,10 @@ http: {{bind: 127.0.0.1, port: {self.http}, token: {TOKEN}}}
         shutil.copy(self.dir / "agent.log", OUT / (self.dir.name + ".log"))  # kept for reading afterwards
 
 
+class AgentExited(Exception):
+    """The agent ended instead of starting; the message is its log."""
+
+
 class RssSampler:
     """The agent's peak RSS while a case runs, sampled every 100 ms."""
 
@@ -244,12 +265,12 @@ class RssSampler:
         self.running = False; self.thread.join(); return self.peak
 
 
-def make_tree(path, small=2000, folders=20, large=0, large_mib=256):
+def make_tree(path, small=2000, folders=20, large=0, large_mib=256, small_kib=4):
     path.mkdir(parents=True)
     for d in range(folders):
         (path / f"d{d:02}").mkdir()
     for i in range(small):
-        (path / f"d{i % folders:02}" / f"f{i:04}.jpg").write_bytes(os.urandom(4096))
+        (path / f"d{i % folders:02}" / f"f{i:04}.jpg").write_bytes(os.urandom(small_kib << 10))
     for i in range(large):
         with open(path / f"big{i}.bin", "wb") as f:
             for _ in range(large_mib):
@@ -266,18 +287,18 @@ def count_final(path):
     return sum(1 for _, _, files in os.walk(path) for f in files if not f.startswith(".edgesync-"))
 
 
-def make_backlog(agent, tree, n):
-    """Pauses the agent's upstream and uploads tree's n files into it as b3/: a backlog waiting in the spool."""
+def make_backlog(agent, tree, n, folder="b3"):
+    """Pauses the agent's upstream and uploads tree's n files into it as folder/: a backlog waiting in the spool."""
     agent.command("pause")
-    lftp_mirror(tree, agent.ftp, "cam", "cam-pw-bench", "b3", 8)
+    lftp_mirror(tree, agent.ftp, "cam", "cam-pw-bench", folder, 8)
     wait_until("backlog recorded", lambda: agent.status()["upstreams"][0]["backlog"] == n, 30)
 
 
-def deliver_backlog(agent, vs, n):
-    """Resumes the upstream; returns once all n files of b3/ are final upstream (watched on vsftpd's disk,
+def deliver_backlog(agent, vs, n, folder="b3"):
+    """Resumes the upstream; returns once all n files of folder/ are final upstream (watched on vsftpd's disk,
     not by asking the agent)."""
     agent.command("resume")
-    wait_until("backlog delivered", lambda: count_final(vs.root / "in/cam/b3") == n, 600, 0.02)
+    wait_until("backlog delivered", lambda: count_final(vs.root / "in/cam" / folder) == n, 600, 0.02)
 
 
 def lftp_mirror(src, port, user, password, target, parallel):
@@ -429,13 +450,131 @@ def fmt(values, unit, digits=0):
     return f"{med:.{digits}f} {unit} ({min(values):.{digits}f}-{max(values):.{digits}f})"
 
 
+B6_RTT_MS, B6_UP_MBIT = 40, 20
+B6_LIMIT, B6_LIMIT_BYTES_S = "2Mbit", 250_000  # SI, as sync.bandwidth reads it
+
+
+def wan_push(vs, runs, quick, case="b6", small_kib=256, large=2):
+    """B6: one backlog pushed through the WAN relay by edgesync, lftp and rclone, each into an emptied vsftpd
+    through a relay of its own (so each run's counters are its alone). Returns the table's rows. With
+    small_kib=4 and large=0 ("B6 small"): 1,000 x 4 KiB, where round trips, not the link's rate, set the time."""
+    if large:
+        small, large_mib = (100, 8) if quick else (400, 32)
+    else:
+        small, large_mib = (250, 0) if quick else (1000, 0)
+    tree = make_tree(WORK / (case + "-tree"), small=small, large=large, large_mib=large_mib, small_kib=small_kib)
+    n = count_files(tree)
+    obscured = run(["rclone", "obscure", UP_PASS]).strip()
+    times = {"edgesync": [], "lftp": [], "rclone": []}
+    busy = {tool: [] for tool in times}
+
+    def peer(tool, push):
+        vs.clear()
+        link = wan.Link(vs.port, B6_RTT_MS, B6_UP_MBIT)
+        try:
+            times[tool].append(timed(lambda: push(link.port), tree))
+            stats = link.stats()
+        finally:
+            link.stop()
+        assert count_files(vs.root / case) == n, (tool, count_files(vs.root / case))
+        return stats
+
+    def measured(tool, stats):
+        # the link's utilisation during the large files: the up-link's bytes over the time when at least one of
+        # them was on the wire (whatever else went meanwhile counts too: it is how busy the link was)
+        big = [(first, last) for first, last, _ in wan.transfers(stats, (large_mib << 20) // 2)] if large else []
+        busy[tool].append(100 * wan.utilisation(stats, big) if big else float("nan"))
+        sent = wan.transfers(stats)
+        overall = wan.utilisation(stats, [(min(t[0] for t in sent), max(t[1] for t in sent))])
+        say(case.upper() + " %s: %.1f s, link busy %.1f%% during the large files, %.1f%% from the first data byte to the last; "
+            "relay: %d PASV, %d EPSV, %d data connections, %.1f CPU s" % (
+                tool, times[tool][-1], busy[tool][-1], 100 * overall, stats["passive"]["PASV"],
+                stats["passive"]["EPSV"], len(stats["data"]), stats["cpu_s"]))
+
+    for r in range(runs):
+        measured("lftp", peer("lftp", lambda port: lftp_mirror(tree, port, UP_USER, UP_PASS, case, WORKERS)))
+        measured("rclone", peer("rclone", lambda port: run(
+            ["rclone", "copy", str(tree), ":ftp:" + case, "--ftp-host", "127.0.0.1", "--ftp-port", str(port),
+             "--ftp-user", UP_USER, "--ftp-pass", obscured, "--transfers", str(WORKERS), "--checkers", str(WORKERS)])))
+        vs.clear()
+        link = wan.Link(vs.port, B6_RTT_MS, B6_UP_MBIT)
+        agent = Agent(f"agent-wan-{case}-{r}", link.port)
+        try:
+            # not warmed as in B3: on this link the agent waits for the network, not for the JIT
+            make_backlog(agent, tree, n, case)
+            settle(agent.spool() / case)
+            t = time.perf_counter()
+            deliver_backlog(agent, vs, n, case)
+            times["edgesync"].append(time.perf_counter() - t)
+            stats = link.stats()
+        finally:
+            agent.stop()
+            link.stop()
+        discard(agent.dir)
+        measured("edgesync", stats)
+    best = min(statistics.median(times["lftp"]), statistics.median(times["rclone"]))
+    label = "%s WAN %d ms RTT, %d Mbit/s up: %d x %d KiB%s, %d workers" % (
+        case.upper(), B6_RTT_MS, B6_UP_MBIT, small, small_kib, " + %d x %d MiB" % (large, large_mib) if large else "",
+        WORKERS)
+    rows = [(label, fmt(times["edgesync"], "s", 1),
+             "lftp %s; rclone %s" % (fmt(times["lftp"], "s", 1), fmt(times["rclone"], "s", 1)),
+             "%.2fx" % (statistics.median(times["edgesync"]) / best), "<= 0.8x of the faster")]
+    if large:
+        rows.append(("B6 link busy while the 2 x %d MiB go" % large_mib, fmt(busy["edgesync"], "%"),
+                     "lftp %s; rclone %s" % (fmt(busy["lftp"], "%"), fmt(busy["rclone"], "%")), "", ">= 90%"))
+    return rows
+
+
+def wan_limit(vs):
+    """B6 limit: the agent with sync.bandwidth pushes a backlog through the WAN relay, which is 10x faster than
+    the limit. Returns the table's row."""
+    label = "B6 limit sync.bandwidth %s: 16 x 256 KiB + 8 MiB" % B6_LIMIT
+    tree = make_tree(WORK / "b6-limit-tree", small=16, folders=4, large=1, large_mib=8, small_kib=256)
+    n = count_files(tree)
+    vs.clear()
+    link = wan.Link(vs.port, B6_RTT_MS, B6_UP_MBIT)
+    try:
+        try:
+            agent = Agent("agent-wan-limit", link.port, sync=', bandwidth: "%s"' % B6_LIMIT)
+        except AgentExited as e:
+            why = ("the built agent does not know sync.bandwidth" if "sync.bandwidth" in str(e) else
+                   "the agent did not start: " + str(e).strip().splitlines()[-1][:200])
+            say("B6 limit skipped: " + why)
+            return (label, "skipped: " + why, "", "", "within 5%; CPU < 5% of a core")
+        try:
+            make_backlog(agent, tree, n, "b6-limit")
+            settle(agent.spool() / "b6-limit")
+            t, cpu = time.perf_counter(), agent.cpu_s()
+            deliver_backlog(agent, vs, n, "b6-limit")
+            wall, cpu = time.perf_counter() - t, agent.cpu_s() - cpu
+            stats = link.stats()
+        finally:
+            agent.stop()
+        discard(agent.dir)
+    finally:
+        link.stop()
+    # from the first data byte on the link to the last, as the relay saw them: logins and the wait for the
+    # last 226 left out
+    sent = wan.transfers(stats)
+    first, last = min(t[0] for t in sent), max(t[1] for t in sent)
+    rate = sum(t[2] for t in sent) / (last - first)
+    say("B6 limit: %d bytes in %.1f s from the first data byte to the last (%.1f s from resume), %.0f bytes/s; "
+        "agent %.2f CPU s" % (sum(t[2] for t in sent), last - first, wall, rate, cpu))
+    return (label, "%.3f Mbit/s; agent CPU %.1f%% of a core" % (rate * 8 / 1e6, 100 * cpu / wall), "",
+            "%.3fx of %s" % (rate / B6_LIMIT_BYTES_S, B6_LIMIT), "within 5%; CPU < 5% of a core")
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--quick", action="store_true", help="1 run per case, 256 MiB for B1, 20 s for B4, B3 small only")
+    ap.add_argument("--quick", action="store_true", help="1 run per case, 256 MiB for B1, 20 s for B4, B3 small only, "
+                                                          "B6 100 x 256 KiB + 2 x 8 MiB")
     ap.add_argument("--runs", type=int, default=None)
-    ap.add_argument("--cases", default="B1,B2,B3,B4,B7", help="which of B1-B4, B7 to run (B5 is measured beside them)")
+    ap.add_argument("--cases", default="B1,B2,B3,B4,B7",
+                    help="which of B1-B4, B6, B7 to run (B5 is measured beside them; B6 only when named)")
     args = ap.parse_args()
     cases = set(args.cases.upper().split(","))
+    if cases - {"B1", "B2", "B3", "B4", "B6", "B7"}:
+        ap.error("unknown case(s): " + ",".join(sorted(cases - {"B1", "B2", "B3", "B4", "B6", "B7"})))
     runs = args.runs or (1 if args.quick else 3)
     b1_mib = 256 if args.quick else 1024
     b4_seconds = 20 if args.quick else 60
@@ -597,10 +736,16 @@ def main():
                      "", "", "p99 < 50 ms (floor)"))
         agent.stop()
 
+    if "B6" in cases:
+        say("B6: a WAN-shaped link")
+        rows += wan_push(vs, runs, args.quick)
+        rows += wan_push(vs, runs, args.quick, "b6-small", small_kib=4, large=0)
+        rows.append(wan_limit(vs))
+
     if "B7" in cases:
         say('B7: ledger history')
         large = 100_000 if args.quick else 1_000_000
-        out = run([java(), "-cp", "%s:%s" % (ROOT / "agent/target/edgesync-agent.jar", ROOT / "agent/target/test-classes"),
+        out = run([java(), "-cp", "%s:%s" % (JAR, ROOT / "agent/target/test-classes"),
                    "io.edgesync.agent.ledger.LedgerScaleBench", str(WORK / "ledger"), str(large)])
         for line in out.splitlines():
             cells = [c.strip() for c in line.strip().strip("|").split("|")]

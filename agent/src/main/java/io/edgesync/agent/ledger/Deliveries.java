@@ -29,7 +29,8 @@ public final class Deliveries {
      * first within a priority. The unary {@code +} keeps SQLite off the due-time index: with it, the planner
      * took every due row and sorted them for the {@code ORDER BY} (0.74 ms a claim with 2,000 owed); walking
      * the priority index in order stops at the first due row (8.5 µs). Parameters: upstream, now, size below
-     * (large-file admission), size below unless exempt (the budget left).
+     * (large-file admission), size below unless exempt (the budget left). A delivery not ranked yet waits for
+     * the claim that ranks it (a resync may queue more than one claim ranks).
      */
     static final String CLAIM = claim("ORDER BY d.priority DESC, d.id");
     /** As {@link #CLAIM}, oldest first whatever the priority, among deliveries queued before the last parameter. */
@@ -41,7 +42,7 @@ public final class Deliveries {
                        f.file_key, f.mtime_ns, d.priority, d.exempt
                 FROM deliveries d JOIN files f ON f.id = d.file_id
                 WHERE d.upstream = ? AND d.state = 'pending' AND +d.next_attempt_at <= ? AND f.size < ?
-                  AND (d.exempt = 1 OR f.size < ?) AND f.published = 1
+                  AND (d.exempt = 1 OR f.size < ?) AND f.published = 1 AND d.classified = 1
                   AND NOT EXISTS (SELECT 1 FROM deliveries a JOIN files af ON af.id = a.file_id
                                   WHERE a.upstream = d.upstream AND a.state = 'active' AND af.path = f.path)
                 """ + order + " LIMIT 1";
