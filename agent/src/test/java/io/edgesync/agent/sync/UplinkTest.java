@@ -54,14 +54,7 @@ class UplinkTest {
     }
 
     private ReceivedFile spoolFile(AgentConfig config, String path, int size) throws Exception {
-        Path file = config.agent().spoolDir().resolve(path);
-        Files.createDirectories(file.getParent());
-        byte[] body = new byte[size];
-        new java.util.Random(path.hashCode()).nextBytes(body);
-        Files.write(file, body);
-        return new ReceivedFile(path, size,
-                java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(body)),
-                Clock.systemUTC().instant(), "cam", "127.0.0.1").withStamp(io.edgesync.agent.ledger.SpoolStamp.read(file));
+        return SpoolFiles.write(config, path, size, path.hashCode());
     }
 
     private void owe(AgentConfig config, String path, int size) throws Exception {
