@@ -78,6 +78,9 @@ public record BandwidthSchedule(String text, List<Entry> entries, long otherwise
      */
     public static BandwidthSchedule parse(String key, String text) {
         String trimmed = text == null ? "" : text.trim();
+        if (trimmed.equalsIgnoreCase("false")) {
+            trimmed = "off"; // YAML 1.1 reads an unquoted off as the boolean false
+        }
         if (trimmed.isEmpty()) {
             throw ConfigException.of(key, text, ALLOWED);
         }
@@ -126,7 +129,14 @@ public record BandwidthSchedule(String text, List<Entry> entries, long otherwise
      * @throws ConfigException naming what is wrong, under {@code key}
      */
     public static long parseRate(String key, String rate) {
-        return rate(key, rate, "", rate.trim());
+        try {
+            return rate(key, rate, "", rate.trim());
+        } catch (ConfigException e) {
+            // the same problem without the schedule's syntax, which a single rate does not take
+            throw ConfigException.of(key, rate, e.problems().getFirst().replace("; " + ALLOWED, "")
+                    .replaceFirst("^.*? is not valid; ", "") + "; allowed: a rate such as 2Mbit, 512kbit or 256KiB,"
+                    + " or off");
+        }
     }
 
     private static long rate(String key, String text, String where, String rate) {

@@ -15,13 +15,15 @@ import java.util.Optional;
  */
 public record BudgetSettings(long daily, long monthly, int resetDay, LocalTime resetTime, Optional<ZoneId> zone) {
     public static final BudgetSettings NONE = new BudgetSettings(0, 0, 1, LocalTime.MIDNIGHT, Optional.empty());
+    /** Largest budget a period may have, raises included (so that no count or share of it overflows). */
+    public static final long MAX_BYTES = 1L << 50;
 
     public BudgetSettings {
-        if (daily < 0) {
-            throw ConfigException.of("budget.daily", daily, "allowed: a size such as 500MB (0 = none)");
+        if (daily < 0 || daily > MAX_BYTES) {
+            throw ConfigException.of("budget.daily", daily, "allowed: a size such as 500MB, at most 1PiB (0 = none)");
         }
-        if (monthly < 0) {
-            throw ConfigException.of("budget.monthly", monthly, "allowed: a size such as 20GB (0 = none)");
+        if (monthly < 0 || monthly > MAX_BYTES) {
+            throw ConfigException.of("budget.monthly", monthly, "allowed: a size such as 20GB, at most 1PiB (0 = none)");
         }
         if (resetDay < 1 || resetDay > 28) {
             throw ConfigException.of("budget.reset-day", resetDay, "allowed: 1-28, the day of the month a monthly"

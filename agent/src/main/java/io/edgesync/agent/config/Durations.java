@@ -13,6 +13,9 @@ public final class Durations {
 
     public static Duration parse(String text) {
         String t = text.trim().toLowerCase(Locale.ROOT);
+        if (t.equals("0")) {
+            return Duration.ZERO; // "0 = never" needs no unit
+        }
         if (t.startsWith("p")) {
             try {
                 return Duration.parse(t.toUpperCase(Locale.ROOT));

@@ -4,7 +4,8 @@ import java.util.Locale;
 
 /** Reads byte sizes as operators write them: {@code 1048576}, {@code 512KiB}, {@code 256MiB}, {@code 2GiB}, {@code 100MB}. */
 public final class Sizes {
-    public static final String ALLOWED = "allowed: a number of bytes, optionally with KiB, MiB, GiB, KB, MB or GB (e.g. 256MiB)";
+    public static final String ALLOWED = "allowed: a number of bytes, optionally with KiB, MiB, GiB, kB, MB or GB"
+            + " (e.g. 256MiB; 'Mb' is refused: bits or bytes?)";
 
     private Sizes() {
     }
@@ -19,7 +20,12 @@ public final class Sizes {
             throw new IllegalArgumentException(text);
         }
         long n = Long.parseLong(t.substring(0, split));
-        long unit = switch (t.substring(split).trim().toLowerCase(Locale.ROOT)) {
+        String written = t.substring(split).trim();
+        if (written.length() == 2 && written.charAt(1) == 'b') {
+            // 8Mb: megabits or megabytes? A data budget read as bytes would be 8 times what was meant
+            throw new IllegalArgumentException(text + " is ambiguous: write " + written.charAt(0) + "B for bytes");
+        }
+        long unit = switch (written.toLowerCase(Locale.ROOT)) {
             case "", "b" -> 1L;
             case "kib", "k" -> 1L << 10;
             case "mib", "m" -> 1L << 20;

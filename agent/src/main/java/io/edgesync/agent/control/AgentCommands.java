@@ -101,7 +101,7 @@ public final class AgentCommands {
                 new Command("budget", "show the data budgets, or raise one for its current period", List.of(
                         optional("upstream", STRING, "an upstream's name; required with raise"),
                         optional("raise", STRING, "bytes to add, e.g. 500MB; absent: only show"),
-                        optional("period", STRING, "day or month; absent: each the upstream has")),
+                        optional("period", STRING, "day or month; absent: each the upstream has (raised, or shown)")),
                         this::budget),
                 new Command("disk", "free space of the data folder and the spool's size", List.of(), args -> disk())));
     }
@@ -122,7 +122,7 @@ public final class AgentCommands {
                 } catch (IllegalArgumentException e) {
                     throw CommandException.badArguments("'for': " + io.edgesync.agent.config.Durations.ALLOWED);
                 }
-                if (duration.isNegative() || duration.isZero() || duration.compareTo(MAX_OVERRIDE) > 0) {
+                if (duration.compareTo(Duration.ofSeconds(1)) < 0 || duration.compareTo(MAX_OVERRIDE) > 0) {
                     throw CommandException.badArguments("'for' must be between 1s and 7d (an override is temporary;"
                             + " a lasting limit belongs in the configuration)");
                 }
@@ -155,9 +155,7 @@ public final class AgentCommands {
         if (period.isPresent() && !List.of("day", "month").contains(period.get())) {
             throw CommandException.badArguments("'period' is day or month");
         }
-        if (raise.isEmpty() && period.isPresent()) {
-            throw CommandException.badArguments("'period' needs 'raise': the bytes to add to it");
-        }
+
         if (raise.isPresent()) {
             if (upstream.isEmpty()) {
                 throw CommandException.badArguments("'raise' needs 'upstream': whose budget to raise");
@@ -185,7 +183,10 @@ public final class AgentCommands {
                 }
             }
         }
-        return Map.of("budgets", sync.budgets(upstream));
+        Map<String, List<io.edgesync.agent.sync.BudgetState>> shown = new LinkedHashMap<>();
+        sync.budgets(upstream).forEach((name, periods) -> shown.put(name, periods.stream()
+                .filter(b -> period.isEmpty() || b.period().equals(period.get())).toList()));
+        return Map.of("budgets", shown);
     }
 
     private Optional<String> knownUpstream(CommandArgs args) throws CommandException {

@@ -178,6 +178,32 @@ public final class Deliveries {
         }
     }
 
+    /** A delivery that waits for the budget: the first of its upstream that is due, not exempt, and too large. */
+    public record Waiting(long id, String path, long size) {
+    }
+
+    /** The first due delivery (in claim order) that is not exempt and not smaller than {@code left} bytes. */
+    public Optional<Waiting> firstNotFitting(String upstream, Instant now, long left) throws LedgerException {
+        return database.read("waiting for the budget of " + upstream, db -> Rows.list(db, """
+                SELECT d.id, f.path, f.size FROM deliveries d JOIN files f ON f.id = d.file_id
+                WHERE d.upstream = ? AND d.state = 'pending' AND d.classified = 1 AND d.exempt = 0
+                  AND +d.next_attempt_at <= ? AND f.size >= ?
+                ORDER BY d.priority DESC, d.id LIMIT 1""", rs -> new Waiting(rs.getLong(1), rs.getString(2), rs.getLong(3)),
+                upstream, now.toEpochMilli(), left).stream().findFirst());
+    }
+
+    /** Says why a pending delivery waits (its {@code error} in {@code queue}; cleared when it is delivered). */
+    public void noteWaiting(long deliveryId, String why) throws LedgerException {
+        database.writeRelaxed("note why " + deliveryId + " waits", db -> {
+            try (PreparedStatement st = db.prepareStatement("UPDATE deliveries SET last_error = ? WHERE id = ?"
+                    + " AND state = 'pending' AND (last_error IS NULL OR last_error <> ?)")) {
+                Rows.bind(st, why, deliveryId, why);
+                st.executeUpdate();
+            }
+            return null;
+        });
+    }
+
     /**
      * {@code sync.priorities} or {@code budget-exempt} changed: the upstream's deliveries still owed are ranked
      * again by its next claim.

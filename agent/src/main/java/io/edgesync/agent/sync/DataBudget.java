@@ -21,7 +21,8 @@ import java.util.function.LongSupplier;
 
 /**
  * One upstream's data budgets ({@code upstreams[].budget}): bytes on the wire counted per day and per month in
- * the ledger (so a restart forgets nothing but the last second's), alarms at 80% and 100% once per period,
+ * the ledger (so a restart forgets nothing but the last second's), alarms at 80% and 100% once per period
+ * (a raise re-arms them),
  * and what is left, which the workers' claims respect: a file starts only if its size fits in what is left
  * less what the transfers running now may still send, unless it is exempt ({@code budget-exempt}). So a
  * budget is overrun by no more than resends and protocol. Bytes are counted as the wire carries them,
@@ -34,7 +35,7 @@ final class DataBudget {
     static final long SEGMENT = 1_448;
     static final long HEADERS = 52;
     private static final long SAVE_BYTES = 1L << 20;
-    private static final long SAVE_NANOS = 2_000_000_000L;
+    private static final long SAVE_NANOS = 1_000_000_000L;
 
     private final String upstream;
     private final Ledger ledger;
@@ -101,13 +102,43 @@ final class DataBudget {
         List<AgentEvent> alarms;
         synchronized (this) {
             save();
+            Map<String, Account> before = new LinkedHashMap<>(accounts);
             settings = next;
             zone = next.zone().orElse(defaultZone);
             accounts.clear();
             current();
+            carryOver(before);
             alarms = alarms();
         }
         alarms.forEach(events::publish);
+    }
+
+    /**
+     * A new reset time, day or zone moved a period's start: what the period before counted (and raised) is
+     * carried over in full, for the bytes were sent and most of them within the new period. A budget errs
+     * towards waiting, not towards the bill.
+     */
+    private void carryOver(Map<String, Account> before) {
+        for (Account now : accounts.values()) {
+            Account was = before.get(now.period);
+            if (was == null || was.startsAt.equals(now.startsAt) || was.used <= now.used && was.raised <= now.raised) {
+                continue;
+            }
+            long used = Math.max(0, was.used - now.used);
+            long raised = Math.max(0, was.raised - now.raised);
+            try {
+                ledger.budgets().add(upstream, now.period, now.startsAt, used, raised, Math.max(now.alerted, was.alerted));
+                now.used += used;
+                now.raised += raised;
+                now.alerted = Math.max(now.alerted, was.alerted);
+                now.savedAlerted = now.alerted;
+                LOG.log(System.Logger.Level.INFO, "upstream {0}: the {1} budget now begins at {2}; the {3} bytes counted"
+                        + " since {4} count in it", upstream, now.period, now.startsAt, was.used, was.startsAt);
+            } catch (LedgerException e) {
+                LOG.log(System.Logger.Level.WARNING, "upstream {0}: cannot carry the {1} budget''s count over to its new"
+                        + " period: {2}", upstream, now.period, e.getMessage());
+            }
+        }
     }
 
     /** Bytes that may still start: the least any period has left, less what running transfers reserved. */
@@ -196,6 +227,10 @@ final class DataBudget {
                         ? "daily" : "monthly") + " budget" + (accounts.isEmpty() ? "" : "; it has: "
                         + String.join(", ", accounts.keySet())));
             }
+            if (bytes > BudgetSettings.MAX_BYTES - a.allowed()) {
+                throw new IllegalArgumentException("the " + period + " budget of " + upstream + " would exceed 1PiB;"
+                        + " it is " + a.allowed() + " bytes now");
+            }
             ledger.budgets().add(upstream, a.period, a.startsAt, 0, bytes, a.alerted);
             a.raised += bytes;
             a.blocked = false;
@@ -224,6 +259,20 @@ final class DataBudget {
             }
         }
         alarms.forEach(events::publish);
+    }
+
+    /**
+     * Why a file of {@code size} bytes waits: the period with the least left, and whether it would fit in that
+     * period's whole budget at all.
+     */
+    synchronized Optional<String> whyWaiting(long size) {
+        current();
+        return accounts.values().stream().min(java.util.Comparator.comparingLong(a -> a.allowed() - a.used))
+                .map(a -> size >= a.allowed()
+                        ? "larger than the whole " + a.period + " budget of " + upstream + " (" + a.allowed()
+                                + " bytes): it waits until the budget command raises that, or budget-exempt takes it"
+                        : "waits for the " + a.period + " budget of " + upstream + ": " + size + " bytes, "
+                                + Math.max(0, a.allowed() - a.used - reserved) + " left until " + a.resetsAt);
     }
 
     /** When the next period begins, if any budget is set (waiting deliveries may go then). */
@@ -282,8 +331,10 @@ final class DataBudget {
         Instant at = clock.instant();
         for (Account a : accounts.values()) {
             int level = a.level();
+            boolean mostUsed = a.used * 10 >= a.allowed() * 8;
             for (int step : new int[] {80, 100}) {
-                if (a.alerted < step && level >= step) {
+                // a due file that does not fit exhausts the period without 80% of it used: no warning then
+                if (a.alerted < step && level >= step && (step == 100 || mostUsed)) {
                     String name = step == 100 ? "exhausted" : "warning";
                     alarms.add(new AgentEvent.BudgetAlarm("", upstream, a.period, name, a.used, a.allowed(), a.resetsAt,
                             at));

@@ -41,6 +41,7 @@ public final class SyncService implements Arrivals.Listener {
     private final Bandwidth agentBandwidth;
     private volatile Metrics metrics;
     private volatile AgentConfig.Sync settings;
+    private final java.util.Set<String> budgetGauges = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public SyncService(AgentConfig config, Routing routing, Ledger ledger, EventSink events, Clock clock) {
         this.settings = config.sync();
@@ -380,11 +381,14 @@ public final class SyncService implements Arrivals.Listener {
         }
     }
 
-    /** Each budget's gauges (registering one twice is harmless); a budget removed by a reload reads NaN. */
+    /** Each budget's gauges, once each; a budget removed by a reload reads NaN. */
     private void registerBudgetGauges(Metrics metrics) {
         for (UpstreamSync upstream : upstreams) {
             for (BudgetState period : upstream.budget()) {
                 String p = period.period();
+                if (!budgetGauges.add(upstream.name() + "/" + p)) {
+                    continue;
+                }
                 metrics.gauge("edgesync.budget.used.bytes", "Bytes sent to the upstream in the budget's current period",
                         upstream, u -> budgetOf(u, p).map(b -> (double) b.usedBytes()).orElse(Double.NaN),
                         "upstream", upstream.name(), "period", p);

@@ -83,6 +83,8 @@ final class UpstreamSync {
     private final LinkPace pace;
     private volatile Ranking ranking;
     private final AtomicLong claims = new AtomicLong();
+    /** Deliveries already logged as larger than a whole budget period (once each; in memory). */
+    private final java.util.Set<Long> toldTooLarge = ConcurrentHashMap.newKeySet();
 
     /**
      * How this upstream's deliveries rank: {@code sync.priorities}, its {@code budget-exempt} globs, and when a
@@ -669,6 +671,17 @@ final class UpstreamSync {
             boolean fits = ledger.deliveries().nextDue(settings.name(), left).filter(t -> !t.isAfter(now)).isPresent();
             if (due && !fits) {
                 budget.blocked();
+                Optional<Deliveries.Waiting> waiting = ledger.deliveries().firstNotFitting(settings.name(), now, left);
+                if (waiting.isPresent()) {
+                    Optional<String> why = budget.whyWaiting(waiting.get().size());
+                    if (why.isPresent()) {
+                        ledger.deliveries().noteWaiting(waiting.get().id(), why.get());
+                        if (why.get().startsWith("larger") && toldTooLarge.add(waiting.get().id())) {
+                            LOG.log(System.Logger.Level.WARNING, "{0} ({1} bytes) is {2}", waiting.get().path(),
+                                    waiting.get().size(), why.get());
+                        }
+                    }
+                }
             }
         } catch (LedgerException e) {
             LOG.log(System.Logger.Level.WARNING, "upstream {0}: cannot read the ledger: {1}", settings.name(),

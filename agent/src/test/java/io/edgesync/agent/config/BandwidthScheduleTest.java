@@ -48,6 +48,8 @@ class BandwidthScheduleTest {
         assertThat(BandwidthSchedule.parse("k", "2Mbit").rateAt(at(7, 3, 0))).isEqualTo(MBIT2);
         assertThat(BandwidthSchedule.show(MBIT2)).isEqualTo("2 Mbit/s");
         assertThat(BandwidthSchedule.show(0)).isEqualTo("off");
+        assertThatThrownBy(() -> BandwidthSchedule.parseRate("limit", "Mon 2Mbit")).hasMessageContaining("limit")
+                .hasMessageNotContaining("schedule");
     }
 
     @Test

@@ -175,6 +175,10 @@ class ConfigLoaderTest {
                 .anySatisfy(p -> assertThat(p).startsWith("upstreams.0.budget.reset-day: '31'"));
         assertThat(problems(upstream.formatted(", budget-exempt: [\"alarms/**\"]")).problems())
                 .anySatisfy(p -> assertThat(p).startsWith("upstreams.0.budget-exempt:").contains("has none"));
+        assertThat(problems(upstream.formatted(", budget: {daily: 8Mb}")).problems())
+                .anySatisfy(p -> assertThat(p).startsWith("upstreams.0.budget.daily: '8Mb'").contains("bits or bytes"));
+        assertThat(load(upstream.formatted(", bandwidth: off")).upstreams().getFirst().bandwidth().limits())
+                .as("YAML reads an unquoted off as false").isFalse();
         assertThat(problems(upstream.formatted(", bandwidth: 2Mb")).problems())
                 .anySatisfy(p -> assertThat(p).startsWith("upstreams.0.bandwidth: '2Mb'").contains("ambiguous"));
     }
