@@ -391,7 +391,8 @@ public final class ConfigLoader {
                 duration(node, "control-timeout", Duration.ofSeconds(30)),
                 duration(node, "data-timeout", Duration.ofSeconds(60)),
                 strings(node, "include", List.of("**")), caFile(node), bool(node, "implicit-tls", false),
-                schedule(node, "bandwidth"), budget(node), strings(node, "budget-exempt", List.of()));
+                schedule(node, "bandwidth"), budget(node), strings(node, "budget-exempt", List.of()),
+                strings(node, "exclude", List.of()));
     }
 
     private BandwidthSchedule schedule(Config node, String key) {

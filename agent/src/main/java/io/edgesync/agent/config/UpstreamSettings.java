@@ -23,18 +23,20 @@ import java.util.Locale;
  * @param bandwidth this upstream's limit, shared by its workers (and within {@code sync.bandwidth})
  * @param budget bytes a day or month the link may carry to this upstream
  * @param budgetExempt globs of files that go even when the budget is spent (alarms)
+ * @param exclude globs on the spool path of files this upstream does not receive, whatever {@code include} says
  */
 public record UpstreamSettings(String name, URI url, String user, Secret password, int workers,
                                Duration connectTimeout, Duration controlTimeout, Duration dataTimeout,
                                List<String> include, Optional<Path> caFile, boolean implicitTls,
-                               BandwidthSchedule bandwidth, BudgetSettings budget, List<String> budgetExempt) {
+                               BandwidthSchedule bandwidth, BudgetSettings budget, List<String> budgetExempt,
+                               List<String> exclude) {
 
     /** Without limits: no bandwidth limit, no budget. */
     public UpstreamSettings(String name, URI url, String user, Secret password, int workers, Duration connectTimeout,
                             Duration controlTimeout, Duration dataTimeout, List<String> include, Optional<Path> caFile,
                             boolean implicitTls) {
         this(name, url, user, password, workers, connectTimeout, controlTimeout, dataTimeout, include, caFile,
-                implicitTls, BandwidthSchedule.OFF, BudgetSettings.NONE, List.of());
+                implicitTls, BandwidthSchedule.OFF, BudgetSettings.NONE, List.of(), List.of());
     }
 
     public UpstreamSettings {
@@ -72,6 +74,14 @@ public record UpstreamSettings(String name, URI url, String user, Secret passwor
                 FileSystems.getDefault().getPathMatcher("glob:" + include.get(i));
             } catch (RuntimeException e) {
                 throw ConfigException.of("include." + i, include.get(i), "allowed: a glob such as cameras/**");
+            }
+        }
+        exclude = List.copyOf(exclude);
+        for (int i = 0; i < exclude.size(); i++) {
+            try {
+                FileSystems.getDefault().getPathMatcher("glob:" + exclude.get(i));
+            } catch (RuntimeException e) {
+                throw ConfigException.of("exclude." + i, exclude.get(i), "allowed: a glob such as **/*.tmp");
             }
         }
         budgetExempt = List.copyOf(budgetExempt);
@@ -129,6 +139,6 @@ public record UpstreamSettings(String name, URI url, String user, Secret passwor
      */
     public UpstreamSettings withoutLiveSettings() {
         return new UpstreamSettings(name, url, "-", Secret.of(""), workers, connectTimeout, controlTimeout, dataTimeout,
-                include, caFile, implicitTls);
+                include, caFile, implicitTls, BandwidthSchedule.OFF, BudgetSettings.NONE, List.of(), exclude);
     }
 }

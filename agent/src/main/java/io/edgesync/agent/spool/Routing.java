@@ -8,8 +8,8 @@ import java.nio.file.PathMatcher;
 import java.util.List;
 
 /**
- * Which upstreams take a spool path: a pure function of {@code upstreams[].include}, in the order the
- * upstreams are configured. Used when an upload is recorded (one delivery per upstream that takes it) and
+ * Which upstreams take a spool path: a pure function of {@code upstreams[].include} and {@code exclude} (a
+ * path an exclude glob matches is not taken, whatever include says), in the order the upstreams are configured. Used when an upload is recorded (one delivery per upstream that takes it) and
  * by {@code resync}. Immutable.
  */
 public final class Routing {
@@ -31,14 +31,19 @@ public final class Routing {
         return routes.stream().anyMatch(r -> r.upstream().equals(upstream) && r.takes(path));
     }
 
-    private record Route(String upstream, boolean everything, List<PathMatcher> include) {
+    private record Route(String upstream, boolean everything, List<PathMatcher> include, List<PathMatcher> exclude) {
         static Route of(UpstreamSettings settings) {
-            return new Route(settings.name(), settings.include().contains("**"), settings.include().stream()
-                    .map(glob -> FileSystems.getDefault().getPathMatcher("glob:" + glob)).toList());
+            return new Route(settings.name(), settings.include().contains("**"), matchers(settings.include()),
+                    matchers(settings.exclude()));
+        }
+
+        private static List<PathMatcher> matchers(List<String> globs) {
+            return globs.stream().map(glob -> FileSystems.getDefault().getPathMatcher("glob:" + glob)).toList();
         }
 
         boolean takes(Path path) {
-            return everything || include.stream().anyMatch(m -> m.matches(path));
+            return (everything || include.stream().anyMatch(m -> m.matches(path)))
+                    && exclude.stream().noneMatch(m -> m.matches(path));
         }
     }
 }
