@@ -42,7 +42,7 @@ final class DataBudget {
     private final EventSink events;
     private final Clock clock;
     private final LongSupplier nanos;
-    private BudgetSettings settings;                           // guarded by this
+    private volatile BudgetSettings settings;                  // written under this
     private ZoneId zone;                                       // guarded by this
     private final Map<String, Account> accounts = new LinkedHashMap<>(); // guarded by this; the current periods
     private long reserved;                                     // guarded by this
@@ -93,7 +93,8 @@ final class DataBudget {
         this.savedAt = nanos.getAsLong();
     }
 
-    synchronized boolean any() {
+    /** Whether a budget is set (read without the lock: the data path asks at every write). */
+    boolean any() {
         return settings.any();
     }
 
@@ -142,7 +143,11 @@ final class DataBudget {
     }
 
     /** Bytes that may still start: the least any period has left, less what running transfers reserved. */
-    synchronized long left() {
+    long left() {
+        return settings.any() ? budgetLeft() : Long.MAX_VALUE;
+    }
+
+    private synchronized long budgetLeft() {
         if (!settings.any()) {
             return Long.MAX_VALUE;
         }
@@ -174,6 +179,9 @@ final class DataBudget {
     }
 
     private void charge(long wire) {
+        if (!settings.any()) {
+            return; // no lock on the data path without a budget
+        }
         List<AgentEvent> alarms;
         synchronized (this) {
             if (!settings.any()) {

@@ -83,6 +83,7 @@ final class UpstreamSync {
     private final LinkPace pace;
     private volatile Ranking ranking;
     private final AtomicLong claims = new AtomicLong();
+    private final ReentrantLock claimLock = new ReentrantLock();
     /** Deliveries already logged as larger than a whole budget period (once each; in memory). */
     private final java.util.Set<Long> toldTooLarge = ConcurrentHashMap.newKeySet();
 
@@ -266,7 +267,7 @@ final class UpstreamSync {
 
     UpstreamStatus status() {
         BandwidthState limit = bandwidth.state();
-        List<BudgetState> spent = budget.state(); // before the lock: a claim holds the budget's while it claims
+        List<BudgetState> spent = budget.state(); // before the lock, which the workers take often
         lock.lock();
         try {
             return new UpstreamStatus(settings.name(), settings.displayUrl(), gate.state(), gate.paused(), inFlight,
@@ -432,13 +433,18 @@ final class UpstreamSync {
         try {
             Optional<Delivery> next;
             Ranking rank = ranking;
-            synchronized (budget) { // what is left and its reservation together: two workers never spend the same bytes
+            // what is left and its reservation together, so that two workers never spend the same bytes; not under
+            // the budget's own lock, which the data path takes to count bytes (a claim is a ledger write)
+            claimLock.lock();
+            try {
                 Instant now = clock.instant();
                 boolean fairTurn = !rank.priorities().isEmpty() && claims.incrementAndGet() % 4 == 0;
                 next = ledger.deliveries().claimNext(new Deliveries.Claim(settings.name(), now,
                         mayTakeLarge ? Long.MAX_VALUE : largeFrom(), budget.left(),
                         fairTurn ? Optional.of(now.minus(rank.starveAfter())) : Optional.empty(), rank::classify));
                 next.filter(d -> !d.exempt()).ifPresent(d -> budget.reserve(d.size()));
+            } finally {
+                claimLock.unlock();
             }
             if (mayTakeLarge && (next.isEmpty() || next.get().size() < largeFrom())) {
                 releaseLarge();
