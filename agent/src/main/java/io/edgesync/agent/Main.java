@@ -146,6 +146,10 @@ public final class Main {
         Clock clock = Clock.systemUTC();
         Path dataDir = config.agent().dataDir();
         prepareDataDir(dataDir);
+        if (config.agent().spoolApart()) {
+            prepareSpoolDir(config.agent().filesDir());
+        }
+        List<Path> disks = config.agent().spoolApart() ? List.of(dataDir, config.agent().filesDir()) : List.of(dataDir);
         FileLock owner = lockDataDir(dataDir); // held until the JVM ends
         checkLedgerPresent(config, rebuildLedger);
         Ledger ledger = Ledger.open(config.agent().ledgerFile());
@@ -154,7 +158,7 @@ public final class Main {
         SpoolReconciler reconciler = new SpoolReconciler(config.agent().spoolDir(), config.agent().quarantineDir(),
                 ledger, config.ftp().ignore(), clock);
         Metrics metrics = new Metrics();
-        DiskSpace disk = new DiskSpace(dataDir, config.disk());
+        DiskSpace disk = new DiskSpace(disks, config.disk());
         SpoolLock spoolLock = new SpoolLock();
         Topics topics = new Topics(config.mqtt().topicPrefix(), config.agent().id());
         Optional<MqttLink> link = config.mqtt().enabled()
@@ -173,7 +177,7 @@ public final class Main {
                 events, clock);
         // retention hears of deliveries from sync; its own deletions go to metrics and MQTT
         EventSink heard = EventSink.fanOut(List.of(events, retention));
-        Routing routing = new Routing(config.upstreams());
+        Routing routing = new Routing(config);
         SyncService sync = new SyncService(config, routing, ledger, heard, clock);
         Arrivals arrivals = new Arrivals(ledger, routing, heard, clock, sync);
         if (rebuildLedger) {
@@ -182,7 +186,7 @@ public final class Main {
         reconciler.reconcile();
         mark.write(ledger);
         HistoryPruner pruner = new HistoryPruner(ledger, config.ledger().historyKeep(), clock);
-        StorageHealth storage = new StorageHealth(dataDir, events, clock);
+        StorageHealth storage = new StorageHealth(disks, events, clock);
         IngestServer ingest = new IngestServer(config.ftp(), config.agent().spoolDir(), config.agent().incomingDir(),
                 arrivals, disk, spoolLock, events, metrics.registry(), new SiteReport(config.agent().id(), ledger, sync, clock),
                 storage, retention::makeRoom, clock);
@@ -315,6 +319,19 @@ public final class Main {
         channel.write(java.nio.ByteBuffer.wrap(Long.toString(ProcessHandle.current().pid())
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         return lock;
+    }
+
+    /**
+     * {@code agent.spool-dir} must exist already: it is meant to be a mount (a USB stick, an SSD), and a folder
+     * made where the mount is missing would fill the root file system instead, unseen.
+     */
+    private static void prepareSpoolDir(Path filesDir) throws IOException {
+        if (!Files.isDirectory(filesDir)) {
+            throw new IOException("agent.spool-dir: " + filesDir + " does not exist; mount the disk it is on (or"
+                    + " create the folder) and give the agent's user write access; it is not created, so that a"
+                    + " missing mount does not fill the root file system");
+        }
+        prepareDataDir(filesDir);
     }
 
     private static void prepareDataDir(Path dataDir) throws IOException {

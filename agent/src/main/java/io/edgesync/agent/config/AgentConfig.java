@@ -11,10 +11,18 @@ import java.util.Set;
  * constructor. Immutable; {@link ConfigLoader} builds it.
  */
 public record AgentConfig(Agent agent, FtpSettings ftp, List<UpstreamSettings> upstreams, Sync sync, Disk disk,
-                          Retention retention, LedgerSettings ledger, Http http, MqttSettings mqtt) {
+                          Retention retention, LedgerSettings ledger, Http http, MqttSettings mqtt,
+                          List<DeliveryRule> rules) {
+
+    /** Without delivery rules: every file goes to every upstream that takes it. */
+    public AgentConfig(Agent agent, FtpSettings ftp, List<UpstreamSettings> upstreams, Sync sync, Disk disk,
+                       Retention retention, LedgerSettings ledger, Http http, MqttSettings mqtt) {
+        this(agent, ftp, upstreams, sync, disk, retention, ledger, http, mqtt, List.of());
+    }
 
     public AgentConfig {
         upstreams = List.copyOf(upstreams);
+        rules = List.copyOf(rules);
         Set<String> names = new HashSet<>();
         for (int i = 0; i < upstreams.size(); i++) {
             if (!names.add(upstreams.get(i).name())) {
@@ -22,10 +30,41 @@ public record AgentConfig(Agent agent, FtpSettings ftp, List<UpstreamSettings> u
                         "each upstream needs a name of its own");
             }
         }
+        java.util.Map<String, String> ruleOf = new java.util.HashMap<>();
+        Set<String> ruleNames = new HashSet<>();
+        for (int i = 0; i < rules.size(); i++) {
+            DeliveryRule rule = rules.get(i);
+            String key = "sync.delivery-rules." + i;
+            if (!ruleNames.add(rule.name())) {
+                throw ConfigException.of(key + ".name", rule.name(), "each rule needs a name of its own");
+            }
+            for (int j = 0; j < rule.upstreams().size(); j++) {
+                String member = rule.upstreams().get(j);
+                if (!names.contains(member)) {
+                    throw ConfigException.of(key + ".upstreams." + j, member, "no upstream has this name; allowed: "
+                            + String.join(", ", names));
+                }
+                String other = ruleOf.put(member, rule.name());
+                if (other != null) {
+                    throw ConfigException.of(key + ".upstreams." + j, member, "it is in rule '" + other
+                            + "' already; an upstream follows one rule at most");
+                }
+            }
+        }
+    }
+
+    /** The rule {@code upstream} follows, if any. */
+    public java.util.Optional<DeliveryRule> ruleOf(String upstream) {
+        return rules.stream().filter(r -> r.upstreams().contains(upstream)).findFirst();
     }
 
     /** {@code agent.*}: who this board is and where it keeps its state. */
-    public record Agent(String id, Path dataDir) {
+    public record Agent(String id, Path dataDir, java.util.Optional<Path> spoolDirSetting) {
+        /** The spool inside the data folder. */
+        public Agent(String id, Path dataDir) {
+            this(id, dataDir, java.util.Optional.empty());
+        }
+
         public Agent {
             if (id == null || !id.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
                 throw ConfigException.of("agent.id", id,
@@ -34,16 +73,30 @@ public record AgentConfig(Agent agent, FtpSettings ftp, List<UpstreamSettings> u
             }
         }
 
+        /**
+         * Where the files are: {@code spool/} with {@code incoming/} and {@code quarantine/} beside it (one file
+         * system, so that a rename moves a file between them), in {@code agent.spool-dir} (maybe a disk of its
+         * own) or else the data folder, which keeps the ledger in either case.
+         */
+        public Path filesDir() {
+            return spoolDirSetting.orElse(dataDir);
+        }
+
         public Path spoolDir() {
-            return dataDir.resolve("spool");
+            return filesDir().resolve("spool");
+        }
+
+        /** Whether the spool is set apart from the data folder (maybe on a disk of its own). */
+        public boolean spoolApart() {
+            return spoolDirSetting.isPresent();
         }
 
         public Path incomingDir() {
-            return dataDir.resolve("incoming");
+            return filesDir().resolve("incoming");
         }
 
         public Path quarantineDir() {
-            return dataDir.resolve("quarantine");
+            return filesDir().resolve("quarantine");
         }
 
         public Path ledgerFile() {

@@ -56,9 +56,12 @@ public final class ConfigLoader {
                         - {name: schema, password: x, home: schema}  # x: too short to be masked in the log as a secret
                     upstreams:
                       - {name: schema, url: "ftp://schema/in", user: schema}
+                      - {name: schema2, url: "ftp://schema/in", user: schema}
                     sync:
                       priorities:
                         - {glob: "schema/**", priority: 1}
+                      delivery-rules:
+                        - {name: schema, rule: any-of, upstreams: [schema, schema2]}
                     mqtt:
                       tls: {ca-file: ""}
                     """, MediaTypes.APPLICATION_X_YAML)).build());
@@ -295,10 +298,12 @@ public final class ConfigLoader {
                 string("http.bind", "0.0.0.0"), integer("http.port", 8080), Secret.of(string("http.token", "")),
                 bool("http.token-for-reads", false)));
         MqttSettings mqtt = section("", n -> mqtt(agent));
+        List<DeliveryRule> rules = section("", n -> list("sync.delivery-rules", this::rule));
         if (!problems.isEmpty()) {
             return null;
         }
-        return new AgentConfig(agent, ftp, upstreams, sync, disk, retention, ledger, http, mqtt);
+        return section("", n -> new AgentConfig(agent, ftp, upstreams, sync, disk, retention, ledger, http, mqtt,
+                rules));
     }
 
     private AgentConfig.Agent agent(Config unused) {
@@ -306,7 +311,17 @@ public final class ConfigLoader {
         if (dataDir.isBlank()) {
             throw ConfigException.of("agent.data-dir", dataDir, "allowed: a folder path, e.g. /var/lib/edgesync");
         }
-        return new AgentConfig.Agent(string("agent.id", defaultAgentId()), Path.of(dataDir).toAbsolutePath().normalize());
+        String spoolDir = string("agent.spool-dir", "");
+        return new AgentConfig.Agent(string("agent.id", defaultAgentId()), Path.of(dataDir).toAbsolutePath().normalize(),
+                spoolDir.isBlank() ? Optional.empty() : Optional.of(Path.of(spoolDir).toAbsolutePath().normalize()));
+    }
+
+    private DeliveryRule rule(Config node) {
+        DeliveryRule.Kind kind = DeliveryRule.Kind.parse(string(node, "rule", null));
+        return new DeliveryRule(string(node, "name", null), kind,
+                integer(node, "k", kind == DeliveryRule.Kind.ANY_OF ? 1 : 0), strings(node, "upstreams", List.of()),
+                duration(node, "failover-after", Duration.ofMinutes(2)),
+                duration(node, "failback-after", Duration.ofMinutes(1)), bool(node, "catch-up", false));
     }
 
     private FtpSettings ftp(Config unused) {
@@ -392,7 +407,8 @@ public final class ConfigLoader {
                 duration(node, "data-timeout", Duration.ofSeconds(60)),
                 strings(node, "include", List.of("**")), caFile(node), bool(node, "implicit-tls", false),
                 schedule(node, "bandwidth"), budget(node), strings(node, "budget-exempt", List.of()),
-                strings(node, "exclude", List.of()));
+                strings(node, "exclude", List.of()), PathTemplate.parse("path", string(node, "path", "{path}")),
+                Optional.ofNullable(string(node, "chmod", null)), bool(node, "file-times", true));
     }
 
     private BandwidthSchedule schedule(Config node, String key) {

@@ -3,7 +3,6 @@ package io.edgesync.agent.config;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.nio.file.FileSystems;
 import java.util.List;
 import java.util.Optional;
 import java.util.Locale;
@@ -24,12 +23,17 @@ import java.util.Locale;
  * @param budget bytes a day or month the link may carry to this upstream
  * @param budgetExempt globs of files that go even when the budget is spent (alarms)
  * @param exclude globs on the spool path of files this upstream does not receive, whatever {@code include} says
+ * @param path where a file goes under the upstream's folder ({@code {path}}: its spool path)
+ * @param chmod the mode each file gets upstream after it is published ({@code SITE CHMOD}), e.g. {@code 640}
+ * @param fileTimes each file gets the device's time upstream ({@code MFMT}, else {@code SITE UTIME} or vsftpd's
+ *                  {@code MDTM} with a time)
  */
 public record UpstreamSettings(String name, URI url, String user, Secret password, int workers,
                                Duration connectTimeout, Duration controlTimeout, Duration dataTimeout,
                                List<String> include, Optional<Path> caFile, boolean implicitTls,
                                BandwidthSchedule bandwidth, BudgetSettings budget, List<String> budgetExempt,
-                               List<String> exclude) {
+                               List<String> exclude, PathTemplate path, Optional<String> chmod,
+                               boolean fileTimes) {
 
     /** Without limits: no bandwidth limit, no budget. */
     public UpstreamSettings(String name, URI url, String user, Secret password, int workers, Duration connectTimeout,
@@ -37,6 +41,15 @@ public record UpstreamSettings(String name, URI url, String user, Secret passwor
                             boolean implicitTls) {
         this(name, url, user, password, workers, connectTimeout, controlTimeout, dataTimeout, include, caFile,
                 implicitTls, BandwidthSchedule.OFF, BudgetSettings.NONE, List.of(), List.of());
+    }
+
+    /** Under the spool path, no mode set. */
+    public UpstreamSettings(String name, URI url, String user, Secret password, int workers, Duration connectTimeout,
+                            Duration controlTimeout, Duration dataTimeout, List<String> include, Optional<Path> caFile,
+                            boolean implicitTls, BandwidthSchedule bandwidth, BudgetSettings budget,
+                            List<String> budgetExempt, List<String> exclude) {
+        this(name, url, user, password, workers, connectTimeout, controlTimeout, dataTimeout, include, caFile,
+                implicitTls, bandwidth, budget, budgetExempt, exclude, PathTemplate.SPOOL_PATH, Optional.empty(), true);
     }
 
     public UpstreamSettings {
@@ -69,35 +82,32 @@ public record UpstreamSettings(String name, URI url, String user, Secret passwor
         if (include.isEmpty()) {
             throw ConfigException.of("include", "[]", "allowed: one or more globs; '**' takes every file");
         }
-        for (int i = 0; i < include.size(); i++) {
-            try {
-                FileSystems.getDefault().getPathMatcher("glob:" + include.get(i));
-            } catch (RuntimeException e) {
-                throw ConfigException.of("include." + i, include.get(i), "allowed: a glob such as cameras/**");
-            }
-        }
+        globs("include", include, "cameras/**");
         exclude = List.copyOf(exclude);
-        for (int i = 0; i < exclude.size(); i++) {
-            try {
-                FileSystems.getDefault().getPathMatcher("glob:" + exclude.get(i));
-            } catch (RuntimeException e) {
-                throw ConfigException.of("exclude." + i, exclude.get(i), "allowed: a glob such as **/*.tmp");
-            }
-        }
+        globs("exclude", exclude, "**/*.tmp");
         budgetExempt = List.copyOf(budgetExempt);
-        for (int i = 0; i < budgetExempt.size(); i++) {
-            try {
-                Glob.of(budgetExempt.get(i));
-            } catch (IllegalArgumentException e) {
-                throw ConfigException.of("budget-exempt." + i, budgetExempt.get(i), "allowed: a glob such as alarms/**");
-            }
+        globs("budget-exempt", budgetExempt, "alarms/**");
+        if (chmod.isPresent() && !chmod.get().matches("0?[0-7]{3}")) {
+            throw ConfigException.of("chmod", chmod.get(), "allowed: an octal mode in quotes, e.g. \"0640\"");
         }
+        chmod = chmod.map(mode -> mode.length() == 4 ? mode.substring(1) : mode);
         if (!budgetExempt.isEmpty() && !budget.any()) {
             throw ConfigException.of("budget-exempt", budgetExempt, "exempts files from a budget, and this upstream"
                     + " has none: set budget.daily or budget.monthly, or leave budget-exempt out");
         }
     }
 
+
+    /** Each entry of the list {@code key} must be a glob. */
+    private static void globs(String key, List<String> globs, String example) {
+        for (int i = 0; i < globs.size(); i++) {
+            try {
+                Glob.of(globs.get(i));
+            } catch (IllegalArgumentException e) {
+                throw ConfigException.of(key + "." + i, globs.get(i), "allowed: a glob such as " + example);
+            }
+        }
+    }
 
     private static void positive(String key, Duration d) {
         if (d.isNegative() || d.isZero()) {
@@ -139,6 +149,7 @@ public record UpstreamSettings(String name, URI url, String user, Secret passwor
      */
     public UpstreamSettings withoutLiveSettings() {
         return new UpstreamSettings(name, url, "-", Secret.of(""), workers, connectTimeout, controlTimeout, dataTimeout,
-                include, caFile, implicitTls, BandwidthSchedule.OFF, BudgetSettings.NONE, List.of(), exclude);
+                include, caFile, implicitTls, BandwidthSchedule.OFF, BudgetSettings.NONE, List.of(), exclude, path, chmod,
+                fileTimes);
     }
 }

@@ -29,7 +29,7 @@ import static io.edgesync.agent.control.Command.Type.STRING;
 public final class AgentCommands {
     private static final int MAX_PAGE = 500;
     private static final List<DeliveryStatus> OWED_STATES = List.of(DeliveryStatus.PENDING, DeliveryStatus.ACTIVE,
-            DeliveryStatus.PARKED);
+            DeliveryStatus.PARKED, DeliveryStatus.STANDBY);
 
     private final StatusReporter status;
     private final SyncService sync;
@@ -246,7 +246,7 @@ public final class AgentCommands {
         if (state.isPresent()) {
             Optional<DeliveryStatus> named = DeliveryStatus.parse(state.get()).filter(DeliveryStatus::owed);
             if (named.isEmpty()) {
-                throw CommandException.badArguments("'state' must be pending, active or parked");
+                throw CommandException.badArguments("'state' must be pending, active, parked or standby");
             }
             states = List.of(named.get());
         }
@@ -255,7 +255,7 @@ public final class AgentCommands {
         Ledger.Page<Ledger.OwedDelivery> found = sync.queue(states, knownUpstream(args), (pageNo - 1) * perPage,
                 perPage);
         return Map.of("total", found.total(), "page", pageNo, "perPage", perPage,
-                "items", found.items().stream().map(this::describe).toList());
+                "items", withRules(found.items()));
     }
 
     private Object transfers(CommandArgs args) throws Exception {
@@ -297,6 +297,32 @@ public final class AgentCommands {
         return m;
     }
 
+    /** The queue's entries, each with where its file stands under its delivery rule, when it has one. */
+    private List<Map<String, Object>> withRules(List<Ledger.OwedDelivery> items) throws Exception {
+        Map<String, Map<Long, io.edgesync.agent.ledger.Rules.Standing>> standings = new java.util.HashMap<>();
+        for (String upstream : items.stream().map(Ledger.OwedDelivery::upstream).distinct().toList()) {
+            standings.put(upstream, sync.standings(upstream, items.stream().filter(d -> d.upstream().equals(upstream))
+                    .map(Ledger.OwedDelivery::fileId).distinct().toList()));
+        }
+        List<Map<String, Object>> out = new java.util.ArrayList<>();
+        for (Ledger.OwedDelivery d : items) {
+            Map<String, Object> m = describe(d);
+            io.edgesync.agent.ledger.Rules.Standing s = standings.get(d.upstream()).get(d.fileId());
+            if (s != null) {
+                Map<String, Object> rule = new LinkedHashMap<>();
+                rule.put("name", s.rule());
+                rule.put("rule", s.label());
+                rule.put("needed", s.needed());
+                rule.put("deliveredTo", s.deliveredTo());
+                rule.put("met", s.met());
+                rule.put("states", s.states());
+                m.put("rule", rule);
+            }
+            out.add(m);
+        }
+        return out;
+    }
+
     private Map<String, Object> describe(Ledger.OwedDelivery d) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("delivery", d.id());
@@ -308,6 +334,7 @@ public final class AgentCommands {
         m.put("receivedAt", d.receivedAt().toString());
         m.put("nextAttemptAt", d.state() == DeliveryStatus.PENDING ? d.nextAttemptAt().toString() : null);
         m.put("error", d.lastError().orElse(null));
+        d.remotePath().ifPresent(r -> m.put("upstreamPath", r));
         return m;
     }
 }

@@ -8,9 +8,19 @@ import java.util.List;
  */
 public record AgentStatus(String agent, String version, boolean online, String startedAt, long uptimeSeconds,
                           Ingest ingest, List<Upstream> upstreams, Mqtt mqtt, Disk disk,
-                          List<SilenceWatch.Silent> silentDevices, List<RecentTransfer> recentTransfers, Uplink uplink) {
+                          List<SilenceWatch.Silent> silentDevices, List<RecentTransfer> recentTransfers, Uplink uplink,
+                          List<Rule> rules) {
+
+    /** Without delivery rules. */
+    public AgentStatus(String agent, String version, boolean online, String startedAt, long uptimeSeconds,
+                       Ingest ingest, List<Upstream> upstreams, Mqtt mqtt, Disk disk,
+                       List<SilenceWatch.Silent> silentDevices, List<RecentTransfer> recentTransfers, Uplink uplink) {
+        this(agent, version, online, startedAt, uptimeSeconds, ingest, upstreams, mqtt, disk, silentDevices,
+                recentTransfers, uplink, List.of());
+    }
 
     public AgentStatus {
+        rules = List.copyOf(rules);
         upstreams = List.copyOf(upstreams);
         silentDevices = List.copyOf(silentDevices);
         recentTransfers = List.copyOf(recentTransfers);
@@ -19,7 +29,7 @@ public record AgentStatus(String agent, String version, boolean online, String s
     /** The same without the transfer history, for the retained MQTT status. */
     public AgentStatus withoutHistory() {
         return new AgentStatus(agent, version, online, startedAt, uptimeSeconds, ingest, upstreams, mqtt, disk,
-                silentDevices, List.of(), uplink);
+                silentDevices, List.of(), uplink, rules);
     }
 
     public record Ingest(boolean running, int port, long filesReceived, long bytesReceived) {
@@ -52,6 +62,17 @@ public record AgentStatus(String agent, String version, boolean online, String s
     }
 
     public record Priority(String glob, int priority) {
+    }
+
+    /**
+     * A delivery rule ({@code sync.delivery-rules}) now.
+     *
+     * @param rule {@code any-of} or {@code 2-of-3}
+     * @param serving the upstreams new files go to, preferred first
+     * @param failedOver the upstreams that do not count now (down for failover-after, or paused)
+     */
+    public record Rule(String name, String rule, List<String> upstreams, List<String> serving, List<String> failedOver,
+                       long failoverAfterSeconds, long failbackAfterSeconds, boolean catchUp) {
     }
 
     /** A transfer in flight: bytes of the file upstream so far, of how many, and this attempt's speed. */

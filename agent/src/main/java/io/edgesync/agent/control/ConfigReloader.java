@@ -101,6 +101,7 @@ final class ConfigReloader {
                 b.upstreams().stream().map(UpstreamSettings::withoutLiveSettings).toList());
         differs(keys, "sync (besides bandwidth and priorities)", a.sync().withoutLiveSettings(),
                 b.sync().withoutLiveSettings());
+        differs(keys, "sync.delivery-rules", a.rules(), b.rules());
         differs(keys, "disk", a.disk(), b.disk());
         differs(keys, "retention", a.retention(), b.retention());
         differs(keys, "http", a.http(), b.http());

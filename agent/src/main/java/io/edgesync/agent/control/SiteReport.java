@@ -54,6 +54,8 @@ public final class SiteReport implements SiteInfo {
                 case ACTIVE -> "being sent now (attempt " + d.attempts() + ")";
                 case PARKED -> "parked after " + d.attempts() + " attempt(s): " + d.lastError().orElse("?");
                 case SUPERSEDED -> d.state().label();
+                case STANDBY -> "standing by: its delivery rule's preferred upstreams take it";
+                case WITHDRAWN -> "withdrawn: " + d.lastError().orElse("its delivery rule was met");
             };
             lines.add(d.upstream() + ": " + detail);
         }

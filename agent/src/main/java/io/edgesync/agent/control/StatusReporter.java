@@ -95,7 +95,10 @@ public final class StatusReporter {
                 disk(), silence.map(SilenceWatch::silent).orElse(List.of()), history, new AgentStatus.Uplink(
                         sync.agentBandwidth(), sync.settings().priorities().stream()
                         .map(p -> new AgentStatus.Priority(p.glob(), p.priority())).toList(),
-                        sync.settings().starveAfter().toSeconds()));
+                        sync.settings().starveAfter().toSeconds()),
+                sync.rules().stream().map(r -> new AgentStatus.Rule(r.name(), r.rule(), r.upstreams(), r.serving(),
+                        r.failedOver(), r.failoverAfter().toSeconds(), r.failbackAfter().toSeconds(), r.catchUp()))
+                        .toList());
     }
 
     private AgentStatus.Disk disk() {

@@ -33,12 +33,12 @@ public final class Deletions {
 
     private List<SpoolFile> deletable(Instant before, long onlyId, int limit) throws LedgerException {
         return database.read("retention candidates", db -> Rows.list(db, """
-                SELECT f.id, f.path, f.size FROM files f
+                SELECT f.id, f.path, f.size, f.user, f.received_at FROM files f
                 WHERE f.deleted_at IS NULL AND f.withdrawn_at IS NULL AND f.published = 1
                   AND f.received_at < ? AND (? < 0 OR f.id = ?)
                   AND f.id = (SELECT MAX(g.id) FROM files g WHERE g.path = f.path)
                   AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.file_id = f.id
-                                  AND d.state IN ('pending', 'active', 'parked'))
+                                  AND d.state IN ('pending', 'active', 'parked', 'standby'))
                 ORDER BY f.id LIMIT ?""", Rows.SPOOL_FILE, before.toEpochMilli(), onlyId, onlyId, limit));
     }
 

@@ -39,7 +39,7 @@ public final class Deliveries {
     private static String claim(String order) {
         return """
                 SELECT d.id, d.file_id, f.path, f.size, f.sha256, d.attempts, f.received_at, d.temp_path,
-                       f.file_key, f.mtime_ns, d.priority, d.exempt
+                       f.file_key, f.mtime_ns, d.priority, d.exempt, d.remote_path
                 FROM deliveries d JOIN files f ON f.id = d.file_id
                 WHERE d.upstream = ? AND d.state = 'pending' AND +d.next_attempt_at <= ? AND f.size < ?
                   AND (d.exempt = 1 OR f.size < ?) AND f.published = 1 AND d.classified = 1
@@ -173,7 +173,7 @@ public final class Deliveries {
                 return Optional.of(new Delivery(rs.getLong(1), rs.getLong(2), claim.upstream(), rs.getString(3),
                         rs.getLong(4), rs.getString(5), rs.getInt(6) + 1, Instant.ofEpochMilli(rs.getLong(7)),
                         Optional.ofNullable(rs.getString(8)), Rows.stamp(rs, 9, rs.getLong(4)), rs.getInt(11),
-                        rs.getInt(12) == 1));
+                        rs.getInt(12) == 1, Optional.ofNullable(rs.getString(13))));
             }
         }
     }
@@ -212,7 +212,7 @@ public final class Deliveries {
         return database.writeRelaxed("rank " + upstream + "'s deliveries again", db -> {
             try (PreparedStatement st = db.prepareStatement("""
                     UPDATE deliveries SET classified = 0
-                    WHERE upstream = ? AND state IN ('pending', 'active', 'parked') AND classified = 1""")) {
+                    WHERE upstream = ? AND state IN ('pending', 'active', 'parked', 'standby') AND classified = 1""")) {
                 Rows.bind(st, upstream);
                 return st.executeUpdate();
             }

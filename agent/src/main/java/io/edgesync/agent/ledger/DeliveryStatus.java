@@ -16,16 +16,20 @@ public enum DeliveryStatus {
     /** given up until an operator retries it */
     PARKED,
     /** a newer upload of the same path is delivered instead, or the device withdrew the file */
-    SUPERSEDED;
+    SUPERSEDED,
+    /** held back by a delivery rule while the rule's preferred upstreams take the file */
+    STANDBY,
+    /** not owed any more: the file's delivery rule was met by other upstreams */
+    WITHDRAWN;
 
     /** The lower-case word stored and shown, e.g. {@code parked}. */
     public String label() {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    /** Still owed to the upstream: pending, active or parked. */
+    /** Still owed to the upstream: pending, active or parked (or held back by a delivery rule). */
     public boolean owed() {
-        return this == PENDING || this == ACTIVE || this == PARKED;
+        return this == PENDING || this == ACTIVE || this == PARKED || this == STANDBY;
     }
 
     /** The state a label names, e.g. from the {@code queue} command's {@code state} argument. */

@@ -35,7 +35,7 @@ public final class History {
                     WHERE f.received_at < ?
                       AND (f.deleted_at IS NOT NULL OR f.withdrawn_at IS NOT NULL OR f.replaced_at IS NOT NULL)
                       AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.file_id = f.id
-                                      AND d.state IN ('pending', 'active', 'parked'))
+                                      AND d.state IN ('pending', 'active', 'parked', 'standby'))
                     ORDER BY f.received_at LIMIT ?""")) {
                 Rows.bind(q, before.toEpochMilli(), batch);
                 try (ResultSet rs = q.executeQuery()) {

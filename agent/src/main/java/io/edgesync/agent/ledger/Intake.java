@@ -33,8 +33,23 @@ public final class Intake {
      * @return the file's id
      */
     public long recordReceived(ReceivedFile file, List<String> upstreams) throws LedgerException {
+        return recordReceivedTo(file, Route.toEach(upstreams));
+    }
+
+    /**
+     * Where a file is owed: to {@code upstream}, under {@code remotePath} (empty: its spool path), and whether
+     * its delivery rule holds it back ({@code standby}) while the rule's preferred upstreams take it.
+     */
+    public record Route(String upstream, boolean standby, Optional<String> remotePath) {
+        static List<Route> toEach(List<String> upstreams) {
+            return upstreams.stream().map(u -> new Route(u, false, Optional.empty())).toList();
+        }
+    }
+
+    /** As {@link #recordReceived(ReceivedFile, List)}, owed as {@code routes} say. */
+    public long recordReceivedTo(ReceivedFile file, List<Route> routes) throws LedgerException {
         return database.write("record " + file.path(), db -> {
-            long fileId = insertFile(db, file, upstreams);
+            long fileId = insertFile(db, file, routes);
             publish(db, fileId, file.path(), file.receivedAt().toEpochMilli());
             return fileId;
         });
@@ -50,10 +65,15 @@ public final class Intake {
      * @return the file's id
      */
     public long recordUnpublished(ReceivedFile file, List<String> upstreams) throws LedgerException {
-        return database.write("record " + file.path(), db -> insertFile(db, file, upstreams));
+        return recordUnpublishedTo(file, Route.toEach(upstreams));
     }
 
-    private static long insertFile(Connection db, ReceivedFile file, List<String> upstreams) throws SQLException {
+    /** As {@link #recordUnpublished(ReceivedFile, List)}, owed as {@code routes} say. */
+    public long recordUnpublishedTo(ReceivedFile file, List<Route> routes) throws LedgerException {
+        return database.write("record " + file.path(), db -> insertFile(db, file, routes));
+    }
+
+    private static long insertFile(Connection db, ReceivedFile file, List<Route> routes) throws SQLException {
         long now = file.receivedAt().toEpochMilli();
         long fileId;
         try (PreparedStatement ins = db.prepareStatement("""
@@ -69,10 +89,11 @@ public final class Intake {
             }
         }
         try (PreparedStatement ins = db.prepareStatement("""
-                INSERT INTO deliveries (file_id, upstream, state, next_attempt_at, created_at, updated_at)
-                VALUES (?, ?, 'pending', ?, ?, ?)""")) {
-            for (String upstream : upstreams) {
-                Rows.bind(ins, fileId, upstream, now, now, now);
+                INSERT INTO deliveries (file_id, upstream, state, next_attempt_at, created_at, updated_at, remote_path)
+                VALUES (?, ?, ?, ?, ?, ?, ?)""")) {
+            for (Route route : routes) {
+                Rows.bind(ins, fileId, route.upstream(), route.standby() ? "standby" : "pending", now, now, now,
+                        route.remotePath().orElse(null));
                 ins.addBatch();
             }
             ins.executeBatch();
@@ -227,7 +248,7 @@ public final class Intake {
      * @return how many deliveries
      */
     private static int supersedeOwed(Connection db, String whichFiles, long now, Object... params) throws SQLException {
-        String owed = "state IN ('pending', 'parked') AND " + whichFiles;
+        String owed = "state IN ('pending', 'parked', 'standby') AND " + whichFiles;
         Rows.moveTempsToStale(db, owed, params);
         try (PreparedStatement st = db.prepareStatement(
                 "UPDATE deliveries SET state = 'superseded', updated_at = ? WHERE " + owed)) {
@@ -255,7 +276,7 @@ public final class Intake {
                     SELECT COUNT(*), COALESCE(SUM(f.size), 0) FROM files f
                     WHERE (f.path = ? OR f.path >= ? AND f.path < ?) AND f.withdrawn_at IS NULL
                       AND EXISTS (SELECT 1 FROM deliveries d WHERE d.file_id = f.id
-                                  AND d.state IN ('pending', 'active', 'parked'))""")) {
+                                  AND d.state IN ('pending', 'active', 'parked', 'standby'))""")) {
                 Rows.bind(q, path, path + "/", path + "0");
                 try (ResultSet rs = q.executeQuery()) {
                     rs.next();

@@ -26,6 +26,7 @@ public final class Ledger implements AutoCloseable {
     private final Intake intake;
     private final Deliveries deliveries;
     private final Budgets budgets;
+    private final Rules rules;
     private final OperatorQueue queue;
     private final Deletions deletions;
     private final Reports reports;
@@ -36,6 +37,7 @@ public final class Ledger implements AutoCloseable {
         this.intake = new Intake(database);
         this.deliveries = new Deliveries(database);
         this.budgets = new Budgets(database);
+        this.rules = new Rules(database);
         this.queue = new OperatorQueue(database);
         this.deletions = new Deletions(database);
         this.reports = new Reports(database);
@@ -52,6 +54,10 @@ public final class Ledger implements AutoCloseable {
     }
 
     /** What arrives from the devices: recorded, published, withdrawn (the spool's side). */
+    public Rules rules() {
+        return rules;
+    }
+
     public Intake intake() {
         return intake;
     }
@@ -102,7 +108,8 @@ public final class Ledger implements AutoCloseable {
 
     /** A delivery as operators see it in the queue. */
     public record OwedDelivery(long id, String path, String upstream, long size, DeliveryStatus state, int attempts,
-                               Instant nextAttemptAt, Instant receivedAt, Optional<String> lastError) {
+                               Instant nextAttemptAt, Instant receivedAt, Optional<String> lastError, long fileId,
+                               Optional<String> remotePath) {
     }
 
     /** One page of a longer list, and how long the list is. */
@@ -117,7 +124,7 @@ public final class Ledger implements AutoCloseable {
     }
 
     /** A received file's spool copy. */
-    public record SpoolFile(long id, String path, long size) {
+    public record SpoolFile(long id, String path, long size, String user, Instant receivedAt) {
     }
 
     /** Counts over all received files. */

@@ -58,7 +58,7 @@ public final class OperatorQueue {
     public boolean retryDelivery(long id, Instant now) throws LedgerException {
         return database.write("retry delivery " + id, db -> {
             try (PreparedStatement st = db.prepareStatement("UPDATE deliveries SET state = 'pending', attempts = 0,"
-                    + " next_attempt_at = ?, updated_at = ? WHERE id = ? AND state IN ('pending', 'parked')")) {
+                    + " next_attempt_at = ?, updated_at = ? WHERE id = ? AND state IN ('pending', 'parked', 'standby')")) {
                 Rows.bind(st, now.toEpochMilli(), now.toEpochMilli(), id);
                 return st.executeUpdate() == 1;
             }
@@ -73,7 +73,7 @@ public final class OperatorQueue {
      */
     public boolean cancel(long id, Instant now) throws LedgerException {
         return database.write("cancel delivery " + id, db -> {
-            String which = "id = ? AND state IN ('pending', 'parked')";
+            String which = "id = ? AND state IN ('pending', 'parked', 'standby')";
             Rows.moveTempsToStale(db, which, id);
             try (PreparedStatement st = db.prepareStatement("UPDATE deliveries SET state = 'superseded',"
                     + " last_error = 'cancelled by operator', updated_at = ? WHERE " + which)) {
@@ -113,17 +113,18 @@ public final class OperatorQueue {
     private static List<OwedDelivery> owed(Connection db, String where, Object... params) throws SQLException {
         return Rows.list(db, """
                 SELECT d.id, f.path, d.upstream, f.size, d.state, d.attempts, d.next_attempt_at, f.received_at,
-                       d.last_error
+                       d.last_error, d.file_id, d.remote_path
                 FROM deliveries d JOIN files f ON f.id = d.file_id WHERE\s""" + where,
                 rs -> new OwedDelivery(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getLong(4),
                         DeliveryStatus.of(rs.getString(5)), rs.getInt(6), Instant.ofEpochMilli(rs.getLong(7)),
-                        Instant.ofEpochMilli(rs.getLong(8)), Optional.ofNullable(rs.getString(9))), params);
+                        Instant.ofEpochMilli(rs.getLong(8)), Optional.ofNullable(rs.getString(9)), rs.getLong(10),
+                        Optional.ofNullable(rs.getString(11))), params);
     }
 
     /** The current version of every path still in the spool (not deleted by retention), in the order received. */
     public List<SpoolFile> currentFiles() throws LedgerException {
         return database.read("list current files", db -> Rows.list(db, """
-                SELECT f.id, f.path, f.size FROM files f
+                SELECT f.id, f.path, f.size, f.user, f.received_at FROM files f
                 WHERE f.deleted_at IS NULL AND f.withdrawn_at IS NULL AND f.published = 1
                   AND f.id = (SELECT MAX(g.id) FROM files g WHERE g.path = f.path)
                 ORDER BY f.id""", Rows.SPOOL_FILE));
@@ -134,23 +135,38 @@ public final class OperatorQueue {
      * still owed for the same file and upstream is superseded by it (its temporary left for cleanup).
      */
     public int requeue(List<Long> fileIds, String upstream, Instant now) throws LedgerException {
-        return database.write("requeue " + fileIds.size() + " file(s) for " + upstream, db -> {
+        return requeue(fileIds.stream().collect(java.util.stream.Collectors.toMap(id -> id,
+                id -> new Intake.Route(upstream, false, Optional.empty()), (a, b) -> a, java.util.LinkedHashMap::new)),
+                now);
+    }
+
+    /**
+     * As {@link #requeue(List, String, Instant)}, each file owed as its route says. A file keeps the upstream path
+     * its template made when it was received: a route's own path counts only for a file never owed there before.
+     */
+    public int requeue(java.util.Map<Long, Intake.Route> routes, Instant now) throws LedgerException {
+        return database.write("requeue " + routes.size() + " file(s)", db -> {
             long at = now.toEpochMilli();
-            String owed = "state IN ('pending', 'parked') AND file_id = ? AND upstream = ?";
+            String owed = "state IN ('pending', 'parked', 'standby') AND file_id = ? AND upstream = ?";
             try (PreparedStatement supersede = db.prepareStatement(
                          "UPDATE deliveries SET state = 'superseded', updated_at = ? WHERE " + owed);
                  PreparedStatement ins = db.prepareStatement("""
-                         INSERT INTO deliveries (file_id, upstream, state, next_attempt_at, created_at, updated_at)
-                         VALUES (?, ?, 'pending', ?, ?, ?)""")) {
-                for (long fileId : fileIds) {
-                    Rows.moveTempsToStale(db, owed, fileId, upstream);
-                    Rows.bind(supersede, at, fileId, upstream);
+                         INSERT INTO deliveries (file_id, upstream, state, next_attempt_at, created_at, updated_at,
+                                                 remote_path)
+                         VALUES (?, ?, ?, ?, ?, ?, COALESCE((SELECT remote_path FROM deliveries
+                                                             WHERE file_id = ? AND upstream = ? ORDER BY id LIMIT 1), ?))""")) {
+                for (java.util.Map.Entry<Long, Intake.Route> e : routes.entrySet()) {
+                    long fileId = e.getKey();
+                    Intake.Route route = e.getValue();
+                    Rows.moveTempsToStale(db, owed, fileId, route.upstream());
+                    Rows.bind(supersede, at, fileId, route.upstream());
                     supersede.executeUpdate();
-                    Rows.bind(ins, fileId, upstream, at, at, at);
+                    Rows.bind(ins, fileId, route.upstream(), route.standby() ? "standby" : "pending", at, at, at,
+                            fileId, route.upstream(), route.remotePath().orElse(null));
                     ins.executeUpdate();
                 }
             }
-            return fileIds.size();
+            return routes.size();
         });
     }
 }

@@ -22,9 +22,9 @@ final class Rows {
         T map(ResultSet rs) throws SQLException;
     }
 
-    /** A {@code SpoolFile} from columns id, path, size. */
+    /** A {@code SpoolFile} from columns id, path, size, user, received_at. */
     static final Mapper<Ledger.SpoolFile> SPOOL_FILE = rs -> new Ledger.SpoolFile(rs.getLong(1), rs.getString(2),
-            rs.getLong(3));
+            rs.getLong(3), rs.getString(4), java.time.Instant.ofEpochMilli(rs.getLong(5)));
 
     /** Every row of {@code sql} with {@code params} bound, mapped, in order. */
     static <T> List<T> list(Connection db, String sql, Mapper<T> mapper, Object... params) throws SQLException {

@@ -107,6 +107,45 @@ final class Schema {
               PRIMARY KEY (upstream, period, starts_at)
             ) WITHOUT ROWID""",
         },
+        {
+            // delivery rules (any-of, k-of): a delivery held back while its rule's preferred upstreams have the
+            // file ('standby'), and one no longer owed because the rule was met elsewhere ('withdrawn'); and the
+            // upstream path a template made when the file was received (NULL: the spool path). SQLite cannot
+            // change a CHECK constraint: the table is made again, with its columns in the same order.
+            """
+            CREATE TABLE deliveries_v7 (
+              id INTEGER PRIMARY KEY,
+              file_id INTEGER NOT NULL REFERENCES files(id),
+              upstream TEXT NOT NULL,
+              state TEXT NOT NULL CHECK (state IN ('pending', 'active', 'delivered', 'parked', 'superseded',
+                                                   'standby', 'withdrawn')),
+              attempts INTEGER NOT NULL DEFAULT 0,
+              next_attempt_at INTEGER NOT NULL,
+              last_error TEXT,
+              created_at INTEGER NOT NULL,
+              updated_at INTEGER NOT NULL,
+              delivered_at INTEGER,
+              duration_ms INTEGER,
+              temp_path TEXT,
+              priority INTEGER NOT NULL DEFAULT 0,
+              exempt INTEGER NOT NULL DEFAULT 0,
+              classified INTEGER NOT NULL DEFAULT 0,
+              remote_path TEXT
+            )""",
+            """
+            INSERT INTO deliveries_v7 (id, file_id, upstream, state, attempts, next_attempt_at, last_error, created_at,
+                                       updated_at, delivered_at, duration_ms, temp_path, priority, exempt, classified)
+            SELECT id, file_id, upstream, state, attempts, next_attempt_at, last_error, created_at, updated_at,
+                   delivered_at, duration_ms, temp_path, priority, exempt, classified FROM deliveries""",
+            "DROP TABLE deliveries",
+            "ALTER TABLE deliveries_v7 RENAME TO deliveries",
+            "CREATE INDEX deliveries_due ON deliveries(upstream, state, next_attempt_at, id)",
+            "CREATE INDEX deliveries_file ON deliveries(file_id)",
+            "CREATE INDEX deliveries_claim ON deliveries(upstream, state, id)",
+            "CREATE INDEX deliveries_updated ON deliveries(updated_at)",
+            "CREATE INDEX deliveries_unclassified ON deliveries(upstream, id) WHERE classified = 0",
+            "CREATE INDEX deliveries_priority ON deliveries(upstream, state, priority DESC, id)",
+        },
     };
 
     private Schema() {

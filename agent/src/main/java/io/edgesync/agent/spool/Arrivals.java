@@ -42,7 +42,7 @@ public final class Arrivals implements UploadSink {
     /** Records one delivery per upstream that takes the file; none is due until published. */
     @Override
     public long record(ReceivedFile file) throws IOException {
-        return ledger.intake().recordUnpublished(file, routing.upstreamsFor(file.path()));
+        return ledger.intake().recordUnpublishedTo(file, routing.routesFor(file.path(), file.user(), file.receivedAt()));
     }
 
     /** The file is in place: its deliveries are due, older versions' are superseded; then sync hears of it. */

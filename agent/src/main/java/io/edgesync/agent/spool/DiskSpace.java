@@ -7,6 +7,7 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Free space of the data folder's file system against the configured floor ({@code disk.floor-bytes},
@@ -15,11 +16,19 @@ import java.nio.file.Path;
  * where it does not list the folder (a chroot, some containers), which refused every upload with 451.
  */
 public final class DiskSpace {
-    private final Path dataDir;
+    private final List<Path> folders;
     private final AgentConfig.Disk settings;
 
     public DiskSpace(Path dataDir, AgentConfig.Disk settings) {
-        this.dataDir = dataDir;
+        this(List.of(dataDir), settings);
+    }
+
+    /**
+     * @param folders the data folder, and {@code agent.spool-dir} when the spool is on a disk of its own: each
+     *                has the floor, and the one closest to it (or furthest below) is the reading
+     */
+    public DiskSpace(List<Path> folders, AgentConfig.Disk settings) {
+        this.folders = List.copyOf(folders);
         this.settings = settings;
     }
 
@@ -51,8 +60,19 @@ public final class DiskSpace {
         }
     }
 
-    /** One statvfs of the data folder's file system. */
+    /** One statvfs of each folder's file system: the one with the least room above its floor. */
     public Reading read() throws IOException {
+        Reading tightest = null;
+        for (Path folder : folders) {
+            Reading r = read(folder);
+            if (tightest == null || r.freeBytes() - r.floorBytes() < tightest.freeBytes() - tightest.floorBytes()) {
+                tightest = r;
+            }
+        }
+        return tightest;
+    }
+
+    private Reading read(Path dataDir) throws IOException {
         File folder = dataDir.toFile();
         long total = folder.getTotalSpace();
         long usable = folder.getUsableSpace();

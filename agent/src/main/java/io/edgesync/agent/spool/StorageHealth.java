@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -34,7 +35,8 @@ public final class StorageHealth implements AutoCloseable {
     static final Duration WHILE_FAILED = Duration.ofSeconds(2);
     static final Duration WHILE_OK = Duration.ofSeconds(30);
 
-    private final Path dataDir;
+    private final List<Path> folders;
+    private Path failedFolder;      // guarded by lock: the folder of the problem
     private final EventSink events;
     private final Clock clock;
     private final ReentrantLock lock = new ReentrantLock();
@@ -46,7 +48,12 @@ public final class StorageHealth implements AutoCloseable {
     private Thread prober;
 
     public StorageHealth(Path dataDir, EventSink events, Clock clock) {
-        this.dataDir = dataDir;
+        this(List.of(dataDir), events, clock);
+    }
+
+    /** @param folders the data folder, and {@code agent.spool-dir} when the spool is on a disk of its own */
+    public StorageHealth(List<Path> folders, EventSink events, Clock clock) {
+        this.folders = List.copyOf(folders);
         this.events = events;
         this.clock = clock;
     }
@@ -85,16 +92,26 @@ public final class StorageHealth implements AutoCloseable {
 
     /** One probe now, on the caller's thread; updates the state and announces a change. */
     public void probe() {
-        Optional<String> failure = write();
+        Optional<String> failure = Optional.empty();
+        Path dataDir = folders.getFirst();
+        for (int i = 0; i < folders.size() && failure.isEmpty(); i++) {
+            dataDir = folders.get(i);
+            // the reason alone goes to devices; with two disks, which one (not its path)
+            String disk = i == 0 ? "the data folder's disk" : "the spool's disk";
+            failure = write(dataDir).map(why -> folders.size() == 1 ? why : disk + ": " + why);
+        }
         String announceFailed = null;
         Duration recovered = null;
+        Path recoveredFolder = dataDir;
         lock.lock();
         try {
             if (failure.isPresent() && problem == null) {
+                failedFolder = dataDir;
                 problem = failure.get();
                 failedSinceNanos = System.nanoTime();
                 announceFailed = problem;
             } else if (failure.isEmpty() && problem != null) {
+                recoveredFolder = failedFolder == null ? dataDir : failedFolder;
                 problem = null;
                 recovered = Duration.ofNanos(System.nanoTime() - failedSinceNanos);
             } else if (failure.isPresent()) {
@@ -110,13 +127,13 @@ public final class StorageHealth implements AutoCloseable {
         }
         if (recovered != null) {
             LOG.log(System.Logger.Level.WARNING, "storage recovered: the data folder {0} takes writes again after"
-                    + " {1} s", dataDir, recovered.toSeconds());
-            events.publish(new AgentEvent.StorageRecovered(dataDir.toString(), recovered, clock.instant()));
+                    + " {1} s", recoveredFolder, recovered.toSeconds());
+            events.publish(new AgentEvent.StorageRecovered(recoveredFolder.toString(), recovered, clock.instant()));
         }
     }
 
     /** Writes, fsyncs and deletes a probe file; the failure's description, if it failed. */
-    private Optional<String> write() {
+    private static Optional<String> write(Path dataDir) {
         Path probe = dataDir.resolve(".storage-probe");
         try {
             try (FileChannel file = FileChannel.open(probe, StandardOpenOption.CREATE, StandardOpenOption.WRITE,

@@ -51,6 +51,12 @@ final class SpoolVersion implements AutoCloseable {
         this.outcome = outcome;
     }
 
+    /** The open file's modification time: the device's (its MFMT), or the upload's. */
+    java.time.Instant modifiedAt() {
+        long nanos = opened.modifiedNanos();
+        return java.time.Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L));
+    }
+
     static SpoolVersion open(Path local, Delivery delivery, Ledger ledger) throws IOException {
         for (int attempt = 1; ; attempt++) {
             SpoolStamp before;

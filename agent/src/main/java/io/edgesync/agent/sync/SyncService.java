@@ -42,6 +42,9 @@ public final class SyncService implements Arrivals.Listener {
     private volatile Metrics metrics;
     private volatile AgentConfig.Sync settings;
     private final java.util.Set<String> budgetGauges = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final List<RuleKeeper> keepers;
+    private final java.util.concurrent.ScheduledExecutorService ruleTicks = java.util.concurrent.Executors
+            .newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon(true).name("delivery-rules").factory());
 
     public SyncService(AgentConfig config, Routing routing, Ledger ledger, EventSink events, Clock clock) {
         this.settings = config.sync();
@@ -57,6 +60,28 @@ public final class SyncService implements Arrivals.Listener {
                 .map(u -> new UpstreamSync(u, config.sync(), new FtpUploader(u), ledger, spool, events, clock,
                         clockWatch::jumpedForwardSince, RandomGenerator.getDefault(), agentLimit))
                 .toList();
+        this.keepers = config.rules().stream().map(rule -> new RuleKeeper(rule, select(rule.upstreams()).stream()
+                .sorted(java.util.Comparator.comparingInt(u -> rule.upstreams().indexOf(u.name()))).toList(), ledger,
+                events, clock, System::nanoTime)).toList();
+        for (RuleKeeper keeper : keepers) {
+            select(keeper.rule().members()).forEach(u -> u.useRule(keeper::settle));
+        }
+    }
+
+    /** The delivery rules now: which upstreams take files, which failed over. */
+    public List<RuleStatus> rules() {
+        return keepers.stream().map(RuleKeeper::status).toList();
+    }
+
+    /** Where each of these files stands under the rule of {@code upstream}, if it has one. */
+    public java.util.Map<Long, io.edgesync.agent.ledger.Rules.Standing> standings(String upstream,
+            java.util.Collection<Long> fileIds) throws LedgerException {
+        for (RuleKeeper keeper : keepers) {
+            if (keeper.has(upstream)) {
+                return ledger.rules().standings(keeper.rule(), fileIds);
+            }
+        }
+        return java.util.Map.of();
     }
 
     /**
@@ -189,7 +214,21 @@ public final class SyncService implements Arrivals.Listener {
             LOG.log(System.Logger.Level.WARNING, "{0} delivery(ies) were in flight when the agent last stopped;"
                     + " they are sent again", recovered);
         }
+        for (UpstreamSync u : upstreams) {
+            if (keepers.stream().noneMatch(k -> k.has(u.name()))) {
+                int released = ledger.rules().release(u.name(), clock.instant());
+                if (released > 0) {
+                    LOG.log(System.Logger.Level.WARNING, "upstream {0} follows no delivery rule now: {1} delivery(ies)"
+                            + " a rule held back are owed to it", u.name(), released);
+                }
+            }
+        }
+        keepers.forEach(RuleKeeper::tick); // before the workers: what a rule owes where is settled first
         upstreams.forEach(UpstreamSync::start);
+        if (!keepers.isEmpty()) {
+            ruleTicks.scheduleWithFixedDelay(() -> keepers.forEach(RuleKeeper::tick), 1, 1,
+                    java.util.concurrent.TimeUnit.SECONDS);
+        }
         clockWatch.start();
         LOG.log(System.Logger.Level.INFO, "sync started for {0} upstream(s): {1}", upstreams.size(),
                 upstreams.stream().map(UpstreamSync::name).toList());
@@ -267,11 +306,20 @@ public final class SyncService implements Arrivals.Listener {
             if (routed.isEmpty()) {
                 continue;
             }
-            queued += ledger.queue().requeue(routed.stream().map(Ledger.SpoolFile::id).toList(), u.name(), clock.instant());
+            // to one upstream: it gets the files; to all: a delivery rule holds back its upstreams as at intake
+            java.util.Map<Long, io.edgesync.agent.ledger.Intake.Route> routes = new java.util.LinkedHashMap<>();
+            for (Ledger.SpoolFile f : routed) {
+                (upstream.isPresent() ? routing.routeTo(u.name(), f.path(), f.user(), f.receivedAt())
+                        : routing.routesFor(f.path(), f.user(), f.receivedAt()).stream()
+                                .filter(r -> r.upstream().equals(u.name())).findFirst())
+                        .ifPresent(r -> routes.put(f.id(), r));
+            }
+            queued += ledger.queue().requeue(routes, clock.instant());
             u.wake();
             routed.forEach(f -> events.publish(new AgentEvent.DeliveryQueued(f.path(), u.name(), "resync",
                     clock.instant())));
         }
+        keepers.forEach(RuleKeeper::resettle);
         LOG.log(System.Logger.Level.INFO, "resync {0}: {1} file(s) matched, {2} delivery(ies) queued", glob,
                 matched.size(), queued);
         return new Resync(matched.size(), queued);
@@ -414,6 +462,7 @@ public final class SyncService implements Arrivals.Listener {
 
     /** Stops the workers, giving running transfers {@code grace} to finish. */
     public void stop(Duration grace) {
+        ruleTicks.shutdownNow();
         clockWatch.close();
         try {
             for (UpstreamSync upstream : upstreams) {

@@ -23,6 +23,10 @@ final class UpstreamGate {
     private Optional<Instant> lastSuccess = Optional.empty();
     private Optional<Instant> lastFailure = Optional.empty();
     private Optional<String> lastError = Optional.empty();
+    private boolean downStreak; // unreachable since downSinceNanos, with no success since
+    private long downSinceNanos;
+    private boolean upStreak; // reached since upSinceNanos, with no upstream-wide failure since
+    private long upSinceNanos;
 
     /** @param nanoTime the monotonic clock: {@link System#nanoTime} but in tests */
     UpstreamGate(LongSupplier nanoTime) {
@@ -56,6 +60,7 @@ final class UpstreamGate {
 
     /** A transfer succeeded: the upstream is up, its backoff over, its failures forgotten. */
     void succeeded(Instant now) {
+        reached();
         lastSuccess = Optional.of(now);
         consecutiveFailures = 0;
         unreachable = false;
@@ -72,8 +77,49 @@ final class UpstreamGate {
         consecutiveFailures++;
         unreachable = upstreamWide;
         if (upstreamWide) {
+            if (!downStreak) {
+                downStreak = true;
+                downSinceNanos = nanoTime.getAsLong();
+            }
+            upStreak = false;
             blockedUntilNanos = nanoTime.getAsLong() + Math.max(1, Duration.between(now, retryAt).toNanos());
         }
+    }
+
+    /** A session logged in: the upstream answers (a delivery rule's failback counts from the first of a run). */
+    void reached() {
+        downStreak = false;
+        unreachable = false;
+        if (!upStreak) {
+            upStreak = true;
+            upSinceNanos = nanoTime.getAsLong();
+        }
+    }
+
+    /**
+     * A probe of an upstream a delivery rule has failed over from could not log in: it stays down, and the
+     * next probe waits until {@code retryAt}.
+     */
+    void probeFailed(Instant now, String error, Instant retryAt) {
+        lastFailure = Optional.of(now);
+        lastError = Optional.of(error);
+        unreachable = true;
+        upStreak = false;
+        if (!downStreak) {
+            downStreak = true;
+            downSinceNanos = nanoTime.getAsLong();
+        }
+        blockedUntilNanos = nanoTime.getAsLong() + Math.max(1, Duration.between(now, retryAt).toNanos());
+    }
+
+    /** How long it has been unreachable without a success in between; 0 when it is not. */
+    long downForNanos() {
+        return downStreak ? Math.max(1, nanoTime.getAsLong() - downSinceNanos) : 0;
+    }
+
+    /** How long it has answered without an upstream-wide failure in between; 0 when it has not. */
+    long upForNanos() {
+        return upStreak ? Math.max(1, nanoTime.getAsLong() - upSinceNanos) : 0;
     }
 
     /** A file was parked: it is the upstream's last error too, but the upstream answered, so it is not down. */

@@ -86,6 +86,32 @@ final class UpstreamSync {
     private final ReentrantLock claimLock = new ReentrantLock();
     /** Deliveries already logged as larger than a whole budget period (once each; in memory). */
     private final java.util.Set<Long> toldTooLarge = ConcurrentHashMap.newKeySet();
+    private final java.util.Set<String> refusedAttributes = ConcurrentHashMap.newKeySet();
+    /** How the last delivered file's time and mode were set: for the status. */
+    private volatile String[] lastAttributes = {"", ""};
+
+    /** Applies this upstream's delivery rule to a file after each outcome; none without a rule. */
+    private volatile RuleHook rule = RuleHook.NONE;
+    /** A delivery rule failed over from this upstream: an idle worker logs in now and then to see it back. */
+    private volatile Duration probeEvery = Duration.ZERO;
+    private final AtomicLong nextProbe = new AtomicLong(System.nanoTime());
+
+    /** A file's delivery rule, applied after an outcome of one of its deliveries. */
+    interface RuleHook {
+        RuleHook NONE = fileId -> Optional.empty();
+
+        /** @return where the file stands under the rule now (empty: no rule) */
+        Optional<io.edgesync.agent.ledger.Rules.Standing> settle(long fileId);
+    }
+
+    /**
+     * How the upstream stands for its delivery rule.
+     *
+     * @param downForNanos unreachable this long, without a success between (0: it is not)
+     * @param upForNanos answering this long, without an upstream-wide failure between (0: it is not)
+     */
+    record Health(boolean paused, long downForNanos, long upForNanos) {
+    }
 
     /**
      * How this upstream's deliveries rank: {@code sync.priorities}, its {@code budget-exempt} globs, and when a
@@ -159,6 +185,69 @@ final class UpstreamSync {
 
     String name() {
         return settings.name();
+    }
+
+    void useRule(RuleHook hook) {
+        this.rule = hook;
+    }
+
+    Health health() {
+        lock.lock();
+        try {
+            return new Health(gate.paused(), gate.downForNanos(), gate.upForNanos());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Whether an idle worker logs in every {@code every} to see whether the upstream is back (ZERO: no probes):
+     * its delivery rule sends its files elsewhere, so no delivery of its own would find out.
+     */
+    void probe(Duration every) {
+        Duration before = probeEvery;
+        probeEvery = every;
+        if (before.isZero() && !every.isZero()) {
+            nextProbe.set(System.nanoTime());
+            wake();
+        }
+    }
+
+    /** An idle worker's probe, when one is due (one worker at a time): logs in and out. */
+    private void probeIfDue() {
+        Duration every = probeEvery;
+        long now = System.nanoTime();
+        long due = nextProbe.get();
+        if (every.isZero() || now - due < 0 || !nextProbe.compareAndSet(due, now + every.toNanos())) {
+            return;
+        }
+        lock.lock();
+        try {
+            if (!gate.open()) {
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
+        try {
+            closed(open());
+            LOG.log(System.Logger.Level.DEBUG, "{0}: probe logged in", settings.name());
+        } catch (UpstreamException e) {
+            Instant at = clock.instant();
+            lock.lock();
+            try {
+                gate.probeFailed(at, e.getMessage(), at.plus(every));
+            } finally {
+                lock.unlock();
+            }
+            LOG.log(System.Logger.Level.DEBUG, "{0}: probe failed: {1}", settings.name(), e.getMessage());
+        }
+    }
+
+    private Optional<Instant> nextProbe() {
+        Duration every = probeEvery;
+        return every.isZero() ? Optional.empty()
+                : Optional.of(clock.instant().plusNanos(Math.max(0, nextProbe.get() - System.nanoTime())));
     }
 
     /** The refusal of the file parked last, if the last delivery that ended here was parked. */
@@ -299,7 +388,8 @@ final class UpstreamSync {
                     // deliver younger ones, and the backlog would drain out of order.
                     Optional<Instant> due = nextDue();
                     if (due.isEmpty() || due.get().isAfter(clock.instant())) {
-                        awaitChange(seen, due);
+                        probeIfDue();
+                        awaitChange(seen, earliest(due, nextProbe()));
                         continue;
                     }
                     try {
@@ -418,6 +508,12 @@ final class UpstreamSync {
     private Uploader.Session open() throws UpstreamException {
         Runnable sign = this::busy;
         Uploader.Session session = uploader.open(sign, budget::sentControl);
+        lock.lock();
+        try {
+            gate.reached();
+        } finally {
+            lock.unlock();
+        }
         removeStaleTemps(session);
         return session;
     }
@@ -499,7 +595,7 @@ final class UpstreamSync {
 
     private Outcome attempt(Uploader.Session session, Delivery delivery) {
         Instant start = clock.instant();
-        String temp = session.tempPath(delivery.path(), Long.toString(delivery.id()));
+        String temp = session.tempPath(delivery.upstreamPath(), Long.toString(delivery.id()));
         boolean large = delivery.size() >= limits.resumeThreshold();
         lock.lock();
         try {
@@ -519,12 +615,12 @@ final class UpstreamSync {
                 ledger.deliveries().tempStarted(delivery.id(), temp); // only a temporary the ledger knows may be resumed
             }
             boolean mayResume = large && delivery.tempPath().equals(Optional.of(temp));
-            Uploader.Published how = session.upload(new Uploader.Upload(version.file(), local, delivery.path(),
+            Uploader.Published how = session.upload(new Uploader.Upload(version.file(), local, delivery.upstreamPath(),
                     delivery.size(), delivery.sha256(), Long.toString(delivery.id()), mayResume, bytes -> {
                         run.progressed(bytes);
                         beat.set(System.nanoTime());
                     },
-                    version::stillCurrent, pace));
+                    version::stillCurrent, pace, Optional.of(version.modifiedAt())));
             return new Outcome.Delivered(Duration.between(start, clock.instant()), how);
         } catch (UpstreamException e) {
             return failed(delivery, e, e.reason().touchesTemp() ? Optional.of(temp) : Optional.empty());
@@ -589,14 +685,19 @@ final class UpstreamSync {
                     ledger.deliveries().deliveredWithoutWaiting(d.id(), now, ok.took()); // committed with the next claim
                     succeeded(now);
                     deliveries.delivered(d.path(), d.size(), d.attempt(), ok, now);
+                    Optional<io.edgesync.agent.ledger.Rules.Standing> standing = rule.settle(d.fileId());
                     events.publish(new AgentEvent.FileDelivered(d.path(), settings.name(), d.size(), d.attempt(),
-                            ok.took(), ok.how().verifiedBy(), ok.how().resumedFrom(), now));
+                            ok.took(), ok.how().verifiedBy(), ok.how().resumedFrom(), now,
+                            standing.map(UpstreamSync::ruleState), ok.how().fileTime(), ok.how().mode(),
+                            d.remotePath()));
+                    attributesRefused(ok.how());
                 }
                 case Outcome.RetryLater retry -> {
                     // an upstream-wide failure keeps the file due: the upstream's own backoff (blockedUntil) gates it
                     ledger.deliveries().retryLater(d.id(), now, retry.upstreamWide() ? now : retry.at(), retry.error(),
                             retry.tempWritten());
                     failedAt(now, retry);
+                    rule.settle(d.fileId());
                     LOG.log(System.Logger.Level.WARNING, "{0} to {1} failed (attempt {2}, {3}): {4}; next try at {5}",
                             d.path(), settings.name(), d.attempt(), retry.reason(), retry.error(), retry.at());
                     events.publish(new AgentEvent.DeliveryFailed(d.path(), settings.name(), retry.reason(),
@@ -605,6 +706,7 @@ final class UpstreamSync {
                 case Outcome.Parked parked -> {
                     ledger.deliveries().park(d.id(), now, parked.error(), parked.tempWritten());
                     parkedAt(now, parked.error());
+                    rule.settle(d.fileId()); // another upstream of its rule takes it
                     LOG.log(System.Logger.Level.ERROR, "{0} to {1} parked after attempt {2} ({3}): {4}",
                             d.path(), settings.name(), d.attempt(), parked.reason(), parked.error());
                     events.publish(new AgentEvent.DeliveryParked(d.path(), settings.name(), parked.reason(),
@@ -621,6 +723,23 @@ final class UpstreamSync {
             // The delivery stays 'active' in the ledger and is retried after the next start.
             LOG.log(System.Logger.Level.ERROR, "cannot record the outcome of " + d.path() + " to " + settings.name(), e);
         }
+    }
+
+    /** A refused time or mode is logged once per upstream and kind until it is accepted again; never fatal. */
+    private void attributesRefused(io.edgesync.agent.sync.ftp.Uploader.Published how) {
+        for (String[] kind : new String[][] {{"time", how.fileTime()}, {"mode", how.mode()}}) {
+            boolean refused = kind[1].startsWith("refused");
+            if (refused ? refusedAttributes.add(kind[0]) : refusedAttributes.remove(kind[0])) {
+                LOG.log(refused ? System.Logger.Level.WARNING : System.Logger.Level.INFO, refused
+                        ? "upstream {0} refuses to set a file''s {1} ({2}); files are delivered without it"
+                        : "upstream {0} sets a file''s {1} again", settings.name(), kind[0], kind[1]);
+            }
+        }
+        lastAttributes = new String[] {how.fileTime(), how.mode()};
+    }
+
+    private static AgentEvent.RuleState ruleState(io.edgesync.agent.ledger.Rules.Standing s) {
+        return new AgentEvent.RuleState(s.rule(), s.label(), s.needed(), s.deliveredTo(), s.met());
     }
 
     private void succeeded(Instant now) {

@@ -19,9 +19,43 @@ public sealed interface AgentEvent {
      *
      * @param verifiedBy {@code sha256} when the upstream hashed it, else {@code size}
      * @param resumedFrom bytes not sent again because an interrupted upload was resumed
+     * @param rule where the file stands under its delivery rule, if it has one
+     * @param fileTime how its time was set upstream (MFMT, SITE UTIME, MDTM), or why not
+     * @param mode the mode set upstream, or its refusal; empty when none is set
+     * @param upstreamPath where it went under the upstream's folder, when a path template made it
      */
     record FileDelivered(String path, String upstream, long size, int attempt, Duration took, String verifiedBy,
-                         long resumedFrom, Instant at) implements AgentEvent {
+                         long resumedFrom, Instant at, java.util.Optional<RuleState> rule, String fileTime,
+                         String mode, java.util.Optional<String> upstreamPath) implements AgentEvent {
+        public FileDelivered(String path, String upstream, long size, int attempt, Duration took, String verifiedBy,
+                             long resumedFrom, Instant at) {
+            this(path, upstream, size, attempt, took, verifiedBy, resumedFrom, at, java.util.Optional.empty(), "off",
+                    "", java.util.Optional.empty());
+        }
+    }
+
+    /**
+     * Where a file stands under its delivery rule ({@code sync.delivery-rules}).
+     *
+     * @param label {@code any-of}, {@code 2-of-3}
+     * @param needed how many upstreams must have it
+     * @param deliveredTo the upstreams that have it
+     */
+    record RuleState(String rule, String label, int needed, java.util.List<String> deliveredTo, boolean met) {
+        public RuleState {
+            deliveredTo = java.util.List.copyOf(deliveredTo);
+        }
+    }
+
+    /**
+     * A delivery rule stopped counting an upstream as working (down for {@code failover-after}, or paused), or
+     * counts it again (up for {@code failback-after}): its files go to the next upstream of the rule, or back.
+     */
+    record Failover(String rule, String upstream, boolean failedOver, String why, Instant at) implements AgentEvent {
+        @Override
+        public String path() {
+            return "";
+        }
     }
 
     /** An attempt failed; another is scheduled at {@code nextAttemptAt}. */

@@ -29,6 +29,18 @@ final class EventMessages {
                 m.put("durationMs", d.took().toMillis());
                 m.put("verified", d.verifiedBy());
                 m.put("resumedFrom", d.resumedFrom());
+                d.rule().ifPresent(r -> m.put("rule", rule(r)));
+                m.put("fileTime", d.fileTime());
+                if (!d.mode().isEmpty()) {
+                    m.put("mode", d.mode());
+                }
+                d.upstreamPath().ifPresent(p -> m.put("upstreamPath", p));
+            }
+            case AgentEvent.Failover f -> {
+                m.put("type", f.failedOver() ? "failover" : "failback");
+                m.put("rule", f.rule());
+                m.put("upstream", f.upstream());
+                m.put("why", f.why());
             }
             case AgentEvent.DeliveryFailed f -> {
                 m.put("type", "failed");
@@ -114,6 +126,17 @@ final class EventMessages {
             }
         }
         m.put("at", event.at().toString());
+        return m;
+    }
+
+    /** A file's standing under its delivery rule, as the receipt shows it. */
+    static Map<String, Object> rule(AgentEvent.RuleState r) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("name", r.rule());
+        m.put("rule", r.label());
+        m.put("needed", r.needed());
+        m.put("deliveredTo", r.deliveredTo());
+        m.put("met", r.met());
         return m;
     }
 }

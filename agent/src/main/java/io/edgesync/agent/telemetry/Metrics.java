@@ -105,6 +105,11 @@ public final class Metrics implements EventSink, AutoCloseable {
                     .description("Data budget alarms: 80% of a period's budget used (warning), all of it (exhausted)")
                     .tags("upstream", b.upstream(), "period", b.period(), "level", b.level()).register(registry)
                     .increment();
+            case AgentEvent.Failover f -> Counter.builder("edgesync.rule.switches")
+                    .description("A delivery rule stopped counting an upstream as working, down or paused (failover),"
+                            + " or counts it again (failback)")
+                    .tags("rule", f.rule(), "upstream", f.upstream(), "switch", f.failedOver() ? "failover" : "failback")
+                    .register(registry).increment();
             case AgentEvent.DeliveryWithdrawn w -> counter("edgesync.deliveries.withdrawn",
                     "Deliveries given up because the device deleted or replaced the file", "upstream", w.upstream())
                     .increment();

@@ -12,11 +12,11 @@ import java.util.Locale;
  * end of each transfer). Read through Commons Net's own FEAT parsing ({@link FTPClient#hasFeature}), which
  * sends FEAT once per connection.
  */
-record Features(boolean restStream, boolean hashSha256, boolean xsha256, boolean size) {
+record Features(boolean restStream, boolean hashSha256, boolean xsha256, boolean size, boolean mfmt) {
 
     static Features read(FTPClient client) throws IOException {
         return new Features(hasValue(client, "REST", "STREAM"), hasValue(client, "HASH", "SHA-256"),
-                client.hasFeature("XSHA256"), client.hasFeature("SIZE"));
+                client.hasFeature("XSHA256"), client.hasFeature("SIZE"), client.hasFeature("MFMT"));
     }
 
     /** Whether {@code feature} is offered with a value that names {@code value} (HASH lists several: SHA-1;SHA-256*). */

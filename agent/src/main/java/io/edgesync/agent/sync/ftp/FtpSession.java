@@ -11,6 +11,8 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.channels.FileChannel;
 import java.util.HashSet;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -34,6 +36,10 @@ final class FtpSession implements Uploader.Session {
     private final FTPClient client;
     private final String home;
     private final Features features;
+    /** The upstream's way to set a file's time without MFMT, once a file learned it (shared by its sessions). */
+    private final java.util.concurrent.atomic.AtomicReference<String> timeMethod;
+    private static final java.time.format.DateTimeFormatter FTP_TIME = java.time.format.DateTimeFormatter
+            .ofPattern("yyyyMMddHHmmss").withZone(java.time.ZoneOffset.UTC);
     private final Set<String> knownDirs = new HashSet<>();
     /** A PASV the server answered with the last rename, for the next small file; null when none. */
     private InetSocketAddress passiveAhead;
@@ -43,7 +49,8 @@ final class FtpSession implements Uploader.Session {
 
     /** A logged-in connection (made by {@link FtpUploader}), in {@code home}, with what its FEAT offered. */
     FtpSession(FTPClient client, String home, Features features, UpstreamSettings upstream, String where,
-               Pipelining pipelining) {
+               Pipelining pipelining, java.util.concurrent.atomic.AtomicReference<String> timeMethod) {
+        this.timeMethod = timeMethod;
         this.upstream = upstream;
         this.where = where;
         this.pipelining = pipelining;
@@ -83,8 +90,8 @@ final class FtpSession implements Uploader.Session {
                 client.deleteFile(temp); // complete but not to be published: nobody will finish it
                 throw e;
             }
-            rename(temp, target);
-            return new Uploader.Published(verifiedBy, offset);
+            String[] attributes = rename(temp, target, upload);
+            return new Uploader.Published(verifiedBy, offset, attributes[0], attributes[1]);
         } catch (IOException e) {
             throw Replies.io(where, e, UpstreamException.Reason.TRANSFER, "upload " + upload.relativePath());
         }
@@ -270,12 +277,35 @@ final class FtpSession implements Uploader.Session {
      * RNTO go in one write: a refused RNFR makes the server refuse the RNTO too (503). While small files go
      * out early, a PASV for the next file goes with them, so that file waits once less.
      */
-    private void rename(String temp, String target) throws IOException, UpstreamException {
+    private String[] rename(String temp, String target, Uploader.Upload upload) throws IOException, UpstreamException {
+        // the time and mode are set on the complete temporary, in the rename's own write: no round trip more, and
+        // the file never shows under its final name without them (a rename keeps both)
+        List<String> commands = new ArrayList<>();
+        String[] attributes = {"off", ""};
+        Optional<String> time = upstream.fileTimes() ? upload.fileTime().map(FTP_TIME::format) : Optional.empty();
+        Optional<String> timeMethod = time.isEmpty() ? Optional.empty() : timeMethod(time.get(), temp, attributes);
+        timeMethod.ifPresent(m -> commands.add(m + " " + time.get() + " " + temp));
+        upstream.chmod().ifPresent(mode -> commands.add("SITE CHMOD " + mode + " " + temp));
+        int attributeCommands = commands.size();
+        commands.add("RNFR " + temp);
+        commands.add("RNTO " + target);
         Optional<DataPath.Plain> plain = pipelining.earlyPath(client, features);
         if (plain.isPresent()) {
-            plain.get().sendTogether("RNFR " + temp, "RNTO " + target, "PASV");
+            commands.add("PASV");
+            plain.get().sendTogether(commands.toArray(String[]::new));
         } else {
-            ((DataPath) client).sendTogether("RNFR " + temp, "RNTO " + target);
+            ((DataPath) client).sendTogether(commands.toArray(String[]::new));
+        }
+        for (int i = 0; i < attributeCommands; i++) {
+            int reply = client.getReply();
+            String text = client.getReplyString() == null ? "(no reply)" : client.getReplyString().strip();
+            boolean isTime = i == 0 && timeMethod.isPresent();
+            String outcome = FTPReply.isPositiveCompletion(reply) ? (isTime ? timeMethod.get() : upstream.chmod()
+                    .orElseThrow()) : "refused: " + text;
+            attributes[isTime ? 0 : 1] = outcome;
+            if (!FTPReply.isPositiveCompletion(reply)) {
+                LOG.log(System.Logger.Level.DEBUG, "{0} {1} refused: {2}", where, commands.get(i), text);
+            }
         }
         boolean marked = FTPReply.isPositiveIntermediate(client.getReply());
         int code = client.getReply();
@@ -284,15 +314,44 @@ final class FtpSession implements Uploader.Session {
             passiveAhead(plain.get());
         }
         if (marked && FTPReply.isPositiveCompletion(code)) {
-            return;
+            return attributes;
         }
         if (marked && (code == 550 || code == 553) && remoteSize(target).isPresent() && client.deleteFile(target)
                 && client.rename(temp, target)) {
-            return;
+            return attributes;
         }
         String reply = marked && (code == 550 || code == 553) ? client.getReplyString() : renamed;
         throw new UpstreamException(UpstreamException.Reason.RENAME, where + " RNFR " + temp + " / RNTO " + target
                 + ": " + (reply == null ? "(no reply)" : reply.strip()));
+    }
+
+    /**
+     * The command that sets a file's time on this upstream: MFMT when its FEAT offers it; else what an earlier
+     * file learned; else learned now, on this file's temporary ({@code SITE UTIME}, then vsftpd's {@code MDTM}
+     * with a time), which sets its time already (then empty, the outcome in {@code attributes[0]}).
+     */
+    private Optional<String> timeMethod(String time, String temp, String[] attributes) throws IOException {
+        if (features.mfmt()) {
+            return Optional.of("MFMT");
+        }
+        String known = timeMethod.get();
+        if (known != null) {
+            attributes[0] = known.equals("none") ? "not offered" : attributes[0];
+            return known.equals("none") ? Optional.empty() : Optional.of(known);
+        }
+        for (String method : List.of("SITE UTIME", "MDTM")) {
+            if (FTPReply.isPositiveCompletion(client.sendCommand(method + " " + time + " " + temp))) {
+                timeMethod.set(method);
+                attributes[0] = method;
+                LOG.log(System.Logger.Level.INFO, "{0} sets file times with {1} (no MFMT offered)", where, method);
+                return Optional.empty();
+            }
+        }
+        timeMethod.set("none");
+        attributes[0] = "not offered";
+        LOG.log(System.Logger.Level.INFO, "{0} offers no way to set a file's time (MFMT, SITE UTIME, MDTM): files"
+                + " keep the time of their upload there", where);
+        return Optional.empty();
     }
 
     /**

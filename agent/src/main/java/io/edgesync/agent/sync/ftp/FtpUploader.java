@@ -60,6 +60,13 @@ public final class FtpUploader implements Uploader {
         credentials = new Credentials(user, password);
     }
 
+    /**
+     * How this upstream sets a file's time when its FEAT does not offer MFMT, learned by the first file that
+     * tries ({@code SITE UTIME}, then vsftpd's {@code MDTM} with a time; {@code none}); null until then.
+     */
+    private final java.util.concurrent.atomic.AtomicReference<String> timeMethod =
+            new java.util.concurrent.atomic.AtomicReference<>();
+
     @Override
     public Session open() throws UpstreamException {
         return open(() -> { });
@@ -97,7 +104,7 @@ public final class FtpUploader implements Uploader {
             if (home == null) {
                 throw Replies.failure(where, UpstreamException.Reason.CONNECT, client, "PWD");
             }
-            return new FtpSession(client, home, Features.read(client), upstream, where, pipelining);
+            return new FtpSession(client, home, Features.read(client), upstream, where, pipelining, timeMethod);
         } catch (UpstreamException e) {
             Replies.disconnect(client);
             throw e;

@@ -46,9 +46,17 @@ public interface Uploader {
      * @param beforePublish asked once the temporary is complete and verified, right before the rename: throws
      *                      when the file must not be published after all (a newer version, or withdrawn)
      * @param pace the bandwidth limits the data shares, and the budget it is counted in
+     * @param fileTime the device's time of the file (its MFMT, or the upload's), set upstream when offered
      */
     record Upload(FileChannel file, Path local, String relativePath, long size, String sha256, String tag,
-                  boolean mayResume, LongConsumer progress, Check beforePublish, Pace pace) {
+                  boolean mayResume, LongConsumer progress, Check beforePublish, Pace pace,
+                  java.util.Optional<java.time.Instant> fileTime) {
+
+        public Upload(FileChannel file, Path local, String relativePath, long size, String sha256, String tag,
+                      boolean mayResume, LongConsumer progress, Check beforePublish, Pace pace) {
+            this(file, local, relativePath, size, sha256, tag, mayResume, progress, beforePublish, pace,
+                    java.util.Optional.empty());
+        }
 
         /** Without a limit. */
         public Upload(FileChannel file, Path local, String relativePath, long size, String sha256, String tag,
@@ -68,8 +76,14 @@ public interface Uploader {
      *
      * @param verifiedBy {@code sha256} when the server hashed the file, else {@code size}
      * @param resumedFrom bytes already upstream that were not sent again (0 = a full upload)
+     * @param fileTime how the file's time was set upstream ({@code MFMT}, {@code SITE UTIME}, {@code MDTM}), or
+     *                 why not ({@code off}, {@code not offered}, {@code refused: <reply>})
+     * @param mode the mode set upstream ({@code SITE CHMOD}), {@code refused: <reply>}, or empty when none is set
      */
-    record Published(String verifiedBy, long resumedFrom) {
+    record Published(String verifiedBy, long resumedFrom, String fileTime, String mode) {
+        public Published(String verifiedBy, long resumedFrom) {
+            this(verifiedBy, resumedFrom, "off", "");
+        }
     }
 
     /** One logged-in connection; not thread-safe, used by one worker at a time. */
