@@ -43,7 +43,7 @@ public record AgentStatus(String agent, String version, boolean online, String s
                            long delivered, Long oldestPendingAgeSeconds, int inFlight, int consecutiveFailures,
                            String lastSuccess, String lastFailure, String lastError, String retryAt,
                            List<Transfer> transfers, io.edgesync.agent.sync.BandwidthState bandwidth,
-                           List<io.edgesync.agent.sync.BudgetState> budget) {
+                           List<io.edgesync.agent.sync.BudgetState> budget, io.edgesync.agent.sync.UpstreamStatus.Files files) {
         public Upstream {
             transfers = List.copyOf(transfers);
             budget = List.copyOf(budget);

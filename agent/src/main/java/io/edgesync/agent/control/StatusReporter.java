@@ -81,7 +81,8 @@ public final class StatusReporter {
                     u.inFlight(), u.consecutiveFailures(), text(u.lastSuccess()), text(u.lastFailure()),
                     u.lastError().orElse(null), text(u.retryAt()), u.transfers().stream()
                     .map(t -> new AgentStatus.Transfer(t.deliveryId(), t.path(), t.bytesDone(), t.bytesTotal(),
-                            t.bytesPerSecond(), t.startedAt().toString())).toList(), u.bandwidth(), u.budget()));
+                            t.bytesPerSecond(), t.startedAt().toString())).toList(), u.bandwidth(), u.budget(),
+                    u.files()));
         }
         List<AgentStatus.RecentTransfer> history = new ArrayList<>();
         for (Transfer t : ledger.reports().recentTransfers(HISTORY)) {

@@ -51,7 +51,9 @@ public final class Arrivals implements UploadSink {
         ledger.intake().published(id, file.path(), file.receivedAt());
         events.publish(new AgentEvent.FileReceived(file.path(), file.size(), file.sha256(), file.user(),
                 file.clientIp(), file.receivedAt()));
-        listener.arrived(file, routing.upstreamsFor(file.path()));
+        // a delivery rule's upstreams that stand by for it are not told (they are, if it moves to them)
+        listener.arrived(file, routing.routesFor(file.path(), file.user(), file.receivedAt()).stream()
+                .filter(r -> !r.standby()).map(io.edgesync.agent.ledger.Intake.Route::upstream).toList());
     }
 
     @Override

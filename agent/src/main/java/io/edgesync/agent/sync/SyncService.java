@@ -68,6 +68,11 @@ public final class SyncService implements Arrivals.Listener {
         }
     }
 
+    /** An operator changed a delivery: its file's rule (if any) is applied to it again. */
+    private void settleRule(Ledger.OwedDelivery delivery) {
+        keepers.stream().filter(k -> k.has(delivery.upstream())).forEach(k -> k.settle(delivery.fileId()));
+    }
+
     /** The delivery rules now: which upstreams take files, which failed over. */
     public List<RuleStatus> rules() {
         return keepers.stream().map(RuleKeeper::status).toList();
@@ -249,6 +254,7 @@ public final class SyncService implements Arrivals.Listener {
     /** Parked deliveries (of one upstream, or all) are tried again now. @return how many */
     public int retryParked(Optional<String> upstream) throws LedgerException {
         List<Ledger.OwedDelivery> retried = ledger.queue().retryParked(upstream, clock.instant());
+        keepers.forEach(RuleKeeper::resettle); // a rule may have passed those files on meanwhile
         upstreams.forEach(UpstreamSync::wake);
         retried.forEach(d -> events.publish(new AgentEvent.DeliveryQueued(d.path(), d.upstream(), "retry",
                 clock.instant())));
@@ -265,7 +271,7 @@ public final class SyncService implements Arrivals.Listener {
     /** A parked or waiting delivery is tried now. @return false if it is in another state */
     public boolean retry(Ledger.OwedDelivery delivery) throws LedgerException {
         if (!ledger.queue().retryDelivery(delivery.id(), clock.instant())) {
-            return false;
+            return false; // a standby delivery retried goes now: the operator asked for that upstream
         }
         upstreams.forEach(UpstreamSync::wake);
         events.publish(new AgentEvent.DeliveryQueued(delivery.path(), delivery.upstream(), "retry", clock.instant()));
@@ -279,6 +285,7 @@ public final class SyncService implements Arrivals.Listener {
         if (!ledger.queue().cancel(delivery.id(), clock.instant())) {
             return false;
         }
+        settleRule(delivery); // under a rule, the file goes to the next upstream of it
         events.publish(new AgentEvent.DeliveryCancelled(delivery.path(), delivery.upstream(), delivery.id(),
                 clock.instant()));
         LOG.log(System.Logger.Level.INFO, "delivery {0} ({1} to {2}) cancelled by operator", delivery.id(),

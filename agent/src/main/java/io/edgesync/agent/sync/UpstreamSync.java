@@ -364,7 +364,7 @@ final class UpstreamSync {
                     gate.retryAt(clock.instant()),
                     running.values().stream().map(Running::progress)
                             .sorted(java.util.Comparator.comparingLong(UpstreamStatus.TransferProgress::deliveryId))
-                            .toList(), limit, spent);
+                            .toList(), limit, spent, files());
         } finally {
             lock.unlock();
         }
@@ -736,6 +736,12 @@ final class UpstreamSync {
             }
         }
         lastAttributes = new String[] {how.fileTime(), how.mode()};
+    }
+
+    private UpstreamStatus.Files files() {
+        String[] last = lastAttributes;
+        return new UpstreamStatus.Files(settings.path().toString(), last[0].isEmpty() ? null : last[0],
+                last[1].isEmpty() ? null : last[1]);
     }
 
     private static AgentEvent.RuleState ruleState(io.edgesync.agent.ledger.Rules.Standing s) {

@@ -62,7 +62,8 @@ class HttpRoutesTest {
         return new AgentStatus("agent-7", "0.1.0", true, "2026-12-03T10:00:00Z", 42,
                 new AgentStatus.Ingest(true, 2121, 3, 300),
                 List.of(new AgentStatus.Upstream("hq", "ftp://hq.example:21/in", "up", false, 1, 0, 2, 5L, 0, 0,
-                        "2026-12-03T10:00:40Z", null, null, null, List.of(), NO_LIMIT, List.of())),
+                        "2026-12-03T10:00:40Z", null, null, null, List.of(), NO_LIMIT, List.of(),
+                        new io.edgesync.agent.sync.UpstreamStatus.Files("{path}", "MFMT", null))),
                 new AgentStatus.Mqtt(true, false), new AgentStatus.Disk("/var/lib/edgesync", 1000, 2000, 100, false),
                 List.of(), List.of(), new AgentStatus.Uplink(NO_LIMIT, List.of(), 900));
     }
