@@ -51,7 +51,8 @@ class RoutingIT {
             int http = PeerProcess.freePort();
             String upstreams = AgentProcess.upstream("primary", primaryPort, PyFtpd.USER, PyFtpd.PASSWORD)
                     + "  path: \"{agent}/{user}/{received:yyyy}/{path}\"\n  chmod: \"0640\"\n"
-                    + AgentProcess.upstream("backup", backup.port(), Vsftpd.USER, Vsftpd.PASSWORD);
+                    + AgentProcess.upstream("backup", backup.port(), Vsftpd.USER, Vsftpd.PASSWORD)
+                    + "  file-times: any\n";
             String yaml = AgentProcess.yaml(dir.resolve("data"), ftp, http, upstreams, "broker: \"\"",
                     "sync.delivery-rules:\nsync.  - {name: site, rule: any-of, upstreams: [primary, backup],"
                             + " failover-after: 2s, failback-after: 1s}");

@@ -408,7 +408,7 @@ public final class ConfigLoader {
                 strings(node, "include", List.of("**")), caFile(node), bool(node, "implicit-tls", false),
                 schedule(node, "bandwidth"), budget(node), strings(node, "budget-exempt", List.of()),
                 strings(node, "exclude", List.of()), PathTemplate.parse("path", string(node, "path", "{path}")),
-                Optional.ofNullable(string(node, "chmod", null)), bool(node, "file-times", true));
+                Optional.ofNullable(string(node, "chmod", null)), UpstreamSettings.FileTimes.parse(string(node, "file-times", "mfmt")));
     }
 
     private BandwidthSchedule schedule(Config node, String key) {

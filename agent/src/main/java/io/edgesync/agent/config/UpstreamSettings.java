@@ -25,15 +25,14 @@ import java.util.Locale;
  * @param exclude globs on the spool path of files this upstream does not receive, whatever {@code include} says
  * @param path where a file goes under the upstream's folder ({@code {path}}: its spool path)
  * @param chmod the mode each file gets upstream after it is published ({@code SITE CHMOD}), e.g. {@code 640}
- * @param fileTimes each file gets the device's time upstream ({@code MFMT}, else {@code SITE UTIME} or vsftpd's
- *                  {@code MDTM} with a time)
+ * @param fileTimes whether and how each file gets the device's time upstream
  */
 public record UpstreamSettings(String name, URI url, String user, Secret password, int workers,
                                Duration connectTimeout, Duration controlTimeout, Duration dataTimeout,
                                List<String> include, Optional<Path> caFile, boolean implicitTls,
                                BandwidthSchedule bandwidth, BudgetSettings budget, List<String> budgetExempt,
                                List<String> exclude, PathTemplate path, Optional<String> chmod,
-                               boolean fileTimes) {
+                               FileTimes fileTimes) {
 
     /** Without limits: no bandwidth limit, no budget. */
     public UpstreamSettings(String name, URI url, String user, Secret password, int workers, Duration connectTimeout,
@@ -49,7 +48,8 @@ public record UpstreamSettings(String name, URI url, String user, Secret passwor
                             boolean implicitTls, BandwidthSchedule bandwidth, BudgetSettings budget,
                             List<String> budgetExempt, List<String> exclude) {
         this(name, url, user, password, workers, connectTimeout, controlTimeout, dataTimeout, include, caFile,
-                implicitTls, bandwidth, budget, budgetExempt, exclude, PathTemplate.SPOOL_PATH, Optional.empty(), true);
+                implicitTls, bandwidth, budget, budgetExempt, exclude, PathTemplate.SPOOL_PATH, Optional.empty(),
+                FileTimes.MFMT);
     }
 
     public UpstreamSettings {
@@ -97,6 +97,32 @@ public record UpstreamSettings(String name, URI url, String user, Secret passwor
         }
     }
 
+
+    /**
+     * {@code upstreams[].file-times}: whether each file gets the device's time upstream. {@code mfmt} (the
+     * default): where FEAT offers MFMT, in the rename's own write (one reply more per file); {@code any}: also,
+     * where it does not, {@code SITE UTIME} or vsftpd's {@code MDTM} with a time, learned by the first file;
+     * {@code off}: never.
+     */
+    public enum FileTimes {
+        OFF, MFMT, ANY;
+
+        /** @throws ConfigException naming the key when {@code text} is none of them */
+        public static FileTimes parse(String text) {
+            String t = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
+            return switch (t) {
+                case "off", "false" -> OFF;
+                case "mfmt", "true" -> MFMT;
+                case "any" -> ANY;
+                default -> throw ConfigException.of("file-times", text, "allowed: mfmt (where the server offers"
+                        + " MFMT), any (also SITE UTIME or vsftpd's MDTM with a time), or off");
+            };
+        }
+
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
 
     /** Each entry of the list {@code key} must be a glob. */
     private static void globs(String key, List<String> globs, String example) {

@@ -29,7 +29,7 @@ class RoutingConfigTest {
 
     @Test
     void readsRulesTemplatesAndModes() {
-        AgentConfig config = load(", path: \"{agent}/{received:yyyy/MM/dd}/{path}\", chmod: \"0640\", file-times: false",
+        AgentConfig config = load(", path: \"{agent}/{received:yyyy/MM/dd}/{path}\", chmod: \"0640\", file-times: off",
                 "[{name: hq, rule: any-of, upstreams: [a, b]}]");
         assertThat(config.rules()).hasSize(1);
         DeliveryRule hq = config.rules().getFirst();
@@ -39,8 +39,12 @@ class RoutingConfigTest {
         assertThat(hq.catchUp()).isFalse();
         assertThat(config.upstreams().getFirst().path().toString()).isEqualTo("{agent}/{received:yyyy/MM/dd}/{path}");
         assertThat(config.upstreams().getFirst().chmod()).hasValue("640");
-        assertThat(config.upstreams().getFirst().fileTimes()).isFalse();
-        assertThat(config.upstreams().get(1).fileTimes()).isTrue();
+        assertThat(config.upstreams().getFirst().fileTimes()).isEqualTo(UpstreamSettings.FileTimes.OFF);
+        assertThat(config.upstreams().get(1).fileTimes()).isEqualTo(UpstreamSettings.FileTimes.MFMT);
+        assertThat(load(", file-times: any", "[]").upstreams().getFirst().fileTimes())
+                .isEqualTo(UpstreamSettings.FileTimes.ANY);
+        assertThat(load(", file-times: false", "[]").upstreams().getFirst().fileTimes())
+                .as("YAML's false, unquoted").isEqualTo(UpstreamSettings.FileTimes.OFF);
         assertThat(config.upstreams().get(1).path().isSpoolPath()).isTrue();
         DeliveryRule labs = load("", "[{name: labs, rule: k-of, k: 1, upstreams: [c, b], failover-after: 30s,"
                 + " failback-after: 0s, catch-up: true}]").rules().getFirst();
@@ -65,6 +69,8 @@ class RoutingConfigTest {
                 .hasMessageContaining("two or more upstreams");
         assertThatThrownBy(() -> load(", chmod: \"rw-r-----\"", "[]")).hasMessageContaining("chmod")
                 .hasMessageContaining("octal");
+        assertThatThrownBy(() -> load(", file-times: sometimes", "[]")).hasMessageContaining("file-times")
+                .hasMessageContaining("allowed: mfmt");
         assertThatThrownBy(() -> load(", path: \"{agent}\"", "[]")).hasMessageContaining("upstreams.0.path")
                 .hasMessageContaining("must end with");
     }

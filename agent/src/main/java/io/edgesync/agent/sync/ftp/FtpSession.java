@@ -282,7 +282,8 @@ final class FtpSession implements Uploader.Session {
         // the file never shows under its final name without them (a rename keeps both)
         List<String> commands = new ArrayList<>();
         String[] attributes = {"off", ""};
-        Optional<String> time = upstream.fileTimes() ? upload.fileTime().map(FTP_TIME::format) : Optional.empty();
+        Optional<String> time = upstream.fileTimes() == UpstreamSettings.FileTimes.OFF ? Optional.empty()
+                : upload.fileTime().map(FTP_TIME::format);
         Optional<String> timeMethod = time.isEmpty() ? Optional.empty() : timeMethod(time.get(), temp, attributes);
         timeMethod.ifPresent(m -> commands.add(m + " " + time.get() + " " + temp));
         upstream.chmod().ifPresent(mode -> commands.add("SITE CHMOD " + mode + " " + temp));
@@ -326,13 +327,17 @@ final class FtpSession implements Uploader.Session {
     }
 
     /**
-     * The command that sets a file's time on this upstream: MFMT when its FEAT offers it; else what an earlier
-     * file learned; else learned now, on this file's temporary ({@code SITE UTIME}, then vsftpd's {@code MDTM}
+     * The command that sets a file's time on this upstream: MFMT when its FEAT offers it; else, with
+     * {@code file-times: any}, what an earlier file learned, or learned now, on this file's temporary ({@code SITE UTIME}, then vsftpd's {@code MDTM}
      * with a time), which sets its time already (then empty, the outcome in {@code attributes[0]}).
      */
     private Optional<String> timeMethod(String time, String temp, String[] attributes) throws IOException {
         if (features.mfmt()) {
             return Optional.of("MFMT");
+        }
+        if (upstream.fileTimes() != UpstreamSettings.FileTimes.ANY) {
+            attributes[0] = "not offered";
+            return Optional.empty();
         }
         String known = timeMethod.get();
         if (known != null) {

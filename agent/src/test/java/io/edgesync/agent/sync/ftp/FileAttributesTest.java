@@ -51,10 +51,15 @@ class FileAttributesTest {
     }
 
     private static UpstreamSettings upstream(int port, String user, String password, Optional<String> chmod) {
+        return upstream(port, user, password, chmod, UpstreamSettings.FileTimes.MFMT);
+    }
+
+    private static UpstreamSettings upstream(int port, String user, String password, Optional<String> chmod,
+                                             UpstreamSettings.FileTimes times) {
         Duration t = Duration.ofSeconds(10);
         return new UpstreamSettings("up", URI.create("ftp://127.0.0.1:" + port + "/in"), user, Secret.of(password), 1,
                 t, t, t, List.of("**"), Optional.empty(), false, BandwidthSchedule.OFF, BudgetSettings.NONE, List.of(),
-                List.of(), PathTemplate.SPOOL_PATH, chmod, true);
+                List.of(), PathTemplate.SPOOL_PATH, chmod, times);
     }
 
     private List<Uploader.Published> send(UpstreamSettings settings, String... names) throws Exception {
@@ -108,10 +113,12 @@ class FileAttributesTest {
     }
 
     @Test
-    void vsftpdWithoutMfmtGetsTheTimeByMdtmLearnedOnce() throws Exception {
+    void vsftpdWithoutMfmtGetsTheTimeByMdtmLearnedOnceWithFileTimesAny() throws Exception {
         try (Vsftpd server = Vsftpd.start(dir.resolve("vs"))) {
+            assertThat(send(upstream(server.port(), Vsftpd.USER, Vsftpd.PASSWORD, Optional.empty()), "default.txt"))
+                    .extracting(Uploader.Published::fileTime).as("by default, MFMT only").containsExactly("not offered");
             List<Uploader.Published> done = send(upstream(server.port(), Vsftpd.USER, Vsftpd.PASSWORD,
-                    Optional.of("0640")), "a.txt", "b.txt", "c.txt");
+                    Optional.of("0640"), UpstreamSettings.FileTimes.ANY), "a.txt", "b.txt", "c.txt");
             assertThat(done).extracting(Uploader.Published::fileTime).containsOnly("MDTM");
             assertThat(done).extracting(Uploader.Published::mode).containsOnly("640");
             for (String name : List.of("a.txt", "b.txt", "c.txt")) {
