@@ -153,6 +153,9 @@ public final class Main {
         FileLock owner = lockDataDir(dataDir); // held until the JVM ends
         checkLedgerPresent(config, rebuildLedger);
         Ledger ledger = Ledger.open(config.agent().ledgerFile());
+        if (config.agent().spoolApart()) {
+            checkSpoolMounted(config, ledger);
+        }
         LedgerMark mark = new LedgerMark(dataDir.resolve("ledger.mark"));
         mark.check(ledger, rebuildLedger);
         SpoolReconciler reconciler = new SpoolReconciler(config.agent().spoolDir(), config.agent().quarantineDir(),
@@ -327,11 +330,31 @@ public final class Main {
      */
     private static void prepareSpoolDir(Path filesDir) throws IOException {
         if (!Files.isDirectory(filesDir)) {
-            throw new IOException("agent.spool-dir: " + filesDir + " does not exist; mount the disk it is on (or"
-                    + " create the folder) and give the agent's user write access; it is not created, so that a"
-                    + " missing mount does not fill the root file system");
+            throw new IOException("agent.spool-dir: " + filesDir + (Files.exists(filesDir) ? " is not a folder"
+                    : " does not exist") + "; mount the disk it is on (or create the folder) and give the agent's"
+                    + " user write access; it is not created, so that a missing mount does not fill the root file"
+                    + " system");
         }
         prepareDataDir(filesDir);
+    }
+
+    /**
+     * The ledger says the spool holds files, and {@code agent.spool-dir} holds no spool at all: its disk is not
+     * mounted (the empty mount folder is there). Starting would park every delivery ("the spool file is gone")
+     * and take new uploads onto the root file system, hidden once the disk is back.
+     */
+    private static void checkSpoolMounted(AgentConfig config, Ledger ledger) throws IOException {
+        Path spool = config.agent().spoolDir();
+        long files = ledger.reports().inSpool().files();
+        boolean empty;
+        try (var entries = Files.list(config.agent().filesDir())) {
+            empty = !Files.isDirectory(spool) || entries.findAny().isEmpty();
+        }
+        if (files > 0 && empty) {
+            throw new IOException("agent.spool-dir: the ledger holds " + files + " file(s) in the spool, and "
+                    + spool + " does not exist: is the disk of " + config.agent().filesDir() + " mounted? Mount it"
+                    + " and start again (to start afresh instead, empty the data folder's ledger as well)");
+        }
     }
 
     private static void prepareDataDir(Path dataDir) throws IOException {

@@ -85,8 +85,23 @@ class RoutingIT {
                 status = JSON.readTree(agent.get("/api/v1/status").body());
                 assertThat(status.path("rules").get(0).path("failedOver").toString()).isEqualTo("[\"primary\"]");
                 assertThat(status.path("upstreams").get(1).path("files").path("fileTimes").asText()).isEqualTo("MDTM");
-                await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(JSON.readTree(agent.post(
-                        "/api/v1/commands/queue", "{}").body()).path("total").asLong()).as("nothing owed").isZero());
+                await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+                    JsonNode queue = JSON.readTree(agent.post("/api/v1/commands/queue", "{}").body()).path("result");
+                    assertThat(queue.path("total").isNumber()).as(queue.toString()).isTrue();
+                    assertThat(queue.path("total").asLong()).as("nothing owed: " + queue).isZero();
+                });
+                JsonNode done = JSON.readTree(agent.post("/api/v1/commands/transfers", "{}").body());
+                JsonNode b = null;
+                for (JsonNode item : done.path("result").path("items")) {
+                    if (item.path("path").asText().endsWith("b.jpg")) {
+                        b = item;
+                    }
+                }
+                assertThat(b).as("transfers: " + done).isNotNull();
+                assertThat(b.path("upstream").asText()).isEqualTo("backup");
+                assertThat(b.path("rule").path("met").asBoolean()).isTrue();
+                assertThat(b.path("rule").path("deliveredTo").toString()).isEqualTo("[\"backup\"]");
+                assertThat(b.path("rule").path("states").path("primary").asText()).isEqualTo("withdrawn");
 
                 primary = PyFtpd.start(primaryRoot, primaryPort);
                 await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(JSON.readTree(
@@ -101,6 +116,37 @@ class RoutingIT {
             }
         } finally {
             primary.close();
+        }
+    }
+
+    /**
+     * {@code agent.spool-dir} on a disk whose mount is missing at the next start (its empty mount folder is
+     * there): the agent refuses to start, rather than park every delivery and take uploads onto the root disk.
+     */
+    @Test
+    void aSpoolDiskThatIsNotMountedAtStartIsRefused() throws Exception {
+        int ftp = PeerProcess.freePort();
+        int http = PeerProcess.freePort();
+        Path usb = Files.createDirectories(dir.resolve("usb"));
+        String upstreams = AgentProcess.upstream("hq", PeerProcess.freePort(), "u", "p"); // nothing listens there
+        String yaml = AgentProcess.yaml(dir.resolve("data"), ftp, http, upstreams, "broker: \"\"")
+                .replace("  data-dir: ", "  spool-dir: " + usb + "\n  data-dir: ");
+        try (AgentProcess agent = new AgentProcess(dir.resolve("agent"), yaml, ftp, http, Map.of()).start(true)) {
+            assertThat(Devices.upload(ftp, "cam", "cam-pw-secret", "", "owed.jpg", new byte[1_000])).isEqualTo(226);
+            assertThat(usb.resolve("spool/cams/cam/owed.jpg")).as("the file on the spool's own disk").exists();
+            assertThat(dir.resolve("data/spool")).doesNotExist();
+            agent.stop();
+        }
+        // the disk is gone: its mount folder is empty
+        Files.move(usb, dir.resolve("usb-unmounted"));
+        Files.createDirectories(usb);
+        try (AgentProcess agent = new AgentProcess(dir.resolve("agent2"), yaml, ftp, http, Map.of()).start(false)) {
+            assertThat(agent.waitForExit(Duration.ofSeconds(30))).isNotZero();
+            assertThat(agent.log()).contains("agent.spool-dir: the ledger holds 1 file(s) in the spool")
+                    .contains("mounted?");
+            try (var left = Files.list(usb)) {
+                assertThat(left).as("nothing made on the root disk").isEmpty();
+            }
         }
     }
 }

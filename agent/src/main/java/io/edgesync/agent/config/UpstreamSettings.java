@@ -87,10 +87,13 @@ public record UpstreamSettings(String name, URI url, String user, Secret passwor
         globs("exclude", exclude, "**/*.tmp");
         budgetExempt = List.copyOf(budgetExempt);
         globs("budget-exempt", budgetExempt, "alarms/**");
-        if (chmod.isPresent() && !chmod.get().matches("0?[0-7]{3}")) {
-            throw ConfigException.of("chmod", chmod.get(), "allowed: an octal mode in quotes, e.g. \"0640\"");
+        // only a quoted string keeps the leading 0: unquoted, YAML reads 0640 as the octal number 416, and a
+        // mode of 416 would be set (r----xrw-); 640 unquoted is refused alike, not to guess which was meant
+        if (chmod.isPresent() && !chmod.get().matches("0[0-7]{3}")) {
+            throw ConfigException.of("chmod", chmod.get(), "allowed: an octal mode with its leading 0, in quotes, e.g."
+                    + " \"0640\" (unquoted, YAML reads 0640 as the number 416)");
         }
-        chmod = chmod.map(mode -> mode.length() == 4 ? mode.substring(1) : mode);
+        chmod = chmod.map(mode -> mode.substring(1));
         if (!budgetExempt.isEmpty() && !budget.any()) {
             throw ConfigException.of("budget-exempt", budgetExempt, "exempts files from a budget, and this upstream"
                     + " has none: set budget.daily or budget.monthly, or leave budget-exempt out");

@@ -262,6 +262,8 @@ public final class AgentCommands {
         int perPage = args.integer("per-page", 50, 1, MAX_PAGE);
         int pageNo = args.integer("page", 1, 1, 1_000_000);
         List<Transfer> found = sync.transfers(knownUpstream(args), (pageNo - 1) * perPage, perPage);
+        Map<String, Map<Long, io.edgesync.agent.ledger.Rules.Standing>> standings = standings(found.stream()
+                .map(t -> Map.entry(t.upstream(), t.fileId())).toList());
         return Map.of("page", pageNo, "perPage", perPage, "items", found.stream().map(t -> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("delivery", t.deliveryId());
@@ -273,6 +275,7 @@ public final class AgentCommands {
             m.put("at", t.at().toString());
             m.put("durationMs", t.took().map(Duration::toMillis).orElse(null));
             m.put("error", t.lastError().orElse(null));
+            putRule(m, standings.get(t.upstream()).get(t.fileId()));
             return m;
         }).toList());
     }
@@ -299,28 +302,40 @@ public final class AgentCommands {
 
     /** The queue's entries, each with where its file stands under its delivery rule, when it has one. */
     private List<Map<String, Object>> withRules(List<Ledger.OwedDelivery> items) throws Exception {
-        Map<String, Map<Long, io.edgesync.agent.ledger.Rules.Standing>> standings = new java.util.HashMap<>();
-        for (String upstream : items.stream().map(Ledger.OwedDelivery::upstream).distinct().toList()) {
-            standings.put(upstream, sync.standings(upstream, items.stream().filter(d -> d.upstream().equals(upstream))
-                    .map(Ledger.OwedDelivery::fileId).distinct().toList()));
-        }
+        Map<String, Map<Long, io.edgesync.agent.ledger.Rules.Standing>> standings = standings(items.stream()
+                .map(d -> Map.entry(d.upstream(), d.fileId())).toList());
         List<Map<String, Object>> out = new java.util.ArrayList<>();
         for (Ledger.OwedDelivery d : items) {
             Map<String, Object> m = describe(d);
-            io.edgesync.agent.ledger.Rules.Standing s = standings.get(d.upstream()).get(d.fileId());
-            if (s != null) {
-                Map<String, Object> rule = new LinkedHashMap<>();
-                rule.put("name", s.rule());
-                rule.put("rule", s.label());
-                rule.put("needed", s.needed());
-                rule.put("deliveredTo", s.deliveredTo());
-                rule.put("met", s.met());
-                rule.put("states", s.states());
-                m.put("rule", rule);
-            }
+            putRule(m, standings.get(d.upstream()).get(d.fileId()));
             out.add(m);
         }
         return out;
+    }
+
+    /** Where each (upstream, file) stands under the upstream's delivery rule, by upstream then file id. */
+    private Map<String, Map<Long, io.edgesync.agent.ledger.Rules.Standing>> standings(
+            List<Map.Entry<String, Long>> deliveries) throws Exception {
+        Map<String, Map<Long, io.edgesync.agent.ledger.Rules.Standing>> out = new java.util.HashMap<>();
+        for (String upstream : deliveries.stream().map(Map.Entry::getKey).distinct().toList()) {
+            out.put(upstream, sync.standings(upstream, deliveries.stream().filter(e -> e.getKey().equals(upstream))
+                    .map(Map.Entry::getValue).distinct().toList()));
+        }
+        return out;
+    }
+
+    private static void putRule(Map<String, Object> m, io.edgesync.agent.ledger.Rules.Standing s) {
+        if (s == null) {
+            return;
+        }
+        Map<String, Object> rule = new LinkedHashMap<>();
+        rule.put("name", s.rule());
+        rule.put("rule", s.label());
+        rule.put("needed", s.needed());
+        rule.put("deliveredTo", s.deliveredTo());
+        rule.put("met", s.met());
+        rule.put("states", s.states());
+        m.put("rule", rule);
     }
 
     private Map<String, Object> describe(Ledger.OwedDelivery d) {

@@ -61,11 +61,20 @@ public final class Deliveries {
      * @param starvedBefore when present: the oldest due delivery queued before this instant, whatever its
      *                      priority, if there is one (else as usual)
      * @param classifier ranks deliveries not yet ranked, by their spool path
+     * @param tempOf the upstream temporary the attempt will write, from the delivery's upstream path and id (null:
+     *               not known); recorded with the claim, so that a delivery withdrawn or superseded later, after
+     *               a crash cut this attempt, leaves its temporary to be removed
      */
     public record Claim(String upstream, Instant now, long sizeBelow, long budgetBelow, Optional<Instant> starvedBefore,
-                        java.util.function.Function<String, Classification> classifier) {
+                        java.util.function.Function<String, Classification> classifier,
+                        java.util.function.BiFunction<String, Long, String> tempOf) {
         public Claim(String upstream, Instant now) {
             this(upstream, now, Long.MAX_VALUE, Long.MAX_VALUE, Optional.empty(), path -> Classification.USUAL);
+        }
+
+        public Claim(String upstream, Instant now, long sizeBelow, long budgetBelow, Optional<Instant> starvedBefore,
+                     java.util.function.Function<String, Classification> classifier) {
+            this(upstream, now, sizeBelow, budgetBelow, starvedBefore, classifier, null);
         }
     }
 
@@ -117,10 +126,11 @@ public final class Deliveries {
             if (found.isEmpty()) {
                 return found;
             }
-            try (PreparedStatement up = db.prepareStatement(
-                    "UPDATE deliveries SET state = 'active', attempts = attempts + 1, updated_at = ? WHERE id = ?")) {
-                up.setLong(1, claim.now().toEpochMilli());
-                up.setLong(2, found.get().id());
+            try (PreparedStatement up = db.prepareStatement("UPDATE deliveries SET state = 'active',"
+                    + " attempts = attempts + 1, updated_at = ?, temp_path = COALESCE(temp_path, ?) WHERE id = ?")) {
+                Delivery d = found.get();
+                Rows.bind(up, claim.now().toEpochMilli(), claim.tempOf() == null ? null
+                        : claim.tempOf().apply(d.upstreamPath(), d.id()), d.id());
                 up.executeUpdate();
             }
             return found;

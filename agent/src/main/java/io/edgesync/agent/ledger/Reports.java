@@ -73,6 +73,21 @@ public final class Reports {
         });
     }
 
+    /** How many deliveries each upstream (by the name the ledger knows) is still owed, in all states owed. */
+    public java.util.Map<String, Long> owedByUpstream() throws LedgerException {
+        return database.read("count owed per upstream", db -> {
+            java.util.Map<String, Long> out = new java.util.TreeMap<>();
+            try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("""
+                    SELECT upstream, COUNT(*) FROM deliveries WHERE state IN ('pending', 'active', 'parked', 'standby')
+                    GROUP BY upstream""")) {
+                while (rs.next()) {
+                    out.put(rs.getString(1), rs.getLong(2));
+                }
+            }
+            return out;
+        });
+    }
+
     /** How many files, and bytes, were ever received (kept in {@code totals}: history pruning does not change it). */
     public Totals received() throws LedgerException {
         return database.read("count received files", db -> {
@@ -116,7 +131,8 @@ public final class Reports {
     /** A page of finished deliveries (delivered or parked) of one upstream or all, newest first. */
     public List<Transfer> recentTransfers(Optional<String> upstream, int offset, int limit) throws LedgerException {
         return database.read("recent transfers", db -> Rows.list(db, """
-                SELECT d.id, f.path, d.upstream, f.size, d.state, d.attempts, d.updated_at, d.duration_ms, d.last_error
+                SELECT d.id, f.path, d.upstream, f.size, d.state, d.attempts, d.updated_at, d.duration_ms, d.last_error,
+                       d.file_id
                 FROM deliveries d JOIN files f ON f.id = d.file_id
                 WHERE d.state IN ('delivered', 'parked') AND (? IS NULL OR d.upstream = ?)
                 ORDER BY d.updated_at DESC, d.id DESC LIMIT ? OFFSET ?""", rs -> {
@@ -124,7 +140,7 @@ public final class Reports {
             Optional<Duration> took = rs.wasNull() ? Optional.empty() : Optional.of(Duration.ofMillis(ms));
             return new Transfer(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getLong(4),
                     DeliveryStatus.of(rs.getString(5)),
-                    rs.getInt(6), Instant.ofEpochMilli(rs.getLong(7)), took, Optional.ofNullable(rs.getString(9)));
+                    rs.getInt(6), Instant.ofEpochMilli(rs.getLong(7)), took, Optional.ofNullable(rs.getString(9)), rs.getLong(10));
         }, upstream.orElse(null), upstream.orElse(null), limit, offset));
     }
 

@@ -56,8 +56,14 @@ public final class Rules {
     }
 
     /** One delivery of a file to a member, as {@link #decide} sees it. */
-    record Row(long id, String upstream, DeliveryStatus state) {
+    record Row(long id, String upstream, DeliveryStatus state, int attempts) {
+        Row(long id, String upstream, DeliveryStatus state) {
+            this(id, upstream, state, 0);
+        }
     }
+
+    /** A file that failed this often on one upstream of its rule (not parked) goes to the next one as well. */
+    static final int FILE_TRIES = 3;
 
     /** What {@link #decide} changes: deliveries withdrawn, made pending, held back. */
     record Moves(List<Long> withdraw, List<Long> promote, List<Long> demote) {
@@ -71,6 +77,14 @@ public final class Rules {
      * members that do not count as working (down for {@code failover-after}, or paused).
      */
     static Moves decide(Rule rule, Set<String> failed, List<Row> rows) {
+        return decide(rule, failed, Set.of(), rows);
+    }
+
+    /**
+     * As {@link #decide(Rule, Set, List)}; {@code unreachable} are the members that cannot be reached now (not
+     * failed over yet): their failed attempts are the upstream's, not the file's, and do not pass it on.
+     */
+    static Moves decide(Rule rule, Set<String> failed, Set<String> unreachable, List<Row> rows) {
         List<Row> taken = new ArrayList<>();
         for (String member : rule.members()) { // in the group's order; superseded (replaced, cancelled) do not count
             rows.stream().filter(r -> r.upstream().equals(member) && r.state() != DeliveryStatus.SUPERSEDED)
@@ -102,24 +116,25 @@ public final class Rules {
             }
             return new Moves(withdraw, promote, demote);
         }
-        long live = taken.stream().filter(r -> r.state() == DeliveryStatus.ACTIVE
-                || r.state() == DeliveryStatus.PENDING && !failed.contains(r.upstream())).count();
-        long missing = needed - delivered - live;
-        for (Row r : taken) { // the preferred standby upstreams that work take the missing places
-            if (missing <= 0) {
-                break;
+        // The live places go to the upstreams that work, in the rule's order: a transfer in flight keeps its
+        // place; then the first waiting ones are made due and the rest held back. Not counted (and left as they
+        // are): an upstream that does not count now (its own deliveries go on trying: that is how it is seen
+        // back), a parked delivery, and one whose file failed there FILE_TRIES times (the next one tries too).
+        long slots = needed - delivered - taken.stream().filter(r -> r.state() == DeliveryStatus.ACTIVE).count();
+        for (Row r : taken) {
+            boolean waiting = r.state() == DeliveryStatus.PENDING || r.state() == DeliveryStatus.STANDBY;
+            if (!waiting || failed.contains(r.upstream())
+                    || r.state() == DeliveryStatus.PENDING && r.attempts() >= FILE_TRIES
+                    && !unreachable.contains(r.upstream())) {
+                continue;
             }
-            if (r.state() == DeliveryStatus.STANDBY && !failed.contains(r.upstream())) {
-                promote.add(r.id());
-                missing--;
-            }
-        }
-        for (int i = taken.size() - 1; i >= 0 && missing < 0; i--) { // too many: the least preferred wait again
-            Row r = taken.get(i);
-            if (r.state() == DeliveryStatus.PENDING && !failed.contains(r.upstream())
-                    && taken.indexOf(r) >= needed) {
+            if (slots > 0) {
+                slots--;
+                if (r.state() == DeliveryStatus.STANDBY) {
+                    promote.add(r.id());
+                }
+            } else if (r.state() == DeliveryStatus.PENDING) {
                 demote.add(r.id());
-                missing++;
             }
         }
         return new Moves(withdraw, promote, demote);
@@ -138,8 +153,14 @@ public final class Rules {
 
     /** Applies the rule to one file, and tells where it stands after. */
     public Standing settleFile(Rule rule, Set<String> failed, long fileId, Instant now) throws LedgerException {
+        return settleFile(rule, failed, Set.of(), fileId, now);
+    }
+
+    /** As {@link #settleFile(Rule, Set, long, Instant)}, with the members that cannot be reached now. */
+    public Standing settleFile(Rule rule, Set<String> failed, Set<String> unreachable, long fileId, Instant now)
+            throws LedgerException {
         return database.writeRelaxed("apply rule " + rule.name() + " to file " + fileId, db -> {
-            apply(db, rule, failed, rows(db, rule, List.of(fileId)), now);
+            apply(db, rule, failed, unreachable, rows(db, rule, List.of(fileId)), now);
             return standing(rule, rows(db, rule, List.of(fileId)).getOrDefault(fileId, List.of()));
         });
     }
@@ -152,6 +173,12 @@ public final class Rules {
      */
     public Settled settleAll(Rule rule, Set<String> failed, long fromFileId, Instant now,
                              java.util.function.LongConsumer upTo) throws LedgerException {
+        return settleAll(rule, failed, Set.of(), fromFileId, now, upTo);
+    }
+
+    /** As {@link #settleAll(Rule, Set, long, Instant, java.util.function.LongConsumer)}, with the unreachable. */
+    public Settled settleAll(Rule rule, Set<String> failed, Set<String> unreachable, long fromFileId, Instant now,
+                             java.util.function.LongConsumer upTo) throws LedgerException {
         Settled total = Settled.NOTHING;
         long after = fromFileId - 1;
         for (int round = 0; round < 100_000; round++) {
@@ -161,7 +188,8 @@ public final class Rules {
                 if (files.isEmpty()) {
                     return new Object[] {Settled.NOTHING, -1L};
                 }
-                return new Object[] {apply(db, rule, failed, rows(db, rule, files), now), files.get(files.size() - 1)};
+                return new Object[] {apply(db, rule, failed, unreachable, rows(db, rule, files), now),
+                    files.get(files.size() - 1)};
             });
             total = total.plus((Settled) batch[0]);
             long last = (Long) batch[1];
@@ -243,10 +271,18 @@ public final class Rules {
         List<Object> params = new ArrayList<>(rule.members());
         params.add(after);
         params.add(BATCH);
-        // the smallest file ids first, each upstream's owed deliveries by the claim index (upstream, state, id)
-        return Rows.list(db, "SELECT DISTINCT file_id FROM deliveries WHERE upstream IN (" + in(rule) + ")"
-                + " AND state IN ('pending', 'parked', 'standby', 'active') AND file_id > ? ORDER BY file_id LIMIT ?",
-                rs -> rs.getLong(1), params.toArray());
+        // the file index (file_id) from there on, in order: a pass walks the table once in all its batches, and
+        // the look each second during a failover only the files received since. The claim index would find the
+        // owed rows of the members at once, but sorted by upstream and state: each batch would walk all of them
+        // again ('+' keeps SQLite off it)
+        return Rows.list(db, owedFilesSql(rule), rs -> rs.getLong(1), params.toArray());
+    }
+
+    /** The next files (after a file id) the rule's members still owe something for, in id order. */
+    static String owedFilesSql(Rule rule) {
+        return "SELECT DISTINCT file_id FROM deliveries WHERE +upstream IN (" + in(rule) + ")"
+                + " AND +state IN ('pending', 'parked', 'standby', 'active') AND file_id > ?"
+                + " ORDER BY file_id LIMIT ?";
     }
 
     /** The deliveries of these files to the rule's members, by file id. */
@@ -256,10 +292,11 @@ public final class Rules {
             List<Long> part = fileIds.subList(from, Math.min(fileIds.size(), from + BATCH));
             List<Object> params = new ArrayList<>(part);
             params.addAll(rule.members());
-            List<Object[]> found = Rows.list(db, "SELECT file_id, id, upstream, state FROM deliveries WHERE file_id IN ("
+            List<Object[]> found = Rows.list(db, "SELECT file_id, id, upstream, state, attempts FROM deliveries WHERE file_id IN ("
                     + String.join(", ", java.util.Collections.nCopies(part.size(), "?")) + ") AND upstream IN ("
                     + in(rule) + ") ORDER BY id", rs -> new Object[] {rs.getLong(1),
-                    new Row(rs.getLong(2), rs.getString(3), DeliveryStatus.of(rs.getString(4)))}, params.toArray());
+                    new Row(rs.getLong(2), rs.getString(3), DeliveryStatus.of(rs.getString(4)), rs.getInt(5))},
+                    params.toArray());
             for (Object[] f : found) {
                 out.computeIfAbsent((Long) f[0], id -> new ArrayList<>()).add((Row) f[1]);
             }
@@ -267,7 +304,8 @@ public final class Rules {
         return out;
     }
 
-    private static Settled apply(Connection db, Rule rule, Set<String> failed, Map<Long, List<Row>> files, Instant now)
+    private static Settled apply(Connection db, Rule rule, Set<String> failed, Set<String> unreachable,
+                                 Map<Long, List<Row>> files, Instant now)
             throws SQLException {
         long at = now.toEpochMilli();
         int withdrawn = 0;
@@ -281,7 +319,7 @@ public final class Rules {
              PreparedStatement demote = db.prepareStatement("UPDATE deliveries SET state = 'standby', updated_at = ?"
                      + " WHERE id = ? AND state = 'pending'")) {
             for (List<Row> rows : files.values()) {
-                Moves moves = decide(rule, failed, rows);
+                Moves moves = decide(rule, failed, unreachable, rows);
                 if (moves.none()) {
                     continue;
                 }

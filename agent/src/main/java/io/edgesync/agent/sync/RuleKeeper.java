@@ -69,6 +69,17 @@ final class RuleKeeper {
         return Set.copyOf(failed);
     }
 
+    /** The members that cannot be reached now (down, failed over or not yet). */
+    private Set<String> unreachable() {
+        Set<String> out = new java.util.HashSet<>();
+        for (UpstreamSync member : members) {
+            if (member.health().downForNanos() > 0) {
+                out.add(member.name());
+            }
+        }
+        return out;
+    }
+
     /** How often a worker of an upstream that does not count logs in to see it back. */
     Duration probeEvery() {
         long half = config.failbackAfter().dividedBy(2).toMillis();
@@ -78,7 +89,7 @@ final class RuleKeeper {
     /** After an outcome of a delivery of {@code fileId}: the rule applied to it, and where it stands. */
     Optional<Rules.Standing> settle(long fileId) {
         try {
-            Rules.Standing standing = ledger.rules().settleFile(rule, failed(), fileId, clock.instant());
+            Rules.Standing standing = ledger.rules().settleFile(rule, failed(), unreachable(), fileId, clock.instant());
             members.forEach(UpstreamSync::wake);
             return Optional.of(standing);
         } catch (LedgerException e) {
@@ -133,7 +144,8 @@ final class RuleKeeper {
             }
             long from = full ? 1 : settledUpTo + 1;
             long top = ledger.rules().lastFileId();
-            Rules.Settled done = ledger.rules().settleAll(rule, Set.copyOf(failed), from, clock.instant(), id -> { });
+            Rules.Settled done = ledger.rules().settleAll(rule, Set.copyOf(failed), unreachable(), from, clock.instant(),
+                    id -> { });
             settledUpTo = Math.max(settledUpTo, top);
             if (full) {
                 passed = true;

@@ -228,6 +228,13 @@ public final class SyncService implements Arrivals.Listener {
                 }
             }
         }
+        for (java.util.Map.Entry<String, Long> owed : ledger.reports().owedByUpstream().entrySet()) {
+            if (upstreams.stream().noneMatch(u -> u.name().equals(owed.getKey()))) {
+                LOG.log(System.Logger.Level.WARNING, "{0} delivery(ies) are owed to upstream ''{1}'', which is not"
+                        + " configured any more: they wait for it (their files are kept), until it is configured"
+                        + " again or they are cancelled (queue, cancel)", owed.getValue(), owed.getKey());
+            }
+        }
         keepers.forEach(RuleKeeper::tick); // before the workers: what a rule owes where is settled first
         upstreams.forEach(UpstreamSync::start);
         if (!keepers.isEmpty()) {

@@ -402,7 +402,7 @@ final class UpstreamSync {
                 }
                 Optional<Delivery> next;
                 try {
-                    next = claim();
+                    next = claim(session);
                 } catch (LedgerException e) {
                     awaitChange(seen, Optional.of(ledgerFailed(e)));
                     continue;
@@ -524,7 +524,7 @@ final class UpstreamSync {
      * priorities are set, takes the oldest delivery that has waited longer than {@code sync.starve-after},
      * whatever its priority: the lowest priority still gets a quarter of the transfer starts.
      */
-    private Optional<Delivery> claim() throws LedgerException {
+    private Optional<Delivery> claim(Uploader.Session session) throws LedgerException {
         boolean mayTakeLarge = reserveLarge();
         try {
             Optional<Delivery> next;
@@ -537,7 +537,8 @@ final class UpstreamSync {
                 boolean fairTurn = !rank.priorities().isEmpty() && claims.incrementAndGet() % 4 == 0;
                 next = ledger.deliveries().claimNext(new Deliveries.Claim(settings.name(), now,
                         mayTakeLarge ? Long.MAX_VALUE : largeFrom(), budget.left(),
-                        fairTurn ? Optional.of(now.minus(rank.starveAfter())) : Optional.empty(), rank::classify));
+                        fairTurn ? Optional.of(now.minus(rank.starveAfter())) : Optional.empty(), rank::classify,
+                        session == null ? null : (path, id) -> session.tempPath(path, Long.toString(id))));
                 next.filter(d -> !d.exempt()).ifPresent(d -> budget.reserve(d.size()));
             } finally {
                 claimLock.unlock();
@@ -583,7 +584,7 @@ final class UpstreamSync {
     private void openFailed(long seen, UpstreamException e) throws InterruptedException {
         Optional<Delivery> oldest;
         try {
-            oldest = claim();
+            oldest = claim(null);
         } catch (LedgerException ledgerDown) {
             awaitChange(seen, Optional.of(ledgerFailed(ledgerDown)));
             wake();

@@ -67,6 +67,9 @@ class RoutingConfigTest {
                 .hasMessageContaining("rule").hasMessageContaining("any-of");
         assertThatThrownBy(() -> load("", "[{name: hq, rule: any-of, upstreams: [a]}]"))
                 .hasMessageContaining("two or more upstreams");
+        assertThatThrownBy(() -> load(", chmod: 0640", "[]")).as("unquoted: YAML's octal 416")
+                .hasMessageContaining("chmod").hasMessageContaining("'416'").hasMessageContaining("in quotes");
+        assertThatThrownBy(() -> load(", chmod: 640", "[]")).hasMessageContaining("leading 0");
         assertThatThrownBy(() -> load(", chmod: \"rw-r-----\"", "[]")).hasMessageContaining("chmod")
                 .hasMessageContaining("octal");
         assertThatThrownBy(() -> load(", file-times: sometimes", "[]")).hasMessageContaining("file-times")

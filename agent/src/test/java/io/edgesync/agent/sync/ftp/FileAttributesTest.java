@@ -104,7 +104,7 @@ class FileAttributesTest {
     void proftpdTakesMfmtAndSiteChmod() throws Exception {
         try (ProFtpd server = ProFtpd.start(dir.resolve("pro"))) {
             List<Uploader.Published> done = send(upstream(server.port(), ProFtpd.USER, ProFtpd.PASSWORD,
-                    Optional.of("600")), "x/a.csv", "x/b.csv");
+                    Optional.of("0600")), "x/a.csv", "x/b.csv");
             assertThat(done).extracting(Uploader.Published::fileTime).containsOnly("MFMT");
             assertThat(done).extracting(Uploader.Published::mode).containsOnly("600");
             assertTimeAndMode(server.root().resolve("in/x/a.csv"), "rw-------");
@@ -133,7 +133,7 @@ class FileAttributesTest {
         Files.createDirectories(root);
         int port = PeerProcess.freePort();
         try (ApacheFtpUpstream server = ApacheFtpUpstream.start(root, port)) {
-            List<Uploader.Published> done = send(upstream(port, "u", "p", Optional.of("640")), "a.bin", "b.bin");
+            List<Uploader.Published> done = send(upstream(port, "u", "p", Optional.of("0640")), "a.bin", "b.bin");
             assertThat(done).extracting(Uploader.Published::mode).allMatch(m -> m.startsWith("refused: 5"));
             assertThat(root.resolve("in/a.bin")).hasSize(70_000);
             assertThat(root.resolve("in/b.bin")).hasSize(500);
