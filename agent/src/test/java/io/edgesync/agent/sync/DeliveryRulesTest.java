@@ -7,7 +7,6 @@ import io.edgesync.agent.ledger.ReceivedFile;
 import io.edgesync.agent.telemetry.AgentEvent;
 import io.edgesync.testing.PeerProcess;
 import io.edgesync.testing.PyFtpd;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,22 +27,10 @@ import static org.awaitility.Awaitility.await;
  * failing over to the backup and back, and 2-of-3 with one upstream dead and one flapping.
  */
 @Timeout(value = 150, unit = TimeUnit.SECONDS)
-class DeliveryRulesTest {
+class DeliveryRulesTest extends LedgerAndSync {
     @TempDir
     Path dir;
     private final List<AgentEvent> events = new CopyOnWriteArrayList<>();
-    private Ledger ledger;
-    private SyncService sync;
-
-    @AfterEach
-    void stop() throws Exception {
-        if (sync != null) {
-            sync.stop(Duration.ofSeconds(2));
-        }
-        if (ledger != null) {
-            ledger.close();
-        }
-    }
 
     private static String upstream(String name, int port) {
         return """

@@ -10,7 +10,6 @@ import io.edgesync.testing.FtpFaultProxy;
 import io.edgesync.testing.PeerProcess;
 import io.edgesync.testing.PyFtpd;
 import io.edgesync.testing.SteppedClock;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,23 +35,11 @@ import static org.awaitility.Awaitility.await;
  * (pyftpdlib) behind a fault proxy.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class DeliveryTrustTest {
+class DeliveryTrustTest extends LedgerAndSync {
     @TempDir
     Path dir;
     private final List<AgentEvent> events = new CopyOnWriteArrayList<>();
-    private Ledger ledger;
-    private SyncService sync;
     private io.edgesync.agent.spool.Arrivals arrivals;
-
-    @AfterEach
-    void stop() throws Exception {
-        if (sync != null) {
-            sync.stop(Duration.ofSeconds(2));
-        }
-        if (ledger != null) {
-            ledger.close();
-        }
-    }
 
     private AgentConfig config(int port, String timeouts, String more) {
         return TestConfigs.load(dir, """

@@ -7,7 +7,6 @@ import io.edgesync.agent.ledger.ReceivedFile;
 import io.edgesync.agent.telemetry.AgentEvent;
 import io.edgesync.testing.PeerProcess;
 import io.edgesync.testing.PyFtpd;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,23 +24,11 @@ import static org.awaitility.Awaitility.await;
 
 /** The sync loop with a real ledger and a real upstream server that comes and goes. */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
-class SyncServiceTest {
+class SyncServiceTest extends LedgerAndSync {
     @TempDir
     Path dir;
     private final List<AgentEvent> events = new CopyOnWriteArrayList<>();
-    private Ledger ledger;
-    private SyncService sync;
     private io.edgesync.agent.spool.Arrivals arrivals;
-
-    @AfterEach
-    void stop() throws Exception {
-        if (sync != null) {
-            sync.stop(Duration.ofSeconds(2));
-        }
-        if (ledger != null) {
-            ledger.close();
-        }
-    }
 
     private AgentConfig config(int upstreamPort) {
         return TestConfigs.load(dir, """

@@ -6,7 +6,6 @@ import io.edgesync.agent.ledger.Ledger;
 import io.edgesync.agent.ledger.ReceivedFile;
 import io.edgesync.agent.telemetry.AgentEvent;
 import io.edgesync.testing.PyFtpd;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,22 +25,10 @@ import static org.awaitility.Awaitility.await;
 
 /** Bandwidth limits, priorities and data budgets against a real upstream (pyftpdlib), with a real ledger. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class UplinkTest {
+class UplinkTest extends LedgerAndSync {
     @TempDir
     Path dir;
     private final List<AgentEvent> events = new CopyOnWriteArrayList<>();
-    private Ledger ledger;
-    private SyncService sync;
-
-    @AfterEach
-    void stop() throws Exception {
-        if (sync != null) {
-            sync.stop(Duration.ofSeconds(2));
-        }
-        if (ledger != null) {
-            ledger.close();
-        }
-    }
 
     private AgentConfig config(int port, String upstreamMore, String syncMore) {
         return TestConfigs.load(dir, """

@@ -7,7 +7,6 @@ import io.edgesync.agent.ledger.ReceivedFile;
 import io.edgesync.agent.ledger.SpoolStamp;
 import io.edgesync.testing.FtpFaultProxy;
 import io.edgesync.testing.PyFtpd;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,22 +25,10 @@ import static org.awaitility.Awaitility.await;
 
 /** What the status says of an upstream: down only when it cannot be reached; a pause that outlives a restart. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class UpstreamStateTest {
+class UpstreamStateTest extends LedgerAndSync {
     @TempDir
     Path dir;
-    private Ledger ledger;
-    private SyncService sync;
     private io.edgesync.agent.spool.Arrivals arrivals;
-
-    @AfterEach
-    void stop() throws Exception {
-        if (sync != null) {
-            sync.stop(Duration.ofSeconds(2));
-        }
-        if (ledger != null) {
-            ledger.close();
-        }
-    }
 
     private AgentConfig config(int port) {
         return TestConfigs.load(dir, """
