@@ -201,6 +201,10 @@ public final class Main {
         metrics.counter("edgesync.ledger.writes", "Ledger writes; several share a commit when they arrive together",
                 ledger, Ledger::committedWrites);
         disk.registerGauges(metrics);
+        metrics.gauge("edgesync.silent.devices", "Device accounts past their expect-every without an upload now",
+                silence, s -> s.silent().size());
+        metrics.gauge("edgesync.info", "Always 1; its labels say which agent and version this is", config,
+                c -> 1, "agent", config.agent().id(), "version", StatusReporter.version());
         storage.registerGauges(metrics);
         CommandRegistry commands = new AgentCommands(status, sync, ingest, disk, retention, ledger, silence, config,
                 configSource, clock).registry(config.agent().id());

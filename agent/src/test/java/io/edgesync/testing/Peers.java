@@ -42,6 +42,17 @@ public final class Peers {
         missing(what);
     }
 
+    /** Prometheus's {@code promtool}, unpacked by src/build/peers (only the tool, not the service). */
+    public static Path promtool() {
+        Path tool = Path.of(System.getenv().getOrDefault("EDGESYNC_PROMTOOL",
+                "/opt/edgesync-peers/prometheus/usr/bin/promtool"));
+        if (Files.isExecutable(tool)) {
+            return tool;
+        }
+        missing("promtool unpacked at " + tool + " (src/build/peers: apt-get download prometheus; dpkg-deb -x)");
+        throw new AssertionError("unreachable");
+    }
+
     /**
      * ProFTPD with mod_digest (offers HASH/XSHA256), unpacked where .ci/run puts it: it conflicts with
      * vsftpd as a package, so src/build/peers extracts it ({@code apt-get download proftpd-core; dpkg-deb -x}).

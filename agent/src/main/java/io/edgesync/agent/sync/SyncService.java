@@ -432,6 +432,9 @@ public final class SyncService implements Arrivals.Listener {
             metrics.gauge("edgesync.bandwidth.limit.bytes.per.second", "The upstream's bandwidth limit now (0 = none)",
                     upstream, u -> u.bandwidth().bytesPerSecond(), "upstream", upstream.name());
             String name = upstream.name();
+            metrics.gauge("edgesync.upstream.down", "1 while the upstream cannot be reached or refuses the login"
+                    + " (the status's state down), else 0", upstream, u -> u.state().equals("down") ? 1 : 0,
+                    "upstream", name);
             metrics.gauge("edgesync.backlog.files", "Deliveries still owed to the upstream", ledger,
                     l -> backlogOrNaN(name).pending(), "upstream", name);
             metrics.gauge("edgesync.parked.files", "Deliveries parked until an operator retries them", ledger,

@@ -191,6 +191,16 @@ final class UpstreamSync {
         this.rule = hook;
     }
 
+    /** {@code unknown}, {@code up} or {@code down}, as the status says. */
+    String state() {
+        lock.lock();
+        try {
+            return gate.state();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     Health health() {
         lock.lock();
         try {
