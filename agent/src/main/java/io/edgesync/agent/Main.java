@@ -41,6 +41,7 @@ import io.edgesync.agent.telemetry.Metrics;
 import io.edgesync.agent.telemetry.MqttLink;
 import io.edgesync.agent.telemetry.MqttTelemetry;
 import io.edgesync.agent.telemetry.PahoLink;
+import io.edgesync.agent.telemetry.Throughput;
 import io.edgesync.agent.telemetry.Topics;
 import io.helidon.logging.common.LogConfig;
 
@@ -170,7 +171,8 @@ public final class Main {
         Optional<MqttTelemetry> mqtt = link.map(l -> new MqttTelemetry(config.mqtt(), topics, l, metrics::snapshot,
                 metrics.registry()));
         Optional<Demo> demoParts = demo ? Optional.of(new Demo(config)) : Optional.empty();
-        List<EventSink> outwardSinks = new ArrayList<>(List.of(metrics));
+        Throughput throughput = new Throughput();
+        List<EventSink> outwardSinks = new ArrayList<>(List.of(metrics, throughput));
         mqtt.ifPresent(outwardSinks::add);
         demoParts.ifPresent(outwardSinks::add);
         EventSink outward = EventSink.fanOut(outwardSinks);
@@ -196,6 +198,7 @@ public final class Main {
         BooleanSupplier mqttConnected = () -> link.map(MqttLink::connected).orElse(false);
         StatusReporter status = new StatusReporter(config.agent().id(), ingest, sync, ledger, disk, mqtt.isPresent(),
                 mqttConnected, Optional.of(silence), clock);
+        status.show(throughput, config.ftp().users());
         sync.registerGauges(metrics);
         metrics.counter("edgesync.ledger.commits", "Ledger commits (each one fsync of the WAL)", ledger, Ledger::commits);
         metrics.counter("edgesync.ledger.writes", "Ledger writes; several share a commit when they arrive together",

@@ -9,7 +9,17 @@ import java.util.List;
 public record AgentStatus(String agent, String version, boolean online, String startedAt, long uptimeSeconds,
                           Ingest ingest, List<Upstream> upstreams, Mqtt mqtt, Disk disk,
                           List<SilenceWatch.Silent> silentDevices, List<RecentTransfer> recentTransfers, Uplink uplink,
-                          List<Rule> rules) {
+                          List<Rule> rules, List<io.edgesync.agent.telemetry.Throughput.Minute> throughput,
+                          List<Device> devices) {
+
+    /** Without the last hour's throughput and the device list. */
+    public AgentStatus(String agent, String version, boolean online, String startedAt, long uptimeSeconds,
+                       Ingest ingest, List<Upstream> upstreams, Mqtt mqtt, Disk disk,
+                       List<SilenceWatch.Silent> silentDevices, List<RecentTransfer> recentTransfers, Uplink uplink,
+                       List<Rule> rules) {
+        this(agent, version, online, startedAt, uptimeSeconds, ingest, upstreams, mqtt, disk, silentDevices,
+                recentTransfers, uplink, rules, List.of(), List.of());
+    }
 
     /** Without delivery rules. */
     public AgentStatus(String agent, String version, boolean online, String startedAt, long uptimeSeconds,
@@ -21,6 +31,8 @@ public record AgentStatus(String agent, String version, boolean online, String s
 
     public AgentStatus {
         rules = List.copyOf(rules);
+        throughput = List.copyOf(throughput);
+        devices = List.copyOf(devices);
         upstreams = List.copyOf(upstreams);
         silentDevices = List.copyOf(silentDevices);
         recentTransfers = List.copyOf(recentTransfers);
@@ -29,7 +41,7 @@ public record AgentStatus(String agent, String version, boolean online, String s
     /** The same without the transfer history, for the retained MQTT status. */
     public AgentStatus withoutHistory() {
         return new AgentStatus(agent, version, online, startedAt, uptimeSeconds, ingest, upstreams, mqtt, disk,
-                silentDevices, List.of(), uplink, rules);
+                silentDevices, List.of(), uplink, rules, List.of(), devices);
     }
 
     public record Ingest(boolean running, int port, long filesReceived, long bytesReceived) {
@@ -62,6 +74,16 @@ public record AgentStatus(String agent, String version, boolean online, String s
     }
 
     public record Priority(String glob, int priority) {
+    }
+
+    /**
+     * A device account ({@code ftp.users[]}).
+     *
+     * @param lastUploadAt its last complete upload, null when none yet
+     * @param expectEverySeconds its silence alarm (0: none)
+     * @param silent past its {@code expect-every} now
+     */
+    public record Device(String user, String home, String lastUploadAt, long expectEverySeconds, boolean silent) {
     }
 
     /**

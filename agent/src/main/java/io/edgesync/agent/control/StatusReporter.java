@@ -35,6 +35,14 @@ public final class StatusReporter {
     private final BooleanSupplier mqttConnected;
     private final Optional<SilenceWatch> silence;
     private final Clock clock;
+    private volatile io.edgesync.agent.telemetry.Throughput throughput;
+    private volatile List<io.edgesync.agent.config.FtpSettings.User> users = List.of();
+
+    /** The page's plot of the last hour, and its device list ({@code ftp.users}). */
+    public void show(io.edgesync.agent.telemetry.Throughput throughput, List<io.edgesync.agent.config.FtpSettings.User> users) {
+        this.throughput = throughput;
+        this.users = List.copyOf(users);
+    }
 
     public StatusReporter(String agentId, IngestServer ingest, SyncService sync, Ledger ledger, DiskSpace disk,
                           boolean mqttEnabled, BooleanSupplier mqttConnected, Optional<SilenceWatch> silence,
@@ -99,7 +107,16 @@ public final class StatusReporter {
                         sync.settings().starveAfter().toSeconds()),
                 sync.rules().stream().map(r -> new AgentStatus.Rule(r.name(), r.rule(), r.upstreams(), r.serving(),
                         r.failedOver(), r.failoverAfter().toSeconds(), r.failbackAfter().toSeconds(), r.catchUp()))
-                        .toList());
+                        .toList(), throughput == null ? List.of() : throughput.lastHour(now), devices());
+    }
+
+    private List<AgentStatus.Device> devices() throws LedgerException {
+        java.util.Map<String, Instant> last = ledger.reports().lastUploads();
+        java.util.Set<String> silentNow = new java.util.HashSet<>();
+        silence.ifPresent(s -> s.silent().forEach(x -> silentNow.add(x.user())));
+        return users.stream().map(u -> new AgentStatus.Device(u.name(), u.home(),
+                Optional.ofNullable(last.get(u.name())).map(Instant::toString).orElse(null), u.expectEvery().toSeconds(),
+                silentNow.contains(u.name()))).sorted(java.util.Comparator.comparing(AgentStatus.Device::user)).toList();
     }
 
     private AgentStatus.Disk disk() {

@@ -48,12 +48,13 @@ public final class HttpApi {
                         StatusService.StatusSource status, CommandRegistry commands) {
         routing.addFilter(new BearerToken(settings, metrics.registry()))
                 .register("/metrics", new MetricsService(metrics))
-                .register("/api/v1", new StatusService(status), new CommandService(commands));
+                .register("/api/v1", new StatusService(status), new CommandService(commands))
+                .register("/", new ConsoleService());
     }
 
     public void start() {
         server.start();
-        LOG.log(System.Logger.Level.INFO, "HTTP on port {0,number,#}: /health, /metrics, /api/v1/status, /api/v1/commands", server.port());
+        LOG.log(System.Logger.Level.INFO, "HTTP on port {0,number,#}: / (the board''s page), /health, /metrics, /api/v1/status, /api/v1/commands", server.port());
     }
 
     public int port() {
