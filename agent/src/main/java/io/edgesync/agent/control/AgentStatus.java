@@ -105,8 +105,15 @@ public record AgentStatus(String agent, String version, boolean online, String s
     public record Mqtt(boolean enabled, boolean connected) {
     }
 
-    /** @param belowFloor new uploads are refused (452) until space returns */
-    public record Disk(String path, long freeBytes, long totalBytes, long floorBytes, boolean belowFloor) {
+    /**
+     * @param belowFloor new uploads are refused (452) until space returns
+     * @param spoolFiles files in the spool now (current versions, not deleted by retention), and their bytes
+     */
+    public record Disk(String path, long freeBytes, long totalBytes, long floorBytes, boolean belowFloor,
+                       long spoolFiles, long spoolBytes) {
+        public Disk(String path, long freeBytes, long totalBytes, long floorBytes, boolean belowFloor) {
+            this(path, freeBytes, totalBytes, floorBytes, belowFloor, -1, -1);
+        }
     }
 
     public record RecentTransfer(String path, String upstream, long size, String state, int attempts, String at,

@@ -119,10 +119,27 @@ public final class StatusReporter {
                 silentNow.contains(u.name()))).sorted(java.util.Comparator.comparing(AgentStatus.Device::user)).toList();
     }
 
-    private AgentStatus.Disk disk() {
+    /** The spool's count walks every file's versions: read at most every 10 s (a page polls every 2 s). */
+    private static final long SPOOL_EVERY = java.time.Duration.ofSeconds(10).toNanos();
+    private volatile Ledger.Totals spoolTotals;
+    private volatile long spoolReadAt;
+
+    private Ledger.Totals spool() throws LedgerException {
+        Ledger.Totals cached = spoolTotals;
+        if (cached == null || System.nanoTime() - spoolReadAt > SPOOL_EVERY) {
+            cached = ledger.reports().inSpool();
+            spoolTotals = cached;
+            spoolReadAt = System.nanoTime();
+        }
+        return cached;
+    }
+
+    private AgentStatus.Disk disk() throws LedgerException {
+        Ledger.Totals spool = spool();
         try {
             DiskSpace.Reading r = disk.read();
-            return new AgentStatus.Disk(r.path().toString(), r.freeBytes(), r.totalBytes(), r.floorBytes(), r.belowFloor());
+            return new AgentStatus.Disk(r.path().toString(), r.freeBytes(), r.totalBytes(), r.floorBytes(), r.belowFloor(),
+                    spool.files(), spool.bytes());
         } catch (IOException e) {
             return new AgentStatus.Disk("", -1, -1, -1, false);
         }

@@ -44,15 +44,15 @@ public final class Throughput implements EventSink {
 
     private synchronized void add(long[] series, long bytes) {
         long minute = advance();
-        series[(int) Math.floorMod(minute, MINUTES)] += bytes;
+        series[Math.floorMod(minute, MINUTES)] += bytes;
     }
 
     /** Moves to the current minute, clearing the buckets of the minutes passed since. */
     private long advance() {
         long now = Math.floorDiv(nanoTime.getAsLong(), MINUTE);
         for (long m = newestMinute + 1; m <= now && m <= newestMinute + MINUTES; m++) {
-            received[(int) Math.floorMod(m, MINUTES)] = 0;
-            delivered[(int) Math.floorMod(m, MINUTES)] = 0;
+            received[Math.floorMod(m, MINUTES)] = 0;
+            delivered[Math.floorMod(m, MINUTES)] = 0;
         }
         newestMinute = Math.max(newestMinute, now);
         return newestMinute;
@@ -65,7 +65,7 @@ public final class Throughput implements EventSink {
         Instant currentStart = now.minusNanos(intoMinute);
         List<Minute> out = new ArrayList<>(MINUTES);
         for (int back = MINUTES - 1; back >= 0; back--) {
-            int i = (int) Math.floorMod(current - back, MINUTES);
+            int i = Math.floorMod(current - back, MINUTES);
             out.add(new Minute(currentStart.minus(Duration.ofMinutes(back)).toString(), received[i], delivered[i]));
         }
         return out;

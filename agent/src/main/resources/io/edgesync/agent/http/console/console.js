@@ -45,7 +45,10 @@
     var ok = h && h.status === "UP";
     $("health").textContent = h ? (ok ? "healthy" : "not healthy") : "?";
     $("health").className = "badge " + (ok ? "ok" : "bad");
-    ((h && h.checks) || []).forEach(function (c) {
+    var seen = {};
+    ((h && h.checks) || []).forEach(function (c) { // liveness and readiness list some checks twice
+      if (seen[c.name]) { return; }
+      seen[c.name] = true;
       var d = c.data || c.details || {};
       var why = Object.keys(d).map(function (k) { return k + ": " + d[k]; }).join(", ");
       list.appendChild(el("li", {}, [el("span", { cls: "badge " + (c.status === "UP" ? "ok" : "bad"), text: c.name }),
@@ -142,6 +145,7 @@
     function row(k, v) { dl.appendChild(el("dt", { text: k })); dl.appendChild(el("dd", { text: v })); }
     row("disk", bytes(s.disk.freeBytes) + " free of " + bytes(s.disk.totalBytes) + ", floor " + bytes(s.disk.floorBytes)
       + (s.disk.belowFloor ? " (below it: uploads refused)" : ""));
+    if (s.disk.spoolFiles >= 0) { row("spool", s.disk.spoolFiles + " files, " + bytes(s.disk.spoolBytes)); }
     row("received", s.ingest.filesReceived + " files, " + bytes(s.ingest.bytesReceived));
     row("FTP", s.ingest.running ? "listening on port " + s.ingest.port : "not running");
     row("MQTT", s.mqtt.enabled ? (s.mqtt.connected ? "connected" : "not connected") : "off");
