@@ -199,6 +199,8 @@ public final class Main {
         StatusReporter status = new StatusReporter(config.agent().id(), ingest, sync, ledger, disk, mqtt.isPresent(),
                 mqttConnected, Optional.of(silence), clock);
         status.show(throughput, config.ftp().users());
+        metrics.startAtZero(config.ftp().users().stream().map(io.edgesync.agent.config.FtpSettings.User::name).toList(),
+                config.upstreams().stream().map(io.edgesync.agent.config.UpstreamSettings::name).toList());
         sync.registerGauges(metrics);
         metrics.counter("edgesync.ledger.commits", "Ledger commits (each one fsync of the WAL)", ledger, Ledger::commits);
         metrics.counter("edgesync.ledger.writes", "Ledger writes; several share a commit when they arrive together",

@@ -60,6 +60,12 @@ class ConsoleIT {
         return new ChromeDriver(service, options);
     }
 
+    /** The browser console's errors since the last look (reading them empties the log). */
+    private static List<LogEntry> severe(WebDriver browser) {
+        return browser.manage().logs().get(LogType.BROWSER).getAll().stream()
+                .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue()).toList();
+    }
+
     private static String text(WebDriver page, String id) {
         return page.findElement(By.id(id)).getText();
     }
@@ -93,6 +99,18 @@ class ConsoleIT {
                     assertThat(text(browser, "recent")).contains("delivered");
                     assertThat(text(browser, "devices")).contains("cam");
 
+                    assertThat(severe(browser)).as("the browser's console errors while it loads and updates").isEmpty();
+                    // a wrong token: the buttons come (reads need no token here), the agent refuses it at the first
+                    // click, and the field is back with the reason
+                    browser.findElement(By.id("token")).sendKeys("not-the-token-0123456789");
+                    browser.findElement(By.cssSelector("#login button")).click();
+                    await().atMost(Duration.ofSeconds(10)).until(() ->
+                            !browser.findElements(By.cssSelector("[data-upstream=hq] button")).isEmpty());
+                    browser.findElement(By.cssSelector("[data-upstream=hq] button")).click();
+                    await().atMost(Duration.ofSeconds(10)).until(() -> text(browser, "reply").contains("refused")
+                            && browser.findElement(By.id("login")).isDisplayed());
+                    assertThat(agent.get("/api/v1/status").body()).contains("\"paused\":false");
+
                     browser.findElement(By.id("token")).sendKeys(AgentProcess.TOKEN);
                     browser.findElement(By.cssSelector("#login button")).click();
                     await().atMost(Duration.ofSeconds(10)).until(() ->
@@ -109,9 +127,9 @@ class ConsoleIT {
                     Files.copy(shot.toPath(), target, StandardCopyOption.REPLACE_EXISTING);
                     assertThat(Files.size(target)).isGreaterThan(10_000);
 
-                    List<LogEntry> errors = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
-                            .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue()).toList();
-                    assertThat(errors).as("the browser's console errors").isEmpty();
+                    assertThat(severe(browser)).as("the browser's console errors since: the wrong token's 401 only")
+                            .allSatisfy(e -> assertThat(e.getMessage()).contains("/api/v1/commands/pause")
+                                    .contains("401"));
                 } finally {
                     browser.quit();
                 }

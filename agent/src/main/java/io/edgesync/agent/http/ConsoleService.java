@@ -50,9 +50,11 @@ final class ConsoleService implements HttpService {
 
     @Override
     public void routing(HttpRules rules) {
-        rules.get("/", (req, res) -> send(res, "console.html"))
-                .get("/console.js", (req, res) -> send(res, "console.js"))
-                .get("/console.css", (req, res) -> send(res, "console.css"));
+        for (String[] route : new String[][] {{"/", "console.html"}, {"/console.js", "console.js"},
+                {"/console.css", "console.css"}}) {
+            rules.get(route[0], (req, res) -> send(res, route[1]))
+                    .head(route[0], (req, res) -> send(res, route[1])); // monitors that ask by HEAD
+        }
     }
 
     private void send(ServerResponse res, String name) {

@@ -25,7 +25,10 @@ public final class HttpApi {
                    List<? extends HealthCheck> checks) {
         HealthObserver health = HealthObserver.builder()
                 .endpoint("/health")
-                .details(true)
+                // with token-for-reads, /health (always open: service managers probe it) says UP or DOWN only;
+                // its details (upstream URLs and logins, file paths in errors, account names) need the token's
+                // status API
+                .details(!settings.tokenForReads())
                 .useSystemServices(false)
                 .addChecks(checks.toArray(HealthCheck[]::new))
                 .build();
@@ -47,6 +50,14 @@ public final class HttpApi {
     static void routing(HttpRouting.Builder routing, AgentConfig.Http settings, Metrics metrics,
                         StatusService.StatusSource status, CommandRegistry commands) {
         routing.addFilter(new BearerToken(settings, metrics.registry()))
+                .addFilter((chain, req, res) -> {
+                    String path = req.path().path();
+                    if (path.startsWith("/api/") || path.startsWith("/metrics")) {
+                        res.header(io.helidon.http.HeaderNames.CACHE_CONTROL, "no-store");
+                        res.header(io.helidon.http.HeaderNames.create("X-Content-Type-Options"), "nosniff");
+                    }
+                    chain.proceed();
+                })
                 .register("/metrics", new MetricsService(metrics))
                 .register("/api/v1", new StatusService(status), new CommandService(commands))
                 .register("/", new ConsoleService());

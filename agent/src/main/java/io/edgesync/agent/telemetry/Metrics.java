@@ -146,6 +146,29 @@ public final class Metrics implements EventSink, AutoCloseable {
         return values;
     }
 
+    /**
+     * The counters of each configured device account and upstream, at 0 from the start: a counter that appears
+     * only with its first event loses that event to {@code rate()} and {@code increase()}, and a quiet board's
+     * panels would say "no data".
+     */
+    public void startAtZero(java.util.List<String> users, java.util.List<String> upstreams) {
+        for (String user : users) {
+            counter("edgesync.files.received", "Complete uploads made durable", "user", user);
+            counter("edgesync.bytes.received", "Bytes of complete uploads", "user", user);
+        }
+        for (String upstream : upstreams) {
+            counter("edgesync.files.synced", "Files delivered upstream", "upstream", upstream);
+            counter("edgesync.bytes.synced", "Bytes delivered upstream", "upstream", upstream);
+            Timer.builder("edgesync.transfer.duration").description("Time of successful upstream transfers")
+                    .tags("upstream", upstream).publishPercentileHistogram(false).register(registry);
+            for (String reason : java.util.List.of("connect", "login", "timeout", "transfer", "verify", "rename",
+                    "refused", "local")) {
+                Counter.builder("edgesync.sync.failures").description("Failed upstream delivery attempts by reason")
+                        .tags("upstream", upstream, "reason", reason).register(registry);
+            }
+        }
+    }
+
     private void failure(String upstream, String reason) {
         Counter.builder("edgesync.sync.failures").description("Failed upstream delivery attempts by reason")
                 .tags("upstream", upstream, "reason", reason).register(registry).increment();

@@ -9,10 +9,14 @@
   var lastOk = 0;
 
   function $(id) { return document.getElementById(id); }
+  // direction controls (U+202E and its kind) in a device's file name or a server's reply would turn the
+  // text around it: shown as a visible mark instead
+  var BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+  function plain(s) { return String(s).replace(BIDI, "\ufffd"); }
   function el(tag, attrs, children) {
     var e = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (k) {
-      if (k === "text") { e.textContent = attrs[k]; } else if (k === "cls") { e.className = attrs[k]; } else { e.setAttribute(k, attrs[k]); }
+      if (k === "text") { e.textContent = plain(attrs[k]); } else if (k === "cls") { e.className = attrs[k]; } else { e.setAttribute(k, attrs[k]); }
     });
     (children || []).forEach(function (c) { if (c) { e.appendChild(c); } });
     return e;
@@ -59,8 +63,9 @@
   function command(name, body) {
     $("reply").textContent = name + "...";
     return fetch("/api/v1/commands/" + name, { method: "POST", headers: headers(true), body: JSON.stringify(body || {}) })
-      .then(function (r) { return r.json().then(function (j) { return { ok: r.ok, j: j }; }); })
+      .then(function (r) { return r.json().then(function (j) { return { ok: r.ok, status: r.status, j: j }; }); })
       .then(function (x) {
+        if (x.status === 401) { refused(); return; }
         $("reply").textContent = x.ok ? name + ": done " + JSON.stringify(x.j.result || {}).slice(0, 300)
           : name + ": " + ((x.j.error && x.j.error.message) || x.j.message || "refused");
         refresh(true);
@@ -169,7 +174,10 @@
     if (timer && !once) { clearTimeout(timer); }
     Promise.all([
       fetch("/api/v1/status", { headers: headers(false) }).then(function (r) {
-        if (r.status === 401 || r.status === 403) { throw new Error("the status needs the HTTP token (http.token-for-reads): type it below"); }
+        if (r.status === 401 || r.status === 403) {
+          if (token()) { refused(); }
+          throw new Error("the status needs the HTTP token (http.token-for-reads): type it below");
+        }
         if (!r.ok) { throw new Error("status: HTTP " + r.status); }
         return r.json();
       }),
@@ -177,15 +185,25 @@
     ]).then(function (x) {
       lastOk = Date.now();
       $("banner").hidden = true;
+      document.body.classList.remove("stale");
       render(x[0]);
       renderHealth(x[1]);
     }).catch(function (e) {
       $("banner").hidden = false;
-      $("banner").textContent = (e && e.message ? e.message : "the agent does not answer")
+      document.body.classList.add("stale");
+      // fetch's own TypeError ("Failed to fetch") means no answer at all
+      $("banner").textContent = (e && e.message && !(e instanceof TypeError) ? e.message : "the agent does not answer")
         + (lastOk ? " (last update " + since(new Date(lastOk).toISOString()) + ")" : "");
     }).then(function () {
       if (!once) { timer = setTimeout(refresh, POLL_MS); }
     });
+  }
+
+  /** The agent refused the token: it is forgotten, and the field is back with the reason. */
+  function refused() {
+    sessionStorage.removeItem(TOKEN_KEY);
+    showActions();
+    $("reply").textContent = "the agent refused that token: type it again";
   }
 
   function showActions() {
