@@ -181,7 +181,11 @@
         if (!r.ok) { throw new Error("status: HTTP " + r.status); }
         return r.json();
       }),
-      fetch("/health").then(function (r) { return r.json(); }).catch(function () { return null; })
+      fetch("/health").then(function (r) {
+        // without details (http.token-for-reads): 204 when up, no body
+        return r.status === 204 ? { status: "UP", checks: [] }
+          : r.json().catch(function () { return { status: r.ok ? "UP" : "DOWN", checks: [] }; });
+      }).catch(function () { return null; })
     ]).then(function (x) {
       lastOk = Date.now();
       $("banner").hidden = true;
